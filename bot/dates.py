@@ -1,0 +1,112 @@
+"""Dates that carry their precision: a day, a day range, a month, a year, or unknown."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from enum import StrEnum
+from typing import Any
+
+
+class Precision(StrEnum):
+    """How precisely a source dates something."""
+
+    DAY = "day"
+    RANGE = "range"
+    MONTH = "month"
+    YEAR = "year"
+    UNKNOWN = "unknown"
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class When:
+    """A date at its precision; `first` and `last` are the first and last days it may mean."""
+
+    precision: Precision
+    first: date | None = None
+    last: date | None = None
+
+    @property
+    def has_day(self) -> bool:
+        """True when the source gives the day (or days) itself."""
+        return self.precision in (Precision.DAY, Precision.RANGE)
+
+    def start(self, tz: tzinfo) -> datetime | None:
+        """The instant the period begins: local midnight of its first day in `tz`."""
+        if self.first is None:
+            return None
+        return datetime(self.first.year, self.first.month, self.first.day, tzinfo=tz)
+
+    def end(self, tz: tzinfo) -> datetime | None:
+        """The instant the period is over: local midnight after its last day in `tz`."""
+        if self.last is None:
+            return None
+        after = self.last + timedelta(days=1)
+        return datetime(after.year, after.month, after.day, tzinfo=tz)
+
+    def iso(self) -> str:
+        """The ISO 8601 form used in the digest."""
+        if self.precision is Precision.UNKNOWN or self.first is None or self.last is None:
+            return "unknown"
+        if self.precision is Precision.DAY:
+            return self.first.isoformat()
+        if self.precision is Precision.RANGE:
+            return f"{self.first.isoformat()}/{self.last.isoformat()}"
+        if self.precision is Precision.MONTH:
+            return f"{self.first.year:04d}-{self.first.month:02d}"
+        return f"{self.first.year:04d}"
+
+
+def _day(text: str) -> date:
+    if not _DAY.match(text):
+        raise ValueError(f"{text!r} is not an ISO date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a date that exists ({exc})") from None
+
+
+def parse_when(value: Any) -> When:
+    """Parse the digest's date forms: 2021-10-18, {start, end}, 2021-10, 2022, unknown."""
+    if isinstance(value, When):
+        return value
+    if value is None or (isinstance(value, str) and value.strip().lower() == "unknown"):
+        return When(Precision.UNKNOWN)
+    if isinstance(value, bool):
+        raise ValueError("a date must be YYYY-MM-DD, YYYY-MM, YYYY, {start, end} or unknown")
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, dict):
+        if set(value) != {"start", "end"}:
+            raise ValueError("a date range must have exactly the keys 'start' and 'end'")
+        first = _day(str(value["start"]))
+        last = _day(str(value["end"]))
+        if last < first:
+            raise ValueError(f"the range ends ({last}) before it starts ({first})")
+        if last == first:
+            return When(Precision.DAY, first, last)
+        return When(Precision.RANGE, first, last)
+    if isinstance(value, str):
+        text = value.strip()
+        if _DAY.match(text):
+            day = _day(text)
+            return When(Precision.DAY, day, day)
+        if m := _MONTH.match(text):
+            year, month = int(m.group(1)), int(m.group(2))
+            if not 1 <= month <= 12:
+                raise ValueError(f"{text!r} has no month {month}")
+            days = calendar.monthrange(year, month)[1]
+            return When(Precision.MONTH, date(year, month, 1), date(year, month, days))
+        if m := _YEAR.match(text):
+            year = int(m.group(1))
+            return When(Precision.YEAR, date(year, 1, 1), date(year, 12, 31))
+    raise ValueError(
+        f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM, YYYY, {{start, end}} or unknown"
+    )

@@ -1,0 +1,120 @@
+"""Settings: read from the environment once, validated, frozen."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.clock import Clock, parse_instant
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "templates"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class SettingsError(ValueError):
+    """One or more settings are missing or malformed; the message names each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid settings: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot is configured with."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
+    templates_dir: Path = DEFAULT_TEMPLATES_DIR
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    clock_start: datetime | None = None
+
+    def __repr__(self) -> str:
+        # Tokens and secrets never reach logs through a repr.
+        return (
+            f"Settings(knowledge_dir={str(self.knowledge_dir)!r}, "
+            f"slack_api_url={self.slack_api_url!r}, timezone={self.timezone.key!r}, "
+            f"clock_start={self.clock_start!r})"
+        )
+
+    def clock(self) -> Clock:
+        """The clock the bot runs on: real time, or started at SCO_CLOCK and running forward."""
+        return Clock(start=self.clock_start)
+
+    def require_slack(self, socket_mode: bool) -> None:
+        """Raise SettingsError naming every Slack setting that serving needs and lacks."""
+        problems = []
+        if not self.slack_bot_token:
+            problems.append("SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)")
+        if socket_mode:
+            if not self.slack_app_token:
+                problems.append("SLACK_APP_TOKEN is not set (an app-level token, xapp-...)")
+        elif not self.slack_signing_secret:
+            problems.append("SLACK_SIGNING_SECRET is not set (Basic Information > Signing Secret)")
+        if problems:
+            raise SettingsError(problems)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from the environment, reporting every malformed value at once."""
+    env = os.environ if env is None else env
+    problems: list[str] = []
+
+    def text(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    bot_token = text("SLACK_BOT_TOKEN")
+    if bot_token and not bot_token.startswith(("xoxb-", "xoxp-")):
+        problems.append("SLACK_BOT_TOKEN must start with xoxb- (a bot token)")
+    app_token = text("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must start with xapp- (an app-level token)")
+
+    api_url = text("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        problems.append(f"SLACK_API_URL must be an http(s) URL, got {api_url!r}")
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    knowledge_dir = Path(text("SCO_KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR)
+    if not knowledge_dir.is_dir():
+        problems.append(f"SCO_KNOWLEDGE_DIR {str(knowledge_dir)!r} is not a directory")
+
+    tz_name = text("SCO_TIMEZONE") or "UTC"
+    timezone = ZoneInfo("UTC")
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"SCO_TIMEZONE {tz_name!r} is not an IANA timezone (e.g. Europe/Berlin)")
+
+    clock_start = None
+    clock_text = text("SCO_CLOCK")
+    if clock_text:
+        try:
+            clock_start = parse_instant(clock_text, timezone)
+        except ValueError:
+            problems.append(f"SCO_CLOCK {clock_text!r} is not an ISO date or datetime")
+
+    if problems:
+        raise SettingsError(problems)
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=text("SLACK_SIGNING_SECRET"),
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+        knowledge_dir=knowledge_dir,
+        timezone=timezone,
+        clock_start=clock_start,
+    )

@@ -206,7 +206,7 @@ class Event(_Frozen):
     title: Text
     kind: Slug
     date: WhenField
-    place: Text
+    place: Text | None = None
     timezone: TimeZoneName | None = None
     summary: Text
     sources: Sources

@@ -1,0 +1,146 @@
+"""`/sco` text → request → domain query → template name and context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from bot import queries
+from bot.knowledge import Digest
+
+PUBLIC_WORD = "public"
+MAX_ARG_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Request:
+    """A parsed `/sco` command: subcommand, arguments, and whether to post in the channel."""
+
+    name: str
+    args: tuple[str, ...] = ()
+    public: bool = False
+    unknown: str | None = None  # the subcommand the user typed when we did not recognise it
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to render: a template and its context, and where the reply goes."""
+
+    template: str
+    context: Mapping[str, Any]
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What a command is answered against: the digest, the time, the display timezone."""
+
+    digest: Digest
+    now: datetime
+    timezone: tzinfo
+
+    @property
+    def timezone_name(self) -> str:
+        """The IANA name of the display timezone."""
+        return str(getattr(self.timezone, "key", self.timezone))
+
+
+Handler = Callable[[Request, Situation], Reply]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A `/sco` subcommand: its name, the words that also invoke it, and its handler."""
+
+    name: str
+    handler: Handler
+    template: str
+    aliases: tuple[str, ...] = field(default=())
+
+
+def _context(situation: Situation, **values: Any) -> dict[str, Any]:
+    return {
+        "now": situation.now,
+        "timezone": situation.timezone_name,
+        "version": situation.digest.version,
+        "docs": situation.digest.documents_by_id,
+        **values,
+    }
+
+
+def _brief(request: Request, situation: Situation) -> Reply:
+    digest = situation.digest
+    try:
+        meeting = queries.find_meeting(digest, request.args[0] if request.args else None)
+    except queries.NotFound as missing:
+        return Reply("not_found.j2", _context(situation, kind="meeting", missing=missing))
+    briefing = queries.brief(digest, meeting, situation.now, situation.timezone)
+    return Reply("brief.j2", _context(situation, b=briefing), request.public)
+
+
+def _positions(request: Request, situation: Situation) -> Reply:
+    digest = situation.digest
+    if not request.args:
+        return Reply(
+            "actors.j2", _context(situation, actors=queries.actors_known(digest)), request.public
+        )
+    try:
+        actor = queries.find_actor(digest, " ".join(request.args))
+    except queries.NotFound as missing:
+        return Reply("not_found.j2", _context(situation, kind="actor", missing=missing))
+    return Reply(
+        "positions.j2", _context(situation, p=queries.positions(digest, actor)), request.public
+    )
+
+
+def _upcoming(request: Request, situation: Situation) -> Reply:
+    found = queries.upcoming(situation.digest, situation.now, situation.timezone)
+    return Reply("upcoming.j2", _context(situation, u=found), request.public)
+
+
+def _sources(request: Request, situation: Situation) -> Reply:
+    return Reply(
+        "sources.j2", _context(situation, documents=situation.digest.documents), request.public
+    )
+
+
+def _help(request: Request, situation: Situation) -> Reply:
+    return Reply(
+        "help.j2",
+        _context(situation, commands=list(SUBCOMMANDS.values()), unknown=request.unknown),
+        request.public,
+    )
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    s.name: s
+    for s in (
+        Subcommand("brief", _brief, "brief.j2", ("briefing", "summary")),
+        Subcommand("positions", _positions, "positions.j2", ("position", "pos", "actor")),
+        Subcommand("upcoming", _upcoming, "upcoming.j2", ("events", "next", "calendar")),
+        Subcommand("sources", _sources, "sources.j2", ("source", "docs", "documents")),
+        Subcommand("help", _help, "help.j2", ("?", "usage", "-h", "--help")),
+    )
+}
+_BY_WORD = {word: s.name for s in SUBCOMMANDS.values() for word in (s.name, *s.aliases)}
+
+
+def parse(text: str) -> Request:
+    """Parse the text after `/sco`; empty or unknown text asks for help."""
+    words = [w[:MAX_ARG_LENGTH] for w in text.split()]
+    public = bool(words) and words[-1].casefold() == PUBLIC_WORD
+    if public:
+        words = words[:-1]
+    if not words:
+        return Request("help", (), public)
+    name = _BY_WORD.get(words[0].casefold())
+    if name is None:
+        return Request("help", (), public, unknown=words[0])
+    return Request(name, tuple(words[1:]), public)
+
+
+def answer(request: Request, situation: Situation) -> Reply:
+    """Run a parsed request against the digest."""
+    return SUBCOMMANDS[request.name].handler(request, situation)

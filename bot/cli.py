@@ -1,0 +1,179 @@
+"""The `sco-bot` command: serve, ask, console, knowledge check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import NoReturn
+
+from bot.briefer import Briefer
+from bot.clock import Clock, parse_instant
+from bot.knowledge import DigestError, load_digest
+from bot.render import to_terminal
+from bot.settings import Settings, SettingsError, load_settings
+
+EXIT_USAGE = 2
+EXIT_INVALID_DIGEST = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line and exits 2, never with a traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sco-bot", description="Slack briefings on SCO meetings.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    serve = commands.add_parser("serve", help="answer Slack (HTTP, or Socket Mode)")
+    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
+    serve.add_argument("--threads", type=int, default=8, help="server worker threads")
+    serve.add_argument("--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN)")
+
+    ask = commands.add_parser("ask", help="run one /sco command and print the reply")
+    ask.add_argument("text", nargs="*", help='the text after /sco, e.g. "positions china"')
+    ask.add_argument("--at", metavar="DATETIME", help="treat this ISO date/datetime as now")
+    ask.add_argument("--format", choices=("text", "blocks"), default="text")
+
+    console = commands.add_parser("console", help="type /sco commands at a prompt")
+    console.add_argument("--at", metavar="DATETIME", help="start the clock at this ISO datetime")
+
+    knowledge = commands.add_parser("knowledge", help="work with the knowledge digest")
+    knowledge_commands = knowledge.add_subparsers(
+        dest="knowledge_command", required=True, parser_class=_Parser
+    )
+    check = knowledge_commands.add_parser("check", help="validate a digest directory")
+    check.add_argument("directory", nargs="?", help="default: SCO_KNOWLEDGE_DIR or knowledge/")
+    return parser
+
+
+def _clock(parser: argparse.ArgumentParser, settings: Settings, at: str | None) -> Clock:
+    if at is None:
+        return settings.clock()
+    try:
+        return Clock(start=parse_instant(at, settings.timezone))
+    except ValueError:
+        parser.error(f"--at {at!r} is not an ISO date or datetime (e.g. 2021-07-29T09:00)")
+
+
+def _briefer(settings: Settings) -> Briefer:
+    try:
+        return Briefer.from_settings(settings)
+    except DigestError as exc:
+        _fail_digest(exc)
+
+
+def _fail_digest(exc: DigestError) -> NoReturn:
+    print(f"sco-bot: the knowledge digest is invalid ({len(exc.problems)} problems):",
+          file=sys.stderr)
+    for problem in exc.problems:
+        print(problem, file=sys.stderr)
+    sys.exit(EXIT_INVALID_DIGEST)
+
+
+def _ask(briefer: Briefer, text: str, now: datetime, fmt: str) -> str:
+    reply = briefer.answer(text, now)
+    if fmt == "blocks":
+        pages = [m.payload() for m in reply.messages]
+        return json.dumps(pages[0] if len(pages) == 1 else pages, indent=2, ensure_ascii=False)
+    return to_terminal(reply.messages).rstrip("\n")
+
+
+def _console(briefer: Briefer, clock: Clock) -> None:
+    print("sco-bot console: type a /sco command (e.g. `brief`, `upcoming`), `quit` to leave.")
+    while True:
+        try:
+            line = input("/sco ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        text = line.strip().removeprefix("/sco").strip()
+        if text.casefold() in ("quit", "exit", ":q"):
+            return
+        print(_ask(briefer, text, clock.now(), "text"))
+        print()
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    # Slack's libraries are imported here only: the terminal paths start without them.
+    from bot.app import create_app
+    from bot.server import create_http_server, create_wsgi_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    socket_mode = args.socket or bool(settings.slack_app_token)
+    briefer = _briefer(settings)
+    app = create_app(settings, briefer=briefer, socket_mode=socket_mode)
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        print("sco-bot: connecting to Slack in Socket Mode", file=sys.stderr)
+        SocketModeHandler(app, settings.slack_app_token).start()
+        return
+    server = create_http_server(
+        create_wsgi_app(app, lambda: briefer.digest.version), args.host, args.port, args.threads
+    )
+    print(
+        f"sco-bot: serving Slack requests at http://{args.host}:{server.effective_port}"
+        "/slack/events",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `sco-bot` command."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "knowledge":
+            directory = Path(args.directory) if args.directory else settings.knowledge_dir
+            if not directory.is_dir():
+                parser.error(f"{directory} is not a directory")
+            try:
+                digest = load_digest(directory)
+            except DigestError as exc:
+                _fail_digest(exc)
+            meetings = len(digest.meetings)
+            items = sum(
+                len(m.outcomes) + len(m.positions) + len(m.events) + len(m.talks)
+                for m in digest.meetings
+            )
+            print(f"{directory}: valid (version {digest.version}; {meetings} meetings, "
+                  f"{items} items, {len(digest.actors)} actors, {len(digest.documents)} sources)")
+            return 0
+        if args.command == "serve":
+            if not 0 <= args.port <= 65535:
+                parser.error(f"--port {args.port} is not a TCP port")
+            _serve(settings, args)
+            return 0
+        clock = _clock(parser, settings, args.at)
+        briefer = _briefer(settings)
+        if args.command == "ask":
+            print(_ask(briefer, " ".join(args.text), clock.now(), args.format))
+        else:
+            _console(briefer, clock)
+        return 0
+    except SettingsError as exc:
+        for problem in exc.problems:
+            print(f"sco-bot: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

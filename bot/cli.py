@@ -71,8 +71,9 @@ def _briefer(settings: Settings) -> Briefer:
 
 
 def _fail_digest(exc: DigestError) -> NoReturn:
-    print(f"sco-bot: the knowledge digest is invalid ({len(exc.problems)} problems):",
-          file=sys.stderr)
+    print(
+        f"sco-bot: the knowledge digest is invalid ({len(exc.problems)} problems):", file=sys.stderr
+    )
     for problem in exc.problems:
         print(problem, file=sys.stderr)
     sys.exit(EXIT_INVALID_DIGEST)
@@ -114,7 +115,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         print("sco-bot: connecting to Slack in Socket Mode", file=sys.stderr)
-        SocketModeHandler(app, settings.slack_app_token).start()
+        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         return
     server = create_http_server(
         create_wsgi_app(app, lambda: briefer.digest.version), args.host, args.port, args.threads
@@ -152,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
                 len(m.outcomes) + len(m.positions) + len(m.events) + len(m.talks)
                 for m in digest.meetings
             )
-            print(f"{directory}: valid (version {digest.version}; {meetings} meetings, "
-                  f"{items} items, {len(digest.actors)} actors, {len(digest.documents)} sources)")
+            print(
+                f"{directory}: valid (version {digest.version}; {meetings} meetings, "
+                f"{items} items, {len(digest.actors)} actors, {len(digest.documents)} sources)"
+            )
             return 0
         if args.command == "serve":
             if not 0 <= args.port <= 65535:

@@ -35,8 +35,17 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
 
 _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u2032": "'",
-                              "\u201c": '"', "\u201d": '"'})
+_APOSTROPHES = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "`": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+    }
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -313,7 +322,9 @@ class _Collector:
         try:
             size = file.stat().st_size
             if size > MAX_FILE_BYTES:
-                self.add(relative, 1, (), f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+                self.add(
+                    relative, 1, (), f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+                )
                 return None
             raw = file.read_bytes()
         except FileNotFoundError:
@@ -346,8 +357,14 @@ class _Collector:
         try:
             return model.model_validate(data, context=context)
         except ValidationError as exc:
-            for error in exc.errors(include_url=False):
+            errors = exc.errors(include_url=False)
+            failed = [tuple(e["loc"]) for e in errors if e["type"] != "too_short"]
+            for error in errors:
                 loc: Path_ = tuple(error["loc"])
+                if error["type"] == "too_short" and any(
+                    f[: len(loc)] == loc and len(f) > len(loc) for f in failed
+                ):
+                    continue  # a list emptied by its own items' errors, already reported
                 message = error["msg"].removeprefix("Value error, ")
                 if error["type"] == "missing":
                     message = "required field is missing"
@@ -365,8 +382,12 @@ class _Collector:
                 if isinstance(ident, str):
                     if ident in seen:
                         where = format_path(seen[ident])
-                        self.add(relative, lines.line_of((*path, "id")), (*path, "id"),
-                                 f"duplicated id {ident!r} (first at {where})")
+                        self.add(
+                            relative,
+                            lines.line_of((*path, "id")),
+                            (*path, "id"),
+                            f"duplicated id {ident!r} (first at {where})",
+                        )
                     else:
                         seen[ident] = path
                 for k, v in value.items():
@@ -401,8 +422,12 @@ def load_digest(directory: Path) -> Digest:
                 except (OSError, UnicodeDecodeError) as exc:
                     reason = "is missing" if isinstance(exc, FileNotFoundError) else "is unreadable"
                     path: Path_ = ("documents", i, "file")
-                    found.add(SOURCES_INDEX, parsed[1].line_of(path), path,
-                              f"source file sources/{doc.file} {reason}")
+                    found.add(
+                        SOURCES_INDEX,
+                        parsed[1].line_of(path),
+                        path,
+                        f"source file sources/{doc.file} {reason}",
+                    )
 
     actors: tuple[Actor, ...] = ()
     aliases: dict[str, str] = {}
@@ -418,8 +443,12 @@ def load_digest(directory: Path) -> Digest:
                     owner = aliases.setdefault(key, actor.id)
                     if owner != actor.id:
                         path = ("actors", i, "aliases", j - 2) if j >= 2 else ("actors", i)
-                        found.add(ACTORS_FILE, parsed[1].line_of(path), path,
-                                  f"alias {name!r} already names actor {owner!r}")
+                        found.add(
+                            ACTORS_FILE,
+                            parsed[1].line_of(path),
+                            path,
+                            f"alias {name!r} already names actor {owner!r}",
+                        )
 
     meetings: tuple[Meeting, ...] = ()
     parsed = found.read(MEETINGS_FILE)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack, App, BoltResponse, Respond
@@ -30,7 +30,7 @@ def register_listeners(app: App, briefer: Briefer, clock: Clock) -> None:
     def answer_sco(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         reply = briefer.answer(command.get("text") or "", clock.now())
         first, *more = reply.messages
-        ack(text=first.text, blocks=list(first.blocks), response_type=_response_type(reply.public))
+        ack(**first.payload(), response_type=_response_type(reply.public))
         if more:
             # A reply longer than one message (50 blocks) continues through response_url.
             follow_ups.submit(_respond_all, respond, more, reply.public)
@@ -68,9 +68,4 @@ def _respond_all(respond: Respond, pages: list[Message], public: bool) -> None:
 
 
 def _respond(respond: Respond, page: Message, public: bool) -> None:
-    respond(
-        text=page.text,
-        blocks=list(page.blocks),
-        response_type=_response_type(public),
-        replace_original=False,
-    )
+    respond(**page.payload(), response_type=_response_type(public), replace_original=False)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.dates import When
@@ -18,12 +19,9 @@ from bot.knowledge import (
     Event,
     Meeting,
     Outcome,
-    Position,
     Talk,
     alias_key,
 )
-
-from typing import TypeVar
 
 T = TypeVar("T")
 RECENT_PAST_EVENTS = 5
@@ -99,7 +97,7 @@ def dated_events(digest: Digest, now: datetime, default_tz: tzinfo) -> list[Date
                 continue
             seen.add(event.id)
             tz = event_zone(event, default_tz)
-            name = event.timezone or getattr(default_tz, "key", str(default_tz))
+            name = event.timezone or str(getattr(default_tz, "key", default_tz))
             result.append(Dated(event, meeting, name, timing(event.date, tz, now)))
     result.sort(key=_sort_key)
     return result
@@ -317,4 +315,3 @@ def actors_known(digest: Digest) -> list[ActorSummary]:
     """Every actor with the number of positions recorded for it, most first."""
     rows = [ActorSummary(a, len(_stated_by(digest, a))) for a in digest.actors]
     return sorted(rows, key=lambda r: -r.count)
-

@@ -30,7 +30,7 @@ def create_wsgi_app(app: App, version: Callable[[], str]) -> WsgiApp:
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
             )
             return [body]
-        return slack(environ, start_response)  # type: ignore[no-any-return]
+        return slack(environ, start_response)
 
     return wsgi
 

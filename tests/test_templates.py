@@ -1,0 +1,205 @@
+"""Meta-tests: every subcommand has help and a template; every template renders; limits hold."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.briefer import Briefer
+from bot.commands import SUBCOMMANDS, parse
+from bot.render import (
+    MAX_BLOCKS,
+    MAX_CONTEXT_ELEMENTS,
+    MAX_HEADER,
+    MAX_SECTION,
+    Message,
+    escape_mrkdwn,
+    paginate,
+    parse_blocks,
+    to_terminal,
+)
+from bot.settings import DEFAULT_TEMPLATES_DIR
+
+NOWS = [
+    "2021-07-27T12:00+00:00",
+    "2021-07-29T00:00+00:00",
+    "2021-10-20T08:00+00:00",
+    "2022-06-01T00:00+00:00",
+    "2026-11-23T10:00+00:00",
+]
+TEXTS = [
+    "",
+    "brief",
+    "brief sco-defmin-2021-dushanbe",
+    "brief nope",
+    "positions",
+    "positions china",
+    "positions ministers",
+    "positions russia",
+    "positions pakistan",
+    "positions nobody",
+    "upcoming",
+    "sources",
+    "help",
+    "frobnicate",
+    "brief public",
+]
+LIVE = re.compile(r"<[!@#]|<https?:|<mailto:")
+
+
+def assert_within_limits(message: Message) -> None:
+    payload = message.payload()
+    assert payload["text"].strip()
+    assert 0 < len(payload["blocks"]) <= MAX_BLOCKS
+    for block in payload["blocks"]:
+        if block["type"] == "header":
+            assert 0 < len(block["text"]["text"]) <= MAX_HEADER
+            assert block["text"]["type"] == "plain_text"
+        elif block["type"] == "section":
+            assert 0 < len(block["text"]["text"]) <= MAX_SECTION
+        elif block["type"] == "context":
+            assert 0 < len(block["elements"]) <= MAX_CONTEXT_ELEMENTS
+        else:
+            assert block["type"] == "divider"
+
+
+def test_every_subcommand_has_help_and_a_template() -> None:
+    for name, sub in SUBCOMMANDS.items():
+        assert (DEFAULT_TEMPLATES_DIR / sub.template).is_file(), name
+        usage = DEFAULT_TEMPLATES_DIR / "usage" / f"{name}.j2"
+        assert usage.is_file(), name
+        assert f"/sco {name}" in usage.read_text()
+
+
+def test_help_lists_every_subcommand(briefer: Briefer) -> None:
+    text = to_terminal(briefer.answer("help", datetime.now(UTC)).messages)
+    for name in SUBCOMMANDS:
+        assert f"/sco {name}" in text
+
+
+@pytest.mark.parametrize("now", NOWS)
+@pytest.mark.parametrize("text", TEXTS)
+def test_every_template_renders_against_the_digest(briefer: Briefer, text: str, now: str) -> None:
+    answer = briefer.answer(text, datetime.fromisoformat(now))
+    for message in answer.messages:
+        assert_within_limits(message)
+        assert "None" not in json.dumps(message.payload())
+    assert answer.public == text.endswith("public")
+
+
+def test_every_template_file_is_used() -> None:
+    used = {s.template for s in SUBCOMMANDS.values()} | {
+        "not_found.j2",
+        "error.j2",
+        "actors.j2",
+        "_macros.j2",
+    }
+    on_disk = {p.name for p in DEFAULT_TEMPLATES_DIR.glob("*.j2")}
+    assert on_disk == used
+
+
+def test_brief_reads_as_a_briefing(briefer: Briefer) -> None:
+    text = to_terminal(briefer.answer("brief", datetime(2021, 7, 29, tzinfo=UTC)).messages)
+    assert "18th meeting of the SCO Council of Defence Ministers" in text
+    assert (
+        "28 July 2021" in text and "Dushanbe, Tajikistan" in text and "Chair:* Tajikistan" in text
+    )
+    assert "Fanfares of Peace festival of military orchestras* — 18–23 October 2021" in text
+    assert "in 81 days" in text
+    assert "in 2022, exact date not yet announced" in text
+    assert "http://eng.sectsco.org/20210728/770367.html" in text
+    assert "_(SCO Secretariat)_" in text and "_(China Military Online)_" in text
+
+
+def test_positions_attribute_speaker_source_and_date(briefer: Briefer) -> None:
+    text = to_terminal(briefer.answer("positions china", datetime(2021, 8, 1, tzinfo=UTC)).messages)
+    assert "Said by Wei Fenghe" in text
+    assert "China Military Online, 29 July 2021" in text
+    assert "“China has never bullied any other country" in text
+
+
+def test_upcoming_in_2026_says_so_and_shows_recent_events(briefer: Briefer) -> None:
+    text = to_terminal(briefer.answer("upcoming", datetime(2026, 11, 23, tzinfo=UTC)).messages)
+    assert "Nothing in the digest lies ahead" in text
+    assert "Fanfares of Peace" in text and "ended 5 years ago" in text
+
+
+def test_unknown_actor_is_helpful(briefer: Briefer) -> None:
+    text = to_terminal(briefer.answer("positions chnia", datetime(2021, 8, 1, tzinfo=UTC)).messages)
+    assert "No actor called “chnia”" in text and "Did you mean `china`" in text
+
+
+HOSTILE = [
+    "<!channel>",
+    "<!here>",
+    "<!everyone>",
+    "<@U012ABC>",
+    "<!subteam^S123|@team>",
+    "<https://evil.example|https://sco.int>",
+    "&lt;!channel&gt;",
+    "a & b > c < d",
+    "::header\nowned",
+    "\u202e<!channel>",
+    "x" * 10_000,
+    "\x00\x1b[31m<!here>",
+]
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+@pytest.mark.parametrize("sub", ["", "positions ", "brief ", "upcoming ", "sources ", "help "])
+def test_user_text_never_becomes_live_mrkdwn(briefer: Briefer, sub: str, payload: str) -> None:
+    answer = briefer.answer(sub + payload, datetime(2021, 8, 1, tzinfo=UTC))
+    for message in answer.messages:
+        assert_within_limits(message)
+        dumped = json.dumps(message.payload(), ensure_ascii=False)
+        assert not LIVE.search(dumped.replace("<http://eng.", "").replace("<https://eng.", "")), (
+            dumped[:500]
+        )
+
+
+def test_escape_is_exactly_three_characters() -> None:
+    assert escape_mrkdwn('Tom\'s <b> & "q"') == 'Tom\'s &lt;b&gt; &amp; "q"'
+
+
+def test_long_content_is_split_not_rejected() -> None:
+    source = (
+        "::header\n"
+        + "H" * 400
+        + "\n::section\n"
+        + ("line of text\n" * 600)
+        + "::context\n"
+        + "\n".join(f"c{i}" for i in range(25))
+        + "\n"
+        + "".join("::divider\n::section\nx\n" for _ in range(60))
+    )
+    blocks: list[dict[str, Any]] = parse_blocks(source)
+    pages = paginate(blocks)
+    assert len(pages) >= 3
+    for page in pages:
+        assert_within_limits(page)
+    assert (
+        sum(
+            b["text"]["text"].count("line of text")
+            for p in pages
+            for b in p.blocks
+            if b["type"] == "section"
+        )
+        == 600
+    )
+
+
+def test_parse_public_and_aliases() -> None:
+    assert parse("/brief").name == "help"
+    assert parse("BRIEF Public") == parse("brief public")
+    assert parse("brief public").public and parse("pos china").name == "positions"
+    assert parse("positions people's republic of china").args == (
+        "people's",
+        "republic",
+        "of",
+        "china",
+    )
+    assert parse("wat").unknown == "wat"

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.commands import Situation, answer, parse
+from bot.commands import Caller, Situation, answer, parse
 from bot.knowledge import Digest, load_digest
 from bot.render import Message, Renderer
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.remind import ReminderDesk
 
 
 @dataclass(frozen=True)
@@ -23,24 +28,40 @@ class Answer:
 class Briefer:
     """Answers `/sco` text from one loaded digest, for Slack and the terminal alike."""
 
-    def __init__(self, digest: Digest, renderer: Renderer, timezone: tzinfo) -> None:
+    def __init__(
+        self,
+        digest: Digest,
+        renderer: Renderer,
+        timezone: tzinfo,
+        reminders: Callable[[], ReminderDesk] | None = None,
+    ) -> None:
         self.digest = digest
         self.renderer = renderer
         self.timezone = timezone
+        self.reminders = reminders
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Briefer:
+    def from_settings(
+        cls, settings: Settings, reminders: Callable[[], ReminderDesk] | None = None
+    ) -> Briefer:
         """Load the digest and templates the settings name (raises DigestError when invalid)."""
         return cls(
             load_digest(Path(settings.knowledge_dir)),
             Renderer(Path(settings.templates_dir)),
             settings.timezone,
+            reminders,
         )
 
-    def answer(self, text: str, now: datetime) -> Answer:
-        """Answer the text typed after `/sco`, as of `now`."""
+    @property
+    def timezone_name(self) -> str:
+        """The IANA name of the display timezone."""
+        return str(getattr(self.timezone, "key", self.timezone))
+
+    def answer(self, text: str, now: datetime, caller: Caller | None = None) -> Answer:
+        """Answer the text typed after `/sco` (by `caller`, in a channel), as of `now`."""
         request = parse(text)
-        reply = answer(request, Situation(self.digest, now, self.timezone))
+        situation = Situation(self.digest, now, self.timezone, caller, self.reminders)
+        reply = answer(request, situation)
         return Answer(self.renderer.messages(reply.template, reply.context), reply.public)
 
     def render(self, template: str, **context: object) -> list[Message]:

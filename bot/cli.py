@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from bot.briefer import Briefer
 from bot.clock import Clock, parse_instant
+from bot.commands import Caller
 from bot.knowledge import DigestError, load_digest
 from bot.render import to_terminal
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_USAGE = 2
+CONSOLE_CHANNEL = "console"
 EXIT_INVALID_DIGEST = 1
+CONSOLE_USER = "console-user"
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.remind import ReminderDesk
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,9 +51,21 @@ def _build_parser() -> argparse.ArgumentParser:
     ask.add_argument("text", nargs="*", help='the text after /sco, e.g. "positions china"')
     ask.add_argument("--at", metavar="DATETIME", help="treat this ISO date/datetime as now")
     ask.add_argument("--format", choices=("text", "blocks"), default="text")
+    ask.add_argument("--channel", default=CONSOLE_CHANNEL, help="channel id for `remind`")
 
     console = commands.add_parser("console", help="type /sco commands at a prompt")
     console.add_argument("--at", metavar="DATETIME", help="start the clock at this ISO datetime")
+    console.add_argument("--channel", default=CONSOLE_CHANNEL, help="channel id for `remind`")
+
+    reminders = commands.add_parser("reminders", help="plan or sync scheduled reminders")
+    reminder_commands = reminders.add_subparsers(
+        dest="reminders_command", required=True, parser_class=_Parser
+    )
+    plan = reminder_commands.add_parser("plan", help="print what would be scheduled (no Slack)")
+    plan.add_argument("--at", metavar="DATETIME", help="treat this ISO date/datetime as now")
+    plan.add_argument("--channel", help="only this channel")
+    sync = reminder_commands.add_parser("sync", help="reconcile once against Slack")
+    sync.add_argument("--at", metavar="DATETIME", help="treat this ISO date/datetime as now")
 
     knowledge = commands.add_parser("knowledge", help="work with the knowledge digest")
     knowledge_commands = knowledge.add_subparsers(
@@ -63,11 +85,30 @@ def _clock(parser: argparse.ArgumentParser, settings: Settings, at: str | None) 
         parser.error(f"--at {at!r} is not an ISO date or datetime (e.g. 2021-07-29T09:00)")
 
 
-def _briefer(settings: Settings) -> Briefer:
+def _briefer(settings: Settings, clock: Clock | None = None) -> Briefer:
     try:
-        return Briefer.from_settings(settings)
+        briefer = Briefer.from_settings(settings)
     except DigestError as exc:
         _fail_digest(exc)
+    if clock is not None:
+        # The desk is built on first use: briefings alone never load the database or Slack.
+        def client() -> WebClient | None:
+            return _web_client(settings) if settings.slack_bot_token else None
+
+        briefer.reminders = _lazy_desk(settings, briefer, clock, client)
+    return briefer
+
+
+def _lazy_desk(
+    settings: Settings, briefer: Briefer, clock: Clock, client: Callable[[], WebClient | None]
+) -> Callable[[], ReminderDesk]:
+    from bot.remind import desk_factory
+
+    @functools.cache
+    def build() -> ReminderDesk:
+        return desk_factory(settings, briefer, clock.now, client())()
+
+    return build
 
 
 def _fail_digest(exc: DigestError) -> NoReturn:
@@ -79,15 +120,15 @@ def _fail_digest(exc: DigestError) -> NoReturn:
     sys.exit(EXIT_INVALID_DIGEST)
 
 
-def _ask(briefer: Briefer, text: str, now: datetime, fmt: str) -> str:
-    reply = briefer.answer(text, now)
+def _ask(briefer: Briefer, text: str, now: datetime, fmt: str, channel: str) -> str:
+    reply = briefer.answer(text, now, Caller(channel, CONSOLE_USER))
     if fmt == "blocks":
         pages = [m.payload() for m in reply.messages]
         return json.dumps(pages[0] if len(pages) == 1 else pages, indent=2, ensure_ascii=False)
     return to_terminal(reply.messages).rstrip("\n")
 
 
-def _console(briefer: Briefer, clock: Clock) -> None:
+def _console(briefer: Briefer, clock: Clock, channel: str) -> None:
     print("sco-bot console: type a /sco command (e.g. `brief`, `upcoming`), `quit` to leave.")
     while True:
         try:
@@ -98,19 +139,28 @@ def _console(briefer: Briefer, clock: Clock) -> None:
         text = line.strip().removeprefix("/sco").strip()
         if text.casefold() in ("quit", "exit", ":q"):
             return
-        print(_ask(briefer, text, clock.now(), "text"))
+        print(_ask(briefer, text, clock.now(), "text", channel))
         print()
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     # Slack's libraries are imported here only: the terminal paths start without them.
-    from bot.app import create_app
+    from bot.app import create_app, create_briefer, create_web_client
+    from bot.remind import PeriodicReconcile
     from bot.server import create_http_server, create_wsgi_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     socket_mode = args.socket or bool(settings.slack_app_token)
-    briefer = _briefer(settings)
-    app = create_app(settings, briefer=briefer, socket_mode=socket_mode)
+    settings.require_slack(socket_mode)
+    clock = settings.clock()
+    try:
+        briefer = create_briefer(settings, clock, create_web_client(settings))
+    except DigestError as exc:
+        _fail_digest(exc)
+    app = create_app(settings, briefer=briefer, clock=clock, socket_mode=socket_mode)
+    assert briefer.reminders is not None
+    periodic = PeriodicReconcile(briefer.reminders, clock.now, settings.reconcile_seconds)
+    periodic.start()
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -131,7 +181,48 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        periodic.stop()
         server.close()
+
+
+def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
+    from bot.reminders import plan_channel
+    from bot.store import Store
+
+    briefer = _briefer(settings)
+    now = clock.now()
+    if args.reminders_command == "plan":
+        store = Store(settings.database_url)
+        subs = [s for s in store.subscriptions() if args.channel in (None, s.channel_id)]
+        plans = [(s, plan_channel(briefer.digest, s, now)) for s in subs]
+        events = {e.id: e for m in briefer.digest.meetings for e in m.events}
+        pages = briefer.render(
+            "cli_plan.j2",
+            plans=plans,
+            events=events,
+            now=now,
+            timezone=briefer.timezone_name,
+            channel=args.channel,
+        )
+        print(to_terminal(pages).rstrip("\n"))
+        return 0
+    if not settings.slack_bot_token:
+        raise SettingsError(["SLACK_BOT_TOKEN is not set (sync schedules through Slack's API)"])
+    desk = _lazy_desk(settings, briefer, clock, lambda: _web_client(settings))()
+    assert desk.delivery is not None
+    report = desk.delivery.reconcile(now)
+    events = {e.id: e for m in briefer.digest.meetings for e in m.events}
+    pages = briefer.render(
+        "cli_sync.j2", report=report, events=events, now=now, timezone=briefer.timezone_name
+    )
+    print(to_terminal(pages).rstrip("\n"))
+    return 1 if report.failed else 0
+
+
+def _web_client(settings: Settings) -> WebClient:
+    from bot.app import create_web_client
+
+    return create_web_client(settings)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,11 +255,13 @@ def main(argv: list[str] | None = None) -> int:
             _serve(settings, args)
             return 0
         clock = _clock(parser, settings, args.at)
-        briefer = _briefer(settings)
+        if args.command == "reminders":
+            return _reminders(settings, clock, args)
+        briefer = _briefer(settings, clock)
         if args.command == "ask":
-            print(_ask(briefer, " ".join(args.text), clock.now(), args.format))
+            print(_ask(briefer, " ".join(args.text), clock.now(), args.format, args.channel))
         else:
-            _console(briefer, clock)
+            _console(briefer, clock, args.channel)
         return 0
     except SettingsError as exc:
         for problem in exc.problems:

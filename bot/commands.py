@@ -5,10 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import queries
 from bot.knowledge import Digest
+from bot.reminders import (
+    DEFAULT_LEADS,
+    DEFAULT_TIME,
+    SCHEDULE_WINDOW,
+    LeadError,
+    Subscription,
+    dated_events,
+    parse_leads,
+    parse_time_of_day,
+)
+
+if TYPE_CHECKING:
+    from bot.remind import ReminderDesk
 
 PUBLIC_WORD = "public"
 MAX_ARG_LENGTH = 200
@@ -34,12 +48,22 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Caller:
+    """Who typed the command, and in which channel."""
+
+    channel_id: str
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Situation:
     """What a command is answered against: the digest, the time, the display timezone."""
 
     digest: Digest
     now: datetime
     timezone: tzinfo
+    caller: Caller | None = None
+    reminders: Callable[[], ReminderDesk] | None = None
 
     @property
     def timezone_name(self) -> str:
@@ -106,6 +130,69 @@ def _sources(request: Request, situation: Situation) -> Reply:
     )
 
 
+def _remind(request: Request, situation: Situation) -> Reply:
+    action = request.args[0].casefold() if request.args else "status"
+    events = {e.id: e for _, e in dated_events(situation.digest)}
+    context = _context(
+        situation, action=action, status=None, error=None, events=events, window=SCHEDULE_WINDOW
+    )
+    if action not in ("on", "off", "status"):
+        context["error"] = f"unknown action {request.args[0]!r}"
+        return Reply("remind.j2", context)
+    if situation.caller is None or situation.reminders is None:
+        context["error"] = "reminders need a channel (type the command in Slack)"
+        return Reply("remind.j2", context)
+    desk = situation.reminders()
+    channel = situation.caller.channel_id
+    if action == "on":
+        try:
+            sub = _subscription(request.args[1:], situation)
+        except LeadError as bad:
+            context["error"] = str(bad)
+            return Reply("remind.j2", context)
+        context["status"] = desk.subscribe(sub, situation.now)
+    elif action == "off":
+        context["status"] = desk.unsubscribe(channel, situation.now)
+    else:
+        context["status"] = desk.status(channel, situation.now)
+    return Reply("remind.j2", context, request.public)
+
+
+def _subscription(words: tuple[str, ...], situation: Situation) -> Subscription:
+    """`[LEADS] [at HH:MM] [tz ZONE]` → a Subscription for the caller's channel."""
+    assert situation.caller is not None
+    leads: list[str] = []
+    at = DEFAULT_TIME
+    zone = situation.timezone_name
+    rest = list(words)
+    while rest:
+        word = rest.pop(0)
+        if word.casefold() in ("at", "tz"):
+            if not rest:
+                raise LeadError(f"{word!r} needs a value")
+            value = rest.pop(0)
+            if word.casefold() == "at":
+                at = parse_time_of_day(value)
+            else:
+                zone = _zone_name(value)
+        else:
+            leads.append(word)
+    return Subscription(
+        channel_id=situation.caller.channel_id,
+        leads=parse_leads(leads) if leads else DEFAULT_LEADS,
+        at=at,
+        timezone=zone,
+        subscriber=situation.caller.user_id,
+    )
+
+
+def _zone_name(value: str) -> str:
+    try:
+        return ZoneInfo(value).key
+    except (ZoneInfoNotFoundError, ValueError):
+        raise LeadError(f"{value!r} is not an IANA timezone (e.g. Europe/Berlin)") from None
+
+
 def _help(request: Request, situation: Situation) -> Reply:
     return Reply(
         "help.j2",
@@ -121,6 +208,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         Subcommand("positions", _positions, "positions.j2", ("position", "pos", "actor")),
         Subcommand("upcoming", _upcoming, "upcoming.j2", ("events", "next", "calendar")),
         Subcommand("sources", _sources, "sources.j2", ("source", "docs", "documents")),
+        Subcommand("remind", _remind, "remind.j2", ("reminders", "reminder")),
         Subcommand("help", _help, "help.j2", ("?", "usage", "-h", "--help")),
     )
 }
@@ -137,7 +225,8 @@ def parse(text: str) -> Request:
         return Request("help", (), public)
     name = _BY_WORD.get(words[0].casefold())
     if name is None:
-        return Request("help", (), public, unknown=words[0])
+        # A mistyped command's help is for the typist only, even with `public`.
+        return Request("help", (), False, unknown=words[0])
     return Request(name, tuple(words[1:]), public)
 
 

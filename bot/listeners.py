@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -13,6 +14,7 @@ from slack_bolt import Ack, App, BoltResponse, Respond
 
 from bot.briefer import Briefer
 from bot.clock import Clock
+from bot.commands import Caller
 from bot.render import Message
 
 log = logging.getLogger("sco_bot")
@@ -28,7 +30,8 @@ def register_listeners(app: App, briefer: Briefer, clock: Clock) -> None:
     follow_ups = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sco-follow-up")
 
     def answer_sco(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        reply = briefer.answer(command.get("text") or "", clock.now())
+        caller = Caller(str(command.get("channel_id") or ""), command.get("user_id"))
+        reply = briefer.answer(command.get("text") or "", clock.now(), caller)
         first, *more = reply.messages
         ack(**first.payload(), response_type=_response_type(reply.public))
         if more:
@@ -52,19 +55,25 @@ def register_listeners(app: App, briefer: Briefer, clock: Clock) -> None:
 
     app.middleware(log_request)
 
-    def on_error(error: Exception, body: dict[str, Any], respond: Respond) -> None:
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        # Answer the command with an apology (HTTP 200, ephemeral) instead of Bolt's bare 500.
         reference = uuid.uuid4().hex[:8]
         log.error("error %s handling %s", reference, body.get("command"), exc_info=error)
-        if body.get("response_url"):
-            for page in briefer.render("error.j2", reference=reference):
-                _respond(respond, page, public=False)
+        page = briefer.render("error.j2", reference=reference)[0]
+        reply = {**page.payload(), "response_type": "ephemeral"}
+        return BoltResponse(
+            status=200, body=json.dumps(reply), headers={"content-type": "application/json"}
+        )
 
     app.error(on_error)
 
 
 def _respond_all(respond: Respond, pages: list[Message], public: bool) -> None:
-    for page in pages:
-        _respond(respond, page, public)
+    try:
+        for page in pages:
+            _respond(respond, page, public)
+    except Exception:
+        log.exception("could not post the rest of a %d-page reply", len(pages) + 1)
 
 
 def _respond(respond: Respond, page: Message, public: bool) -> None:

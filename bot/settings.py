@@ -16,6 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "templates"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///sco-bot.sqlite3"
 
 
 class SettingsError(ValueError):
@@ -38,13 +39,15 @@ class Settings:
     templates_dir: Path = DEFAULT_TEMPLATES_DIR
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     clock_start: datetime | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    reconcile_seconds: float = 3600.0
 
     def __repr__(self) -> str:
         # Tokens and secrets never reach logs through a repr.
         return (
             f"Settings(knowledge_dir={str(self.knowledge_dir)!r}, "
             f"slack_api_url={self.slack_api_url!r}, timezone={self.timezone.key!r}, "
-            f"clock_start={self.clock_start!r})"
+            f"clock_start={self.clock_start!r}, database={self.database_url.split('@')[-1]!r})"
         )
 
     def clock(self) -> Clock:
@@ -107,6 +110,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         except ValueError:
             problems.append(f"SCO_CLOCK {clock_text!r} is not an ISO date or datetime")
 
+    database_url = _database_url(text("SCO_DATABASE_URL") or DEFAULT_DATABASE_URL, problems)
+
+    reconcile_seconds = 3600.0
+    interval = text("SCO_RECONCILE_SECONDS")
+    if interval:
+        try:
+            reconcile_seconds = float(interval)
+            if reconcile_seconds < 1:
+                raise ValueError
+        except ValueError:
+            problems.append(f"SCO_RECONCILE_SECONDS {interval!r} is not a number of seconds >= 1")
+
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -117,4 +132,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         knowledge_dir=knowledge_dir,
         timezone=timezone,
         clock_start=clock_start,
+        database_url=database_url,
+        reconcile_seconds=reconcile_seconds,
     )
+
+
+def _database_url(url: str, problems: list[str]) -> str:
+    """Accept sqlite:///file and postgresql://...; plain postgresql URLs use psycopg 3."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url.removeprefix(plain)
+    if not url.startswith(("sqlite://", "postgresql+psycopg://")):
+        problems.append(
+            f"SCO_DATABASE_URL must be sqlite:///FILE or postgresql+psycopg://..., got {url!r}"
+        )
+    return url

@@ -39,7 +39,7 @@ def briefer(digest: Digest, renderer: Renderer) -> Briefer:
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
+    with FakeSlack().serve_quickly() as fake:
         yield fake
 
 

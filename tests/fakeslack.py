@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +27,16 @@ class FakeSlack:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        # Slack's side of scheduling: its clock (Unix seconds), what it holds, what it posted.
+        self.now: float | None = None
+        self.scheduled: dict[str, dict[str, Any]] = {}
+        self.posted: list[dict[str, Any]] = []
+        self.channel_errors: dict[str, str] = {}
+        self.answered_429 = 0
+        self._limits: dict[str, tuple[int, float]] = {}
+        self._recent: dict[str, list[float]] = {}
+        self._faults: list[tuple[str, int, str | None]] = []
+        self._next_id = 0
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         fake = self
@@ -44,6 +55,8 @@ class FakeSlack:
                 status, reply = fake._answer(self.path, body, dict(self.headers))
                 data = json.dumps(reply).encode()
                 self.send_response(status)
+                if status == 429:
+                    self.send_header("Retry-After", str(reply.get("retry_after", 1)))
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -62,11 +75,29 @@ class FakeSlack:
         """A response_url that posts back to this fake."""
         return f"http://127.0.0.1:{self.port}/respond/{name}"
 
+    def limit(self, method: str, per_second: float, window: float = 1.0) -> None:
+        """Answer `method` with HTTP 429 and Retry-After past `per_second` calls a second."""
+        self._limits[method] = (max(1, round(per_second * window)), window)
+
+    def fail(
+        self, method: str, status: int = 500, error: str | None = None, times: int = 1
+    ) -> None:
+        """Make the next `times` calls of `method` fail: an HTTP status, or ok:false `error`."""
+        self._faults += [(method, status, error)] * times
+
+    def _clock(self) -> float:
+        return time.time() if self.now is None else self.now
+
     def _answer(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
         method = path.removeprefix("/api/") if path.startswith("/api/") else path
         with self._cond:
             self.calls.append(Call(method, body, headers))
             self._cond.notify_all()
+            refused = self._refuse(method)
+            if refused is not None:
+                return refused
+            if method.startswith("chat.schedule") or method == "chat.deleteScheduledMessage":
+                return 200, self._scheduling(method, body)
         if method == "auth.test":
             return 200, {
                 "ok": True,
@@ -78,6 +109,95 @@ class FakeSlack:
                 "url": "https://example.slack.com/",
             }
         return 200, {"ok": True}
+
+    def _refuse(self, method: str) -> tuple[int, Any] | None:
+        for i, (name, status, error) in enumerate(self._faults):
+            if name == method:
+                del self._faults[i]
+                if error is not None:
+                    return 200, {"ok": False, "error": error}
+                return status, {"ok": False, "error": f"http_{status}"}
+        if method in self._limits:
+            allowed, window = self._limits[method]
+            moment = time.monotonic()
+            recent = [t for t in self._recent.get(method, []) if moment - t < window]
+            if len(recent) >= allowed:
+                self._recent[method] = recent
+                self.answered_429 += 1
+                wait = max(1, math.ceil(window - (moment - recent[0])))
+                return 429, {"ok": False, "error": "ratelimited", "retry_after": wait}
+            self._recent[method] = [*recent, moment]
+        return None
+
+    def _scheduling(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        now = self._clock()
+        for ident, message in list(self.scheduled.items()):
+            if message["post_at"] <= now:  # Slack posts it and forgets the schedule
+                self.posted.append(self.scheduled.pop(ident))
+        channel = str(body.get("channel", ""))
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        if method == "chat.scheduleMessage":
+            if "metadata" in body:
+                return {"ok": False, "error": "metadata_not_supported_by_this_fake"}
+            try:
+                post_at = int(body["post_at"])
+            except (KeyError, ValueError):
+                return {"ok": False, "error": "invalid_time"}
+            if post_at <= now:
+                return {"ok": False, "error": "time_in_past"}
+            if post_at > now + 120 * 86400:
+                return {"ok": False, "error": "time_too_far"}
+            near = [
+                m
+                for m in self.scheduled.values()
+                if m["channel"] == channel and abs(m["post_at"] - post_at) < 300
+            ]
+            if len(near) >= 30:
+                return {"ok": False, "error": "restricted_too_many"}
+            self._next_id += 1
+            ident = f"Q{self._next_id:08d}"
+            self.scheduled[ident] = {
+                "id": ident,
+                "channel": channel,
+                "post_at": post_at,
+                "text": body.get("text", ""),
+                "blocks": body.get("blocks"),
+            }
+            return {
+                "ok": True,
+                "channel": channel,
+                "scheduled_message_id": ident,
+                "post_at": post_at,
+            }
+        if method == "chat.deleteScheduledMessage":
+            ident = str(body.get("scheduled_message_id", ""))
+            if self.scheduled.get(ident, {}).get("channel") != channel:
+                return {"ok": False, "error": "invalid_scheduled_message_id"}
+            del self.scheduled[ident]
+            return {"ok": True}
+        # chat.scheduledMessages.list, paginated with a numeric cursor
+        held = sorted(
+            (m for m in self.scheduled.values() if m["channel"] == channel), key=lambda m: m["id"]
+        )
+        start = int(body.get("cursor") or 0)
+        size = int(body.get("limit") or 100)
+        page = held[start : start + size]
+        more = start + size < len(held)
+        return {
+            "ok": True,
+            "scheduled_messages": [
+                {
+                    "id": m["id"],
+                    "channel_id": channel,
+                    "post_at": m["post_at"],
+                    "date_created": int(now),
+                    "text": m["text"],
+                }
+                for m in page
+            ],
+            "response_metadata": {"next_cursor": str(start + size) if more else ""},
+        }
 
     def wait_for(self, predicate: Callable[[list[Call]], bool], timeout: float = 5.0) -> list[Call]:
         """Wait (with a deadline, no fixed sleep) until the recorded calls satisfy `predicate`."""
@@ -100,6 +220,14 @@ class FakeSlack:
     def calls_to(self, prefix: str) -> list[Call]:
         """The recorded calls whose method (or response_url path) starts with `prefix`."""
         return [c for c in self.snapshot() if c.method.startswith(prefix)]
+
+    def serve_quickly(self, poll_interval: float = 0.02) -> FakeSlack:
+        """Before `with`: poll for shutdown every `poll_interval` s (the default 0.5 s is a
+        half-second wait in every teardown)."""
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": poll_interval}, daemon=True
+        )
+        return self
 
     def __enter__(self) -> FakeSlack:
         self.thread.start()

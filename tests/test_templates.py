@@ -97,6 +97,10 @@ def test_every_template_file_is_used() -> None:
         "error.j2",
         "actors.j2",
         "_macros.j2",
+        "reminder.j2",
+        "reminder_broken.j2",
+        "cli_plan.j2",
+        "cli_sync.j2",
     }
     on_disk = {p.name for p in DEFAULT_TEMPLATES_DIR.glob("*.j2")}
     assert on_disk == used

@@ -1,0 +1,318 @@
+"""The ledger: subscriptions and every reminder scheduled in Slack (SQLAlchemy)."""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from bot.reminders import Reminder, Subscription
+
+metadata = MetaData()
+
+subscriptions = Table(
+    "sco_subscriptions",
+    metadata,
+    Column("channel_id", String(64), primary_key=True),
+    Column("leads", String(200), nullable=False),
+    Column("at", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("subscriber", String(64)),
+    Column("broken", String(200)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+reminders = Table(
+    "sco_reminders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel_id", String(64), nullable=False, index=True),
+    Column("event_id", String(80), nullable=False),
+    Column("lead_days", Integer, nullable=False),
+    Column("post_at", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("scheduled_message_id", String(64)),
+    Column("error", String(200)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The same reminder can be in the ledger once only, whichever instance writes it.
+    UniqueConstraint("channel_id", "event_id", "lead_days", "post_at", name="sco_reminder_key"),
+)
+
+
+class State(StrEnum):
+    """Where a ledger row stands with Slack."""
+
+    PENDING = "pending"  # reserved; Slack has not confirmed it (yet)
+    SCHEDULED = "scheduled"  # Slack returned a scheduled_message_id
+    SENT = "sent"  # its post_at has passed: Slack posted it
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One reminder as the ledger knows it."""
+
+    id: int
+    reminder: Reminder
+    state: State
+    scheduled_message_id: str | None
+    error: str | None
+
+
+def _utcnow() -> datetime:
+    # Row timestamps are bookkeeping only; planning never reads them.
+    return datetime.now(UTC)
+
+
+def _row_reminder(row: Any) -> Reminder:
+    return Reminder(
+        datetime.fromtimestamp(row.post_at, UTC), row.channel_id, row.event_id, row.lead_days
+    )
+
+
+def _row_subscription(row: Any) -> Subscription:
+    hours, minutes = (int(x) for x in row.at.split(":"))
+    return Subscription(
+        channel_id=row.channel_id,
+        leads=tuple(int(x) for x in row.leads.split(",") if x),
+        at=time(hours, minutes),
+        timezone=row.timezone,
+        subscriber=row.subscriber,
+        broken=row.broken,
+    )
+
+
+def _lock_key(channel_id: str) -> int:
+    return zlib.crc32(f"sco-bot:{channel_id}".encode()) - 2**31
+
+
+class Store:
+    """Subscriptions and the reminder ledger in SQLite (embedded) or PostgreSQL (shared)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        self.is_postgres = self.engine.dialect.name == "postgresql"
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    def ping(self) -> bool:
+        """True when the database answers."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    # Subscriptions
+
+    def subscribe(self, sub: Subscription) -> None:
+        """Create or replace a channel's subscription (clearing any broken mark)."""
+        values = {
+            "leads": ",".join(str(d) for d in sub.leads),
+            "at": sub.at.strftime("%H:%M"),
+            "timezone": sub.timezone,
+            "subscriber": sub.subscriber,
+            "broken": None,
+            "updated_at": _utcnow(),
+        }
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(subscriptions)
+                .where(subscriptions.c.channel_id == sub.channel_id)
+                .values(**values)
+            )
+            if done.rowcount == 0:
+                conn.execute(subscriptions.insert().values(channel_id=sub.channel_id, **values))
+
+    def unsubscribe(self, channel_id: str) -> bool:
+        """Remove a channel's subscription; True when there was one."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                delete(subscriptions).where(subscriptions.c.channel_id == channel_id)
+            )
+            return bool(done.rowcount)
+
+    def mark_broken(self, channel_id: str, reason: str) -> None:
+        """Record that Slack refuses this channel (e.g. not_in_channel)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(subscriptions)
+                .where(subscriptions.c.channel_id == channel_id)
+                .values(broken=reason, updated_at=_utcnow())
+            )
+
+    def subscription(self, channel_id: str) -> Subscription | None:
+        """A channel's subscription, if any."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(subscriptions).where(subscriptions.c.channel_id == channel_id)
+            ).first()
+        return _row_subscription(row) if row else None
+
+    def subscriptions(self) -> list[Subscription]:
+        """Every subscription."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(subscriptions).order_by(subscriptions.c.channel_id))
+            return [_row_subscription(r) for r in rows]
+
+    def ledger_channels(self) -> list[str]:
+        """Channels with ledger rows (subscribed or not)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(reminders.c.channel_id).distinct())
+            return [r[0] for r in rows]
+
+    # Ledger
+
+    def ledger(self, channel_id: str) -> list[LedgerRow]:
+        """Every ledger row of a channel, soonest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(reminders)
+                .where(reminders.c.channel_id == channel_id)
+                .order_by(reminders.c.post_at, reminders.c.id)
+            )
+            return [
+                LedgerRow(r.id, _row_reminder(r), State(r.state), r.scheduled_message_id, r.error)
+                for r in rows
+            ]
+
+    def reserve(self, reminder: Reminder) -> int | None:
+        """Insert a pending row before asking Slack; None if the reminder is already there."""
+        channel_id, event_id, lead_days, post_at = reminder.key
+        with self.engine.begin() as conn:
+            existing = conn.execute(
+                select(reminders.c.id).where(
+                    reminders.c.channel_id == channel_id,
+                    reminders.c.event_id == event_id,
+                    reminders.c.lead_days == lead_days,
+                    reminders.c.post_at == post_at,
+                )
+            ).first()
+            if existing:
+                return None
+            try:
+                # A savepoint keeps a PostgreSQL transaction usable after a unique violation.
+                with conn.begin_nested() if self.is_postgres else nullcontext():
+                    result = conn.execute(
+                        reminders.insert().values(
+                            channel_id=channel_id,
+                            event_id=event_id,
+                            lead_days=lead_days,
+                            post_at=post_at,
+                            state=State.PENDING.value,
+                            updated_at=_utcnow(),
+                        )
+                    )
+            except IntegrityError:
+                return None  # another writer reserved it first: the unique key decides
+            key = result.inserted_primary_key
+            return int(key[0]) if key else None
+
+    def confirm(self, row_id: int, scheduled_message_id: str) -> None:
+        """Slack scheduled it: record its id."""
+        self._set(
+            row_id,
+            state=State.SCHEDULED.value,
+            scheduled_message_id=scheduled_message_id,
+            error=None,
+        )
+
+    def note_error(self, row_id: int, error: str) -> None:
+        """Slack did not confirm: the row stays pending for the next reconcile."""
+        self._set(row_id, error=error[:200])
+
+    def mark_sent(self, row_id: int) -> None:
+        """Its time has passed."""
+        self._set(row_id, state=State.SENT.value)
+
+    def forget(self, row_id: int) -> None:
+        """Remove a row whose reminder is gone from Slack (deleted, or never scheduled)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(reminders).where(reminders.c.id == row_id))
+
+    def _set(self, row_id: int, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(reminders)
+                .where(reminders.c.id == row_id)
+                .values(updated_at=_utcnow(), **values)
+            )
+
+    @contextmanager
+    def channel_lock(self, channel_id: str) -> Iterator[bool]:
+        """Hold the channel's lock across instances (PostgreSQL advisory lock); yield False if
+        another instance holds it. On SQLite (one instance) it always succeeds."""
+        with self._local_lock(channel_id):
+            if not self.is_postgres:
+                yield True
+                return
+            with self._advisory_lock(channel_id) as got:
+                yield got
+
+    @contextmanager
+    def _local_lock(self, channel_id: str) -> Iterator[None]:
+        with self._locks_guard:
+            lock = self._locks.setdefault(channel_id, threading.Lock())
+        with lock:
+            yield
+
+    @contextmanager
+    def _advisory_lock(self, channel_id: str) -> Iterator[bool]:
+        with self.engine.connect() as conn:
+            got = bool(
+                conn.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": _lock_key(channel_id)}
+                ).scalar()
+            )
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    _unlock(conn, channel_id)
+
+
+def _unlock(conn: Connection, channel_id: str) -> None:
+    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _lock_key(channel_id)})
+    conn.commit()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the CLI read while the server writes; busy_timeout waits instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

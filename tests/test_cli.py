@@ -1,0 +1,244 @@
+"""The `sco-bot` command run as a real subprocess (`python -m bot.cli`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, signed_headers, slash_body
+from tests.fakeslack import FakeSlack, block_kit_problems
+
+TIMEOUT = 20.0
+TITLE = "18th meeting of the SCO Council of Defence Ministers"
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """conftest's fake Slack, shut down without its half-second poll in every teardown."""
+    with FakeSlack().serve_quickly() as fake:
+        yield fake
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    """The current environment without any Slack or SCO setting, plus `values`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "SCO_")) and k != "PYTHONWARNINGS"
+    }
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(values)
+    return env
+
+
+def sco_bot(
+    *args: str, input: str | None = None, env: dict[str, str] | None = None, cwd: Path = PROJECT
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env=env or clean_env(),
+        cwd=cwd,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == ""
+    return lines[0]
+
+
+# --- ask ---------------------------------------------------------------------------------------
+
+
+def test_ask_brief_prints_the_meeting() -> None:
+    result = sco_bot("ask", "brief")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == TITLE
+    assert "Wei Fenghe" in result.stdout
+    assert result.stderr == ""
+
+
+def test_ask_upcoming_at_the_meeting_counts_down_to_the_festival() -> None:
+    result = sco_bot("ask", "upcoming", "--at", "2021-07-29")
+
+    assert result.returncode == 0, result.stderr
+    [festival] = [line for line in result.stdout.splitlines() if "Fanfares of Peace" in line]
+    assert "in 81 days" in festival
+    assert "As of 29 July 2021 00:00 UTC" in result.stdout
+
+
+def test_ask_sources_as_blocks_prints_a_slack_message() -> None:
+    result = sco_bot("ask", "sources", "--format", "blocks")
+
+    assert result.returncode == 0, result.stderr
+    message = json.loads(result.stdout)
+    assert set(message) >= {"text", "blocks"}
+    assert message["blocks"][0]["text"]["text"] == "Source documents"
+    assert block_kit_problems(message) == []
+
+
+def test_ask_with_a_bad_date_is_a_one_line_usage_error() -> None:
+    line = assert_one_line_error(sco_bot("ask", "--at", "nonsense", "brief"))
+    assert "--at 'nonsense'" in line
+
+
+def test_an_unknown_command_is_a_one_line_usage_error() -> None:
+    line = assert_one_line_error(sco_bot("bogus"))
+    assert "bogus" in line
+
+
+def test_malformed_settings_are_all_named_at_once() -> None:
+    env = clean_env(SCO_TIMEZONE="Mars/Olympus", SLACK_API_URL="ftp://x")
+    result = sco_bot("ask", "brief", env=env)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "SCO_TIMEZONE 'Mars/Olympus'" in result.stderr
+    assert "SLACK_API_URL" in result.stderr and "ftp://x" in result.stderr
+    assert result.stdout == ""
+
+
+def test_serve_without_slack_credentials_names_both() -> None:
+    result = sco_bot("serve", "--port", "0", "--host", "127.0.0.1")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "SLACK_BOT_TOKEN" in result.stderr
+    assert "SLACK_SIGNING_SECRET" in result.stderr
+
+
+# --- console -----------------------------------------------------------------------------------
+
+
+def test_console_answers_until_quit() -> None:
+    result = sco_bot("console", "--at", "2021-10-10", input="brief\nupcoming\nquit\nsources\n")
+
+    assert result.returncode == 0, result.stderr
+    assert TITLE in result.stdout
+    assert "in 8 days" in result.stdout
+    assert "Source documents" not in result.stdout  # after quit
+    assert "Traceback" not in result.stderr
+
+
+def test_console_ends_at_end_of_input() -> None:
+    result = sco_bot("console", input="/sco help\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "/sco — briefings on SCO meetings" in result.stdout
+
+
+# --- knowledge check ---------------------------------------------------------------------------
+
+
+def test_knowledge_check_accepts_the_shipped_digest() -> None:
+    result = sco_bot("knowledge", "check")
+
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"valid \(version [0-9a-f]+; 1 meetings", result.stdout), result.stdout
+
+
+def test_knowledge_check_points_at_a_quote_missing_from_its_source(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT / "knowledge", knowledge)
+    meetings = knowledge / "meetings.yaml"
+    lines = meetings.read_text(encoding="utf-8").splitlines(keepends=True)
+    target = next(i for i, line in enumerate(lines) if line.strip().startswith("quote: "))
+    lines[target] = lines[target].replace("quote: ", "quote: Not in any source, ", 1)
+    meetings.write_text("".join(lines), encoding="utf-8")
+
+    result = sco_bot("knowledge", "check", str(knowledge))
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    expected = (
+        f"knowledge/meetings.yaml:{target + 1}: meetings[0].sources[0].quote: "
+        "quote not found verbatim"
+    )
+    assert expected in result.stderr, result.stderr
+
+
+def test_knowledge_check_of_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
+    line = assert_one_line_error(sco_bot("knowledge", "check", str(tmp_path / "absent")))
+    assert "absent is not a directory" in line
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+
+def _lines(stream: object, into: queue.Queue[str]) -> None:
+    for line in stream:  # type: ignore[attr-defined]
+        into.put(line)
+
+
+def test_serve_answers_a_signed_command_over_http(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    env = clean_env(
+        SCO_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.api_url,
+        SCO_CLOCK="2021-07-29T09:00",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--host", "127.0.0.1"],
+        cwd=PROJECT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stderr: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=_lines, args=(proc.stderr, stderr), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        seen: list[str] = []
+        url = None
+        while url is None:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0 and proc.poll() is None, (proc.poll(), seen)
+            try:
+                line = stderr.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            seen.append(line)
+            found = re.search(
+                r"serving Slack requests at (http://127\.0\.0\.1:\d+/slack/events)", line
+            )
+            url = found.group(1) if found else None
+
+        body = slash_body("brief", fake_slack.response_url())
+        req = urllib.request.Request(url, data=body.encode(), headers=signed_headers(body))
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
+            assert resp.status == 200
+            data = json.loads(resp.read())
+        assert data["blocks"][0]["text"]["text"] == TITLE
+        assert "as of 29 July 2021 09:" in json.dumps(data)
+        assert [c.method for c in fake_slack.snapshot()] == ["auth.test"]
+    finally:
+        proc.terminate()
+        proc.wait(TIMEOUT)
+        reader.join(TIMEOUT)
+        assert proc.stderr is not None
+        proc.stderr.close()

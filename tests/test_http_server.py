@@ -1,0 +1,163 @@
+"""The real waitress server in-process, Bolt behind it, spoken to over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.app import create_app
+from bot.briefer import Briefer
+from bot.clock import Clock
+from bot.server import EVENTS_PATH, MAX_BODY_BYTES, create_http_server, create_wsgi_app
+from bot.settings import Settings
+from tests.conftest import signed_headers, slash_body
+from tests.fakeslack import FakeSlack, block_kit_problems
+
+TIMEOUT = 10.0
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """conftest's fake Slack, shut down without its half-second poll in every teardown."""
+    with FakeSlack().serve_quickly() as fake:
+        yield fake
+
+
+@pytest.fixture
+def base_url(settings: Settings, briefer: Briefer) -> Iterator[str]:
+    app = create_app(
+        settings, briefer=briefer, clock=Clock(start=datetime(2021, 7, 29, 9, 0, tzinfo=UTC))
+    )
+    server = create_http_server(
+        create_wsgi_app(app, lambda: briefer.digest.version), "127.0.0.1", 0, threads=4
+    )
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        # server.close() run on the server's own loop thread (through its trigger pipe): the
+        # loop wakes at once instead of at its next 1 s select timeout, and returns.
+        server.trigger.pull_trigger(server.close)
+        thread.join(TIMEOUT)
+        assert not thread.is_alive()
+        server.task_dispatcher.shutdown()
+
+
+def request(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> Reply:
+    req = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
+            return Reply(resp.status, dict(resp.headers), resp.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return Reply(error.code, dict(error.headers), error.read())
+
+
+def post_command(base_url: str, text: str, response_url: str, **header_args: Any) -> Reply:
+    body = slash_body(text, response_url)
+    return request(base_url + EVENTS_PATH, body.encode(), signed_headers(body, **header_args))
+
+
+def test_brief_over_http_answers_in_the_response(base_url: str, fake_slack: FakeSlack) -> None:
+    reply = post_command(base_url, "brief", fake_slack.response_url("brief"))
+
+    assert reply.status == 200
+    assert reply.headers["Content-Type"].startswith("application/json")
+    data = reply.json()
+    assert data["response_type"] == "ephemeral"
+    assert data["blocks"][0]["type"] == "header"
+    assert "18th meeting" in data["blocks"][0]["text"]["text"]
+    assert block_kit_problems(data) == []
+    # A single-page reply is the HTTP response itself: the listener acked synchronously, so
+    # nothing was (or will be) posted to response_url.
+    assert fake_slack.calls_to("/respond") == []
+    assert [c.method for c in fake_slack.snapshot()] == ["auth.test"]
+
+
+def test_every_subcommand_fits_in_the_first_page(base_url: str, fake_slack: FakeSlack) -> None:
+    for text in ("positions china public", "upcoming", "sources", "help", "positions"):
+        reply = post_command(base_url, text, fake_slack.response_url(text.split()[0]))
+        assert reply.status == 200, text
+        data = reply.json()
+        assert block_kit_problems(data) == [], text
+        assert data["response_type"] == ("in_channel" if text.endswith("public") else "ephemeral")
+    assert fake_slack.calls_to("/respond") == []
+
+
+def test_a_bad_signature_is_401_over_http(base_url: str, fake_slack: FakeSlack) -> None:
+    reply = post_command(base_url, "brief", fake_slack.response_url(), secret="wrong-secret")
+
+    assert reply.status == 401
+    assert reply.json() == {"error": "invalid request"}
+    assert fake_slack.snapshot() == []
+
+
+def test_an_unsigned_request_is_401(base_url: str) -> None:
+    body = slash_body("brief").encode()
+    reply = request(
+        base_url + EVENTS_PATH, body, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert reply.status == 401
+
+
+def test_healthz_reports_the_digest_version(base_url: str, briefer: Briefer) -> None:
+    reply = request(base_url + "/healthz")
+
+    assert reply.status == 200
+    assert reply.headers["Content-Type"] == "application/json"
+    assert reply.json() == {"status": "ok", "digest": briefer.digest.version}
+
+
+@pytest.mark.parametrize("path", ["/", "/nope", "/slack/events/extra", "/healthz/x"])
+def test_an_unknown_path_is_404(base_url: str, path: str) -> None:
+    assert request(base_url + path).status == 404
+    assert request(base_url + path, b"x=1").status == 404
+
+
+def test_a_body_over_the_limit_is_refused_without_reaching_bolt(
+    base_url: str, fake_slack: FakeSlack
+) -> None:
+    body = slash_body("brief " + "x" * MAX_BODY_BYTES)
+    reply = request(base_url + EVENTS_PATH, body.encode(), signed_headers(body))
+
+    assert reply.status == 413
+    assert fake_slack.snapshot() == []
+
+
+def test_concurrent_commands_all_answer(base_url: str, fake_slack: FakeSlack) -> None:
+    results: list[Reply] = []
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        reply = post_command(base_url, "brief", fake_slack.response_url(str(i)))
+        with lock:
+            results.append(reply)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(TIMEOUT)
+
+    assert [r.status for r in results] == [200] * 12
+    assert len({r.body for r in results}) == 1  # the same clock-frozen answer every time
+    assert fake_slack.calls_to("/respond") == []

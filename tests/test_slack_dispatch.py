@@ -1,0 +1,395 @@
+"""Signed slash commands dispatched through the real Bolt app (`bot.app.create_app`).
+
+The Web API and response_url are a FakeSlack over real loopback HTTP; nothing of ours is mocked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from freezegun import freeze_time
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
+
+from bot.app import create_app
+from bot.briefer import Briefer
+from bot.clock import Clock
+from bot.commands import SUBCOMMANDS
+from bot.knowledge import Digest
+from bot.render import Renderer
+from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
+from tests.fakeslack import FakeSlack, block_kit_problems
+
+MEETING_TIME = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
+BEFORE_FESTIVAL = datetime(2021, 10, 10, 0, 0, tzinfo=UTC)
+LONG_AFTER = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """conftest's fake Slack, shut down without its half-second poll in every teardown."""
+    with FakeSlack().serve_quickly() as fake:
+        yield fake
+
+
+@pytest.fixture
+def make_app(settings: Settings, briefer: Briefer) -> Callable[..., App]:
+    """The production app, on the fake Slack, with the clock started at `at`."""
+
+    def make(at: datetime = MEETING_TIME) -> App:
+        return create_app(settings, briefer=briefer, clock=Clock(start=at))
+
+    return make
+
+
+def send(
+    app: App, text: str, *, response_url: str | None = None, **header_args: Any
+) -> BoltResponse:
+    """POST a signed `/sco <text>` to the app, as Slack would."""
+    body = slash_body(text) if response_url is None else slash_body(text, response_url)
+    return app.dispatch(BoltRequest(body=body, headers=signed_headers(body, **header_args)))
+
+
+def payload(response: BoltResponse) -> dict[str, Any]:
+    assert response.status == 200, (response.status, response.body)
+    assert response.headers["content-type"][0].startswith("application/json")
+    data: dict[str, Any] = json.loads(response.body)
+    problems = block_kit_problems(data)
+    assert not problems, problems
+    return data
+
+
+def texts(data: dict[str, Any]) -> list[str]:
+    """Every text a reader sees, block by block (header, sections, context elements)."""
+    out = []
+    for block in data["blocks"]:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        out.extend(e["text"] for e in block.get("elements", ()))
+    return out
+
+
+def all_text(data: dict[str, Any]) -> str:
+    return "\n".join(texts(data))
+
+
+# --- answers -----------------------------------------------------------------------------------
+
+
+def test_brief_is_ephemeral_with_a_header_naming_the_18th_meeting(
+    make_app: Callable[..., App],
+) -> None:
+    data = payload(send(make_app(), "brief"))
+
+    assert data["response_type"] == "ephemeral"
+    headers = [b["text"]["text"] for b in data["blocks"] if b["type"] == "header"]
+    assert headers == ["18th meeting of the SCO Council of Defence Ministers"]
+    assert "18th meeting" in data["text"]  # the notification fallback
+    assert "Dushanbe" in all_text(data)
+
+
+def test_brief_public_posts_in_the_channel(make_app: Callable[..., App]) -> None:
+    data = payload(send(make_app(), "brief public"))
+
+    assert data["response_type"] == "in_channel"
+    assert data["blocks"][0]["text"]["text"].startswith("18th meeting")
+
+
+def test_positions_china_attributes_statements_to_wei_fenghe(make_app: Callable[..., App]) -> None:
+    data = payload(send(make_app(), "positions china"))
+
+    assert data["response_type"] == "ephemeral"
+    assert data["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Positions: China"},
+    }
+    attributions = [
+        e["text"]
+        for b in data["blocks"]
+        if b["type"] == "context"
+        for e in b["elements"]
+        if e["text"].startswith("Said by")
+    ]
+    assert attributions
+    assert all("Wei Fenghe" in a for a in attributions), attributions
+    assert "China Military Online" in all_text(data)
+
+
+def test_upcoming_before_the_festival_counts_down_the_days(make_app: Callable[..., App]) -> None:
+    data = payload(send(make_app(BEFORE_FESTIVAL), "upcoming"))
+
+    lines = [line for t in texts(data) for line in t.splitlines()]
+    festival = [line for line in lines if "Fanfares of Peace" in line]
+    assert len(festival) == 1, lines
+    assert "in 8 days" in festival[0]
+    assert "18\u201323 October 2021" in festival[0]
+
+
+def test_upcoming_after_everything_says_so_and_shows_recent_events(
+    make_app: Callable[..., App],
+) -> None:
+    data = payload(send(make_app(LONG_AFTER), "upcoming"))
+
+    text = all_text(data)
+    assert "Nothing in the digest lies ahead of 1 January 2026" in text
+    assert "Fanfares of Peace" in text
+    assert "ended 4 years ago" in text
+    assert "in 8 days" not in text
+
+
+def test_upcoming_reads_now_from_a_frozen_wall_clock(settings: Settings, briefer: Briefer) -> None:
+    # The production clock (no SCO_CLOCK) reads the wall clock; freezegun moves it, and the
+    # request signature is made and checked at the same frozen instant.
+    with freeze_time("2021-10-10T00:00:00Z"):
+        app = create_app(settings, briefer=briefer)
+        data = payload(send(app, "upcoming"))
+    assert "As of 10 October 2021 00:00 UTC" in all_text(data)
+    assert "in 8 days" in all_text(data)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "frobnicate", "help", "?"])
+def test_empty_or_unknown_text_lists_every_subcommand(
+    make_app: Callable[..., App], text: str
+) -> None:
+    data = payload(send(make_app(), text))
+
+    body = all_text(data)
+    for name in SUBCOMMANDS:
+        assert f"`/sco {name}" in body, name
+    assert data["response_type"] == "ephemeral"
+    if text == "frobnicate":
+        assert "`frobnicate` is not a `/sco` command" in body
+
+
+@pytest.mark.parametrize(
+    ("text", "live", "escaped"),
+    [
+        ("positions <!channel>", "<!channel>", "&lt;!channel&gt;"),
+        ("positions <@U999>", "<@U999>", "&lt;@U999&gt;"),
+        ("positions <!here>", "<!here>", "&lt;!here&gt;"),
+        ("brief <!here|here>", "<!here", "&lt;!here|here&gt;"),
+        ("<!channel> public", "<!channel>", "&lt;!channel&gt;"),
+        ("positions <https://evil.example|china>", "<https://evil", "&lt;https://evil"),
+    ],
+)
+def test_mentions_typed_by_the_user_never_come_back_live(
+    make_app: Callable[..., App], text: str, live: str, escaped: str
+) -> None:
+    response = send(make_app(), text)
+    data = payload(response)
+
+    assert live not in response.body
+    assert escaped in response.body
+    # Nothing anywhere in the reply opens a mention, broadcast or user link.
+    assert not re.search(r"<[!@#]", response.body), response.body
+    assert live not in data["text"]
+
+
+# --- request verification ----------------------------------------------------------------------
+
+
+def _recording(app: App) -> list[str]:
+    """Record every request that got past Bolt's verification and authorization."""
+    seen: list[str] = []
+
+    def record(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
+        seen.append(body.get("text", ""))
+        return next()
+
+    app.use(record)
+    return seen
+
+
+def test_a_bad_signature_is_refused_before_any_listener_runs(
+    make_app: Callable[..., App], fake_slack: FakeSlack
+) -> None:
+    app = make_app()
+    seen = _recording(app)
+
+    response = send(app, "brief", secret="not-the-signing-secret")
+
+    assert response.status == 401
+    assert json.loads(response.body) == {"error": "invalid request"}
+    assert seen == []
+    assert fake_slack.snapshot() == []  # not even auth.test
+
+    assert send(app, "brief").status == 200  # the same app answers a good signature
+    assert seen == ["brief"]
+
+
+def test_a_tampered_body_is_refused(make_app: Callable[..., App]) -> None:
+    app = make_app()
+    body = slash_body("brief")
+    headers = signed_headers(body)
+    response = app.dispatch(BoltRequest(body=body.replace("brief", "sources"), headers=headers))
+    assert response.status == 401
+
+
+@pytest.mark.parametrize("age_seconds", [6 * 60, -6 * 60])
+def test_a_stale_or_future_timestamp_is_refused(
+    make_app: Callable[..., App], fake_slack: FakeSlack, age_seconds: int
+) -> None:
+    app = make_app()
+    seen = _recording(app)
+
+    response = send(app, "brief", timestamp=int(time.time()) - age_seconds)
+
+    assert response.status == 401
+    assert seen == []
+    assert fake_slack.snapshot() == []
+
+
+def test_the_first_request_checks_the_token_with_auth_test_once(
+    make_app: Callable[..., App], fake_slack: FakeSlack
+) -> None:
+    app = make_app()
+    assert fake_slack.snapshot() == []  # nothing at construction
+
+    payload(send(app, "brief"))
+    auth = fake_slack.calls_to("auth.test")
+    assert len(auth) == 1
+    assert auth[0].headers.get("Authorization") == f"Bearer {BOT_TOKEN}"
+
+    payload(send(app, "sources"))
+    assert len(fake_slack.calls_to("auth.test")) == 1  # cached after the first request
+
+
+# --- Block Kit limits on every answer ----------------------------------------------------------
+
+EVERY_COMMAND = [
+    "brief",
+    "brief public",
+    "brief sco-defmin-2021-dushanbe",
+    "brief no-such-meeting",
+    "summary",
+    "positions",
+    "positions china",
+    "positions russia",
+    "positions nato",
+    "positions tajikistan",
+    "positions india",
+    "positions sco-defence-ministers",
+    "positions atlantis",
+    "upcoming",
+    "events public",
+    "sources",
+    "docs",
+    "help",
+    "",
+    "x" * 3000,
+    " ".join(["positions"] + ["china"] * 400),
+]
+
+
+@pytest.mark.parametrize("at", [MEETING_TIME, BEFORE_FESTIVAL, LONG_AFTER], ids=str)
+def test_every_answer_stays_within_block_kit_limits(
+    make_app: Callable[..., App], at: datetime
+) -> None:
+    app = make_app(at)
+    for text in EVERY_COMMAND:
+        response = send(app, text)
+        assert response.status == 200, text
+        data = json.loads(response.body)
+        assert block_kit_problems(data) == [], text
+        assert data["response_type"] in ("ephemeral", "in_channel")
+
+
+# --- the error handler -------------------------------------------------------------------------
+
+
+def _broken_app(settings: Settings, digest: Digest, tmp_path: Path) -> App:
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES_DIR, templates)
+    (templates / "brief.j2").write_text("::section\n{{ no_such_variable.title }}\n")
+    broken = Briefer(digest, Renderer(templates), ZoneInfo("UTC"))
+    return create_app(settings, briefer=broken, clock=Clock(start=MEETING_TIME))
+
+
+def test_a_failing_template_answers_with_an_apology_and_no_traceback(
+    settings: Settings,
+    digest: Digest,
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = _broken_app(settings, digest, tmp_path)
+
+    with caplog.at_level(logging.ERROR, logger="sco_bot"):
+        response = send(app, "brief", response_url=fake_slack.response_url("err"))
+
+    for leak in ("Traceback", "UndefinedError", "no_such_variable", "brief.j2", 'File "'):
+        assert leak not in response.body
+    assert response.status == 200
+    body = json.loads(response.body)
+    assert body["response_type"] == "ephemeral"
+    assert body["text"].startswith("Sorry, something went wrong answering that.")
+    reference = re.search(r"reference `([0-9a-f]{8})`", body["text"])
+    assert reference is not None
+    assert block_kit_problems(body) == []
+    # Logged once, with the same reference; nothing posted to response_url.
+    logged = [r for r in caplog.records if r.name == "sco_bot" and "handling" in r.message]
+    assert len(logged) == 1 and reference.group(1) in logged[0].getMessage()
+    assert fake_slack.calls_to("/respond") == []
+
+    # Other commands of the same app still answer.
+    assert payload(send(app, "sources"))["blocks"][0]["text"]["text"] == "Source documents"
+
+
+# --- timing (printed, never asserted) ----------------------------------------------------------
+
+
+def test_measure_dispatch_time_against_a_bare_bolt_app(
+    make_app: Callable[..., App], fake_slack: FakeSlack
+) -> None:
+    ours = make_app()
+    bare = App(
+        signing_secret=SIGNING_SECRET,
+        token_verification_enabled=False,
+        process_before_response=True,
+        client=WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url),
+    )
+
+    @bare.command("/sco")
+    def only_ack(ack: Callable[..., None]) -> None:
+        ack()
+
+    def one(app: App) -> float:
+        body = slash_body("brief")
+        request = BoltRequest(body=body, headers=signed_headers(body))
+        started = time.perf_counter()
+        response = app.dispatch(request)
+        elapsed = time.perf_counter() - started
+        assert response.status == 200
+        return elapsed
+
+    for app in (ours, bare):  # warm up: auth.test, template compilation
+        one(app)
+    timings: dict[str, list[float]] = {"sco-bot /sco brief": [], "bare Bolt ack()": []}
+    for _ in range(200):
+        timings["sco-bot /sco brief"].append(one(ours))
+        timings["bare Bolt ack()"].append(one(bare))
+
+    print()
+    for name, values in timings.items():
+        values.sort()
+        print(
+            f"dispatch {name}: median {statistics.median(values) * 1e3:.3f} ms, "
+            f"p90 {values[int(len(values) * 0.9)] * 1e3:.3f} ms over {len(values)} requests"
+        )
+    ratio = statistics.median(timings["sco-bot /sco brief"]) / statistics.median(
+        timings["bare Bolt ack()"]
+    )
+    print(f"dispatch ratio sco-bot/bare: {ratio:.1f}x")

@@ -25,7 +25,7 @@ class Call:
 class FakeSlack:
     """Serves /api/<method> and /respond/<id> on an ephemeral loopback port."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.calls: list[Call] = []
         # Slack's side of scheduling: its clock (Unix seconds), what it holds, what it posted.
         self.now: float | None = None
@@ -62,7 +62,7 @@ class FakeSlack:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -276,3 +276,27 @@ def block_kit_problems(message: dict[str, Any]) -> list[str]:
         elif kind != "divider":
             problems.append(f"blocks[{i}] has unexpected type {kind!r}")
     return problems
+
+
+def main() -> None:
+    """Run the fake standalone for local development: `python -m tests.fakeslack --port 8099`."""
+    import argparse
+    from datetime import datetime
+
+    parser = argparse.ArgumentParser(description="A local fake of Slack's Web API.")
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--now", help="Slack's clock as an ISO datetime (default: real time)")
+    args = parser.parse_args()
+    fake = FakeSlack(port=args.port)
+    if args.now:
+        fake.now = datetime.fromisoformat(args.now).timestamp()
+    print(f"fake Slack Web API at {fake.api_url}", flush=True)
+    with fake:
+        try:
+            fake.thread.join()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

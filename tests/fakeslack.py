@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import threading
@@ -291,11 +292,8 @@ def main() -> None:
     if args.now:
         fake.now = datetime.fromisoformat(args.now).timestamp()
     print(f"fake Slack Web API at {fake.api_url}", flush=True)
-    with fake:
-        try:
-            fake.thread.join()
-        except KeyboardInterrupt:
-            pass
+    with fake, contextlib.suppress(KeyboardInterrupt):
+        fake.thread.join()
 
 
 if __name__ == "__main__":

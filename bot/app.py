@@ -6,7 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
 
 from bot.briefer import Briefer
 from bot.clock import Clock
@@ -15,16 +19,27 @@ from bot.remind import desk_factory
 from bot.settings import Settings, load_settings
 
 
-def create_web_client(settings: Settings) -> WebClient:
-    """A Web API client at SLACK_API_URL that waits out HTTP 429 (Retry-After) and retries."""
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
-    return client
+def create_web_client(settings: Settings, *, retry_connection_errors: bool = True) -> WebClient:
+    """A Web API client at SLACK_API_URL that waits out HTTP 429 (Retry-After) and retries.
+
+    Delivery passes retry_connection_errors=False: a chat.scheduleMessage whose connection
+    broke may have been scheduled, so it is checked against Slack's list, never blindly resent.
+    """
+    handlers: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=5)]
+    if retry_connection_errors:
+        handlers.insert(0, ConnectionErrorRetryHandler())
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=int(max(1, settings.slack_timeout_seconds)),
+        retry_handlers=handlers,
+    )
 
 
-def create_briefer(settings: Settings, clock: Clock, client: WebClient | None) -> Briefer:
+def create_briefer(settings: Settings, clock: Clock) -> Briefer:
     """The briefer with reminders wired in; subscription changes reconcile in the background."""
     briefer = Briefer.from_settings(settings)
+    client = create_web_client(settings, retry_connection_errors=False)
     background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sco-reconcile")
     briefer.reminders = desk_factory(settings, briefer, clock.now, client, background.submit)
     return briefer
@@ -42,7 +57,7 @@ def create_app(
     settings.require_slack(socket_mode)
     clock = clock or settings.clock()
     client = create_web_client(settings)
-    briefer = briefer or create_briefer(settings, clock, client)
+    briefer = briefer or create_briefer(settings, clock)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
@@ -52,5 +67,5 @@ def create_app(
         token_verification_enabled=False,
         name="sco-bot",
     )
-    register_listeners(app, briefer, clock)
+    register_listeners(app, briefer, clock, settings.slack_app_id)
     return app

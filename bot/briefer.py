@@ -34,11 +34,14 @@ class Briefer:
         renderer: Renderer,
         timezone: tzinfo,
         reminders: Callable[[], ReminderDesk] | None = None,
+        admins: frozenset[str] = frozenset(),
     ) -> None:
+        # Replaced whole on reload (one attribute swap); each answer reads it once.
         self.digest = digest
         self.renderer = renderer
         self.timezone = timezone
         self.reminders = reminders
+        self.admins = admins
 
     @classmethod
     def from_settings(
@@ -50,6 +53,7 @@ class Briefer:
             Renderer(Path(settings.templates_dir)),
             settings.timezone,
             reminders,
+            settings.admins,
         )
 
     @property
@@ -60,7 +64,7 @@ class Briefer:
     def answer(self, text: str, now: datetime, caller: Caller | None = None) -> Answer:
         """Answer the text typed after `/sco` (by `caller`, in a channel), as of `now`."""
         request = parse(text)
-        situation = Situation(self.digest, now, self.timezone, caller, self.reminders)
+        situation = Situation(self.digest, now, self.timezone, caller, self.reminders, self.admins)
         reply = answer(request, situation)
         return Answer(self.renderer.messages(reply.template, reply.context), reply.public)
 

@@ -6,6 +6,7 @@ import argparse
 import functools
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 from bot.briefer import Briefer
 from bot.clock import Clock, parse_instant
 from bot.commands import Caller
-from bot.knowledge import DigestError, load_digest
+from bot.knowledge import Digest, DigestError, load_digest
 from bot.render import to_terminal
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -145,7 +146,8 @@ def _console(briefer: Briefer, clock: Clock, channel: str) -> None:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     # Slack's libraries are imported here only: the terminal paths start without them.
-    from bot.app import create_app, create_briefer, create_web_client
+    from bot.app import create_app, create_briefer
+    from bot.reload import DigestReloader
     from bot.remind import PeriodicReconcile
     from bot.server import create_http_server, create_wsgi_app
 
@@ -154,13 +156,39 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     settings.require_slack(socket_mode)
     clock = settings.clock()
     try:
-        briefer = create_briefer(settings, clock, create_web_client(settings))
+        briefer = create_briefer(settings, clock)
     except DigestError as exc:
         _fail_digest(exc)
     app = create_app(settings, briefer=briefer, clock=clock, socket_mode=socket_mode)
-    assert briefer.reminders is not None
-    periodic = PeriodicReconcile(briefer.reminders, clock.now, settings.reconcile_seconds)
+    desk = briefer.reminders
+    assert desk is not None
+    periodic = PeriodicReconcile(desk, clock.now, settings.reconcile_seconds)
     periodic.start()
+
+    def reconcile_after_reload(_digest: Digest) -> None:
+        delivery = desk().delivery
+        if delivery is not None:
+            delivery.reconcile(clock.now())
+
+    def tell_admins(invalid: DigestError) -> None:
+        if not settings.admin_channel:
+            return
+        problems = [str(p) for p in invalid.problems]
+        page = briefer.render("digest_invalid.j2", problems=problems)[0]
+        try:
+            app.client.chat_postMessage(channel=settings.admin_channel, **page.payload())
+        except Exception as exc:
+            logging.getLogger("sco_bot").warning("could not tell the admin channel: %s", exc)
+
+    reloader = DigestReloader(
+        briefer,
+        settings.knowledge_dir,
+        settings.reload_seconds,
+        reconcile_after_reload,
+        tell_admins,
+    )
+    reloader.start()
+    signal.signal(signal.SIGHUP, lambda *_: reloader.trigger())
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -168,7 +196,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         return
     server = create_http_server(
-        create_wsgi_app(app, lambda: briefer.digest.version), args.host, args.port, args.threads
+        create_wsgi_app(app, lambda: briefer.digest.version, lambda: _database_ok(desk)),
+        args.host,
+        args.port,
+        args.threads,
     )
     print(
         f"sco-bot: serving Slack requests at http://{args.host}:{server.effective_port}"
@@ -181,6 +212,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        reloader.stop()
         periodic.stop()
         server.close()
 
@@ -222,7 +254,14 @@ def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
 def _web_client(settings: Settings) -> WebClient:
     from bot.app import create_web_client
 
-    return create_web_client(settings)
+    return create_web_client(settings, retry_connection_errors=False)
+
+
+def _database_ok(desk: Callable[[], ReminderDesk]) -> bool:
+    try:
+        return desk().store.ping()
+    except Exception:  # the ledger could not even be opened
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

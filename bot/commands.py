@@ -64,6 +64,7 @@ class Situation:
     timezone: tzinfo
     caller: Caller | None = None
     reminders: Callable[[], ReminderDesk] | None = None
+    admins: frozenset[str] = frozenset()
 
     @property
     def timezone_name(self) -> str:
@@ -134,13 +135,23 @@ def _remind(request: Request, situation: Situation) -> Reply:
     action = request.args[0].casefold() if request.args else "status"
     events = {e.id: e for _, e in dated_events(situation.digest)}
     context = _context(
-        situation, action=action, status=None, error=None, events=events, window=SCHEDULE_WINDOW
+        situation,
+        action=action,
+        status=None,
+        error=None,
+        refused=None,
+        events=events,
+        window=SCHEDULE_WINDOW,
     )
     if action not in ("on", "off", "status"):
         context["error"] = f"unknown action {request.args[0]!r}"
         return Reply("remind.j2", context)
     if situation.caller is None or situation.reminders is None:
         context["error"] = "reminders need a channel (type the command in Slack)"
+        return Reply("remind.j2", context)
+    changes = action in ("on", "off")
+    if changes and situation.admins and situation.caller.user_id not in situation.admins:
+        context["refused"] = sorted(situation.admins)
         return Reply("remind.j2", context)
     desk = situation.reminders()
     channel = situation.caller.channel_id

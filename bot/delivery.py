@@ -25,6 +25,20 @@ log = logging.getLogger("sco_bot.delivery")
 CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 # Answers that mean the reminder will never be scheduled as it stands.
 GONE_ERRORS = frozenset({"time_in_past", "time_too_far", "invalid_time"})
+# Answers worth one more pass (after checking what Slack holds).
+TRANSIENT_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+)
+PASSES = 2
+
+
+def _transient(error: str) -> bool:
+    return (
+        error in TRANSIENT_ERRORS
+        or error.startswith("http_5")
+        or error.startswith("http_429")
+        or not error.islower()  # an exception class name: URLError, TimeoutError, ...
+    )
 
 
 @dataclass
@@ -87,30 +101,39 @@ class Delivery:
             if wanted is not None and channel_id not in wanted:
                 continue
             try:
-                report.merge(self.reconcile_channel(channel_id, now, subs.get(channel_id)))
+                report.merge(self.reconcile_channel(channel_id, now))
             except Exception as exc:  # a database or programming error: log, go on
                 log.exception("reconcile of %s failed", channel_id)
                 report.failed.append((channel_id, type(exc).__name__))
         return report
 
-    def reconcile_channel(
-        self, channel_id: str, now: datetime, sub: Subscription | None = None
-    ) -> SyncReport:
-        """Reconcile one channel under its lock (skipped if another instance holds it)."""
+    def reconcile_channel(self, channel_id: str, now: datetime) -> SyncReport:
+        """Reconcile one channel under its lock (skipped if another instance holds it).
+
+        After a transient failure (5xx, timeout, broken connection) one more pass runs: it first
+        asks Slack what it holds, so a call that did land is adopted, not sent twice."""
         report = SyncReport()
         with self.store.channel_lock(channel_id) as got:
             if not got:
                 report.busy.append(channel_id)
                 return report
-            # Read under the lock: what another instance just did is visible now.
-            sub = self.store.subscription(channel_id)
-            try:
-                self._reconcile_locked(channel_id, sub, now, report)
-            except _ChannelBroken as broken:
-                report.broken.append((channel_id, broken.reason))
-                if sub is not None and sub.broken is None:
-                    self.store.mark_broken(channel_id, broken.reason)
-                    self._tell_subscriber(sub, broken.reason)
+            for attempt in range(PASSES):
+                # Read under the lock: what another instance just did is visible now.
+                sub = self.store.subscription(channel_id)
+                this_pass = SyncReport()
+                try:
+                    self._reconcile_locked(channel_id, sub, now, this_pass)
+                except _ChannelBroken as broken:
+                    this_pass.broken.append((channel_id, broken.reason))
+                    if sub is not None and sub.broken is None:
+                        self.store.mark_broken(channel_id, broken.reason)
+                        self._tell_subscriber(sub, broken.reason)
+                last = attempt == PASSES - 1
+                if last or not any(_transient(error) for _, error in this_pass.failed):
+                    report.merge(this_pass)
+                    break
+                this_pass.failed.clear()  # retried in the next pass
+                report.merge(this_pass)
         return report
 
     def _reconcile_locked(

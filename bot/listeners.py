@@ -24,8 +24,8 @@ def _response_type(public: bool) -> str:
     return "in_channel" if public else "ephemeral"
 
 
-def register_listeners(app: App, briefer: Briefer, clock: Clock) -> None:
-    """Attach the `/sco` command, the error handler and the request-logging middleware."""
+def register_listeners(app: App, briefer: Briefer, clock: Clock, app_id: str | None = None) -> None:
+    """Attach the `/sco` command, the error handler and the middleware (app check, logging)."""
 
     follow_ups = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sco-follow-up")
 
@@ -53,6 +53,14 @@ def register_listeners(app: App, briefer: Briefer, clock: Clock) -> None:
         )
         return response
 
+    def only_our_app(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
+        # A correctly signed request meant for another app of the same workspace: refuse it.
+        if app_id and body.get("api_app_id") != app_id:
+            log.warning("refused a request for app %r", str(body.get("api_app_id"))[:20])
+            return BoltResponse(status=401, body='{"error": "invalid request"}')
+        return next()
+
+    app.middleware(only_our_app)
     app.middleware(log_request)
 
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:

@@ -144,9 +144,9 @@ class PeriodicReconcile:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            delivery = self.desk().delivery
-            if delivery is not None:
-                try:
+            try:
+                delivery = self.desk().delivery
+                if delivery is not None:
                     report = delivery.reconcile(self.clock())
                     log.info(
                         "reconcile: %d scheduled, %d deleted, %d adopted, %d failed, %d busy",
@@ -156,6 +156,6 @@ class PeriodicReconcile:
                         len(report.failed),
                         len(report.busy),
                     )
-                except Exception:
-                    log.exception("periodic reconcile failed")
+            except Exception:
+                log.exception("periodic reconcile failed")
             self._stop.wait(self.interval)

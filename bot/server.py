@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,22 +16,48 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1024 * 1024
 
+log = logging.getLogger("sco_bot.server")
+
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-def create_wsgi_app(app: App, version: Callable[[], str]) -> WsgiApp:
-    """Route POST /slack/events to Bolt and GET /healthz to a JSON status."""
+def _reply(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
+    body = json.dumps(payload).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+def create_wsgi_app(
+    app: App, version: Callable[[], str], database: Callable[[], bool] | None = None
+) -> WsgiApp:
+    """Route POST /slack/events to Bolt and GET /healthz to a JSON status: the digest version
+    and, when `database` is given, whether the ledger answers (503 when it does not)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH:
-            body = json.dumps({"status": "ok", "digest": version()}).encode()
-            start_response(
-                "200 OK",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
+        path = environ.get("PATH_INFO")
+        if path == HEALTH_PATH:
+            status: dict[str, Any] = {"status": "ok", "digest": version()}
+            if database is not None:
+                reachable = database()
+                status["database"] = "ok" if reachable else "unreachable"
+                if not reachable:
+                    status["status"] = "unavailable"
+            code = "200 OK" if status["status"] == "ok" else "503 Service Unavailable"
+            return _reply(start_response, code, status)
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                raw = environ["wsgi.input"].read(length) if length > 0 else b""
+                raw.decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                # Bolt would fail decoding it (a 500); Slack only ever sends UTF-8.
+                return _reply(start_response, "400 Bad Request", {"error": "invalid request"})
+            environ["wsgi.input"] = io.BytesIO(raw)
+            environ["CONTENT_LENGTH"] = str(len(raw))
         return slack(environ, start_response)
 
     return wsgi
@@ -45,4 +73,5 @@ def create_http_server(wsgi: WsgiApp, host: str, port: int, threads: int = 8) ->
         max_request_body_size=MAX_BODY_BYTES,
         ident="sco-bot",
         clear_untrusted_proxy_headers=True,
+        channel_timeout=30,
     )

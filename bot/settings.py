@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,8 @@ DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "templates"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///sco-bot.sqlite3"
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
 
 
 class SettingsError(ValueError):
@@ -41,6 +44,11 @@ class Settings:
     clock_start: datetime | None = None
     database_url: str = DEFAULT_DATABASE_URL
     reconcile_seconds: float = 3600.0
+    slack_app_id: str | None = None
+    admins: frozenset[str] = frozenset()
+    admin_channel: str | None = None
+    reload_seconds: float = 2.0
+    slack_timeout_seconds: float = 10.0
 
     def __repr__(self) -> str:
         # Tokens and secrets never reach logs through a repr.
@@ -112,15 +120,30 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     database_url = _database_url(text("SCO_DATABASE_URL") or DEFAULT_DATABASE_URL, problems)
 
-    reconcile_seconds = 3600.0
-    interval = text("SCO_RECONCILE_SECONDS")
-    if interval:
+    def seconds(name: str, default: float, least: float) -> float:
+        value = text(name)
+        if not value:
+            return default
         try:
-            reconcile_seconds = float(interval)
-            if reconcile_seconds < 1:
+            number = float(value)
+            if not number >= least:
                 raise ValueError
+            return number
         except ValueError:
-            problems.append(f"SCO_RECONCILE_SECONDS {interval!r} is not a number of seconds >= 1")
+            problems.append(f"{name} {value!r} is not a number of seconds >= {least:g}")
+            return default
+
+    reconcile_seconds = seconds("SCO_RECONCILE_SECONDS", 3600.0, 1)
+    reload_seconds = seconds("SCO_RELOAD_SECONDS", 2.0, 0.1)
+    slack_timeout = seconds("SCO_SLACK_TIMEOUT", 10.0, 0.1)
+
+    admins = frozenset(re.split(r"[\s,]+", text("SCO_ADMINS") or "")) - {""}
+    for user in sorted(admins):
+        if not _USER_ID.match(user):
+            problems.append(f"SCO_ADMINS: {user!r} is not a Slack user id (like U012AB3CD)")
+    admin_channel = text("SCO_ADMIN_CHANNEL")
+    if admin_channel and not _CHANNEL_ID.match(admin_channel):
+        problems.append(f"SCO_ADMIN_CHANNEL {admin_channel!r} is not a channel id (like C012AB3CD)")
 
     if problems:
         raise SettingsError(problems)
@@ -134,6 +157,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         clock_start=clock_start,
         database_url=database_url,
         reconcile_seconds=reconcile_seconds,
+        slack_app_id=text("SLACK_APP_ID"),
+        admins=admins,
+        admin_channel=admin_channel,
+        reload_seconds=reload_seconds,
+        slack_timeout_seconds=slack_timeout,
     )
 
 

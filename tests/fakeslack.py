@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +13,30 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+
+RESET = -1  # fail(status=RESET): drop the connection without an answer
+STALL = -2  # fail(status=STALL): never answer (the client times out)
+STALL_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An injected failure of one call."""
+
+    method: str
+    status: int
+    error: str | None
+    after: bool
+
+    def answer(self) -> tuple[int, Any]:
+        if self.status == STALL:
+            return STALL, STALL_SECONDS
+        if self.status == RESET:
+            return RESET, None
+        if self.error is not None:
+            return 200, {"ok": False, "error": self.error}
+        return self.status, {"ok": False, "error": f"http_{self.status}"}
 
 
 @dataclass
@@ -36,7 +61,10 @@ class FakeSlack:
         self.answered_429 = 0
         self._limits: dict[str, tuple[int, float]] = {}
         self._recent: dict[str, list[float]] = {}
-        self._faults: list[tuple[str, int, str | None]] = []
+        self._faults: list[Fault] = []
+        self.faults_injected = 0
+        self.latency = 0.0  # seconds each API call takes, like a real network round trip
+        self._stalled = threading.Event()
         self._next_id = 0
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -54,6 +82,15 @@ class FakeSlack:
                 else:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
                 status, reply = fake._answer(self.path, body, dict(self.headers))
+                if status == RESET:
+                    # Drop the connection without a response, as a network failure would.
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if status == STALL:
+                    fake._stalled.wait(reply)  # longer than the client waits: it times out
+                    return
                 data = json.dumps(reply).encode()
                 self.send_response(status)
                 if status == 429:
@@ -61,7 +98,8 @@ class FakeSlack:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)  # the client may have been killed meanwhile
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
@@ -81,24 +119,39 @@ class FakeSlack:
         self._limits[method] = (max(1, round(per_second * window)), window)
 
     def fail(
-        self, method: str, status: int = 500, error: str | None = None, times: int = 1
+        self,
+        method: str,
+        status: int = 500,
+        error: str | None = None,
+        times: int = 1,
+        after: bool = False,
     ) -> None:
-        """Make the next `times` calls of `method` fail: an HTTP status, or ok:false `error`."""
-        self._faults += [(method, status, error)] * times
+        """Make the next `times` calls of `method` fail: an HTTP status (RESET drops the
+        connection, STALL never answers), or ok:false `error`. With `after`, the call is carried
+        out first and only its answer fails (the worst case for a non-idempotent call)."""
+        self._faults += [Fault(method, status, error, after)] * times
 
     def _clock(self) -> float:
         return time.time() if self.now is None else self.now
 
     def _answer(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
         method = path.removeprefix("/api/") if path.startswith("/api/") else path
+        if self.latency:
+            self._stalled.wait(self.latency)
         with self._cond:
             self.calls.append(Call(method, body, headers))
             self._cond.notify_all()
-            refused = self._refuse(method)
+            fault = self._fault(method)
+            if fault is not None and not fault.after:
+                return fault.answer()
+            refused = self._rate_limited(method)
             if refused is not None:
                 return refused
             if method.startswith("chat.schedule") or method == "chat.deleteScheduledMessage":
-                return 200, self._scheduling(method, body)
+                done = self._scheduling(method, body)
+                return fault.answer() if fault is not None else (200, done)
+            if fault is not None:
+                return fault.answer()
         if method == "auth.test":
             return 200, {
                 "ok": True,
@@ -111,13 +164,15 @@ class FakeSlack:
             }
         return 200, {"ok": True}
 
-    def _refuse(self, method: str) -> tuple[int, Any] | None:
-        for i, (name, status, error) in enumerate(self._faults):
-            if name == method:
+    def _fault(self, method: str) -> Fault | None:
+        for i, fault in enumerate(self._faults):
+            if fault.method == method:
                 del self._faults[i]
-                if error is not None:
-                    return 200, {"ok": False, "error": error}
-                return status, {"ok": False, "error": f"http_{status}"}
+                self.faults_injected += 1
+                return fault
+        return None
+
+    def _rate_limited(self, method: str) -> tuple[int, Any] | None:
         if method in self._limits:
             allowed, window = self._limits[method]
             moment = time.monotonic()
@@ -235,6 +290,7 @@ class FakeSlack:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stalled.set()
         self.server.shutdown()
         self.server.server_close()
 

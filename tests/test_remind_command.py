@@ -35,7 +35,7 @@ def app_and_url(settings: Settings, fake_slack: FakeSlack, tmp_path: Path) -> It
     configured = replace(settings, database_url=url, timezone=ZoneInfo("Europe/Berlin"))
     clock = Clock(start=REHEARSAL)
     fake_slack.now = REHEARSAL.timestamp()
-    briefer = create_briefer(configured, clock, create_web_client(configured))
+    briefer = create_briefer(configured, clock)
     yield create_app(configured, briefer=briefer, clock=clock)
 
 

@@ -21,7 +21,7 @@ from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings
 from bot.store import State, Store
 from tests.conftest import BOT_TOKEN
 from tests.databases import database
-from tests.fakeslack import FakeSlack
+from tests.fakeslack import RESET, STALL, FakeSlack
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 FESTIVAL = "fanfares-of-peace-2021"
@@ -39,14 +39,16 @@ class World:
         self.start()
 
     def start(self) -> None:
-        settings = Settings(slack_bot_token=BOT_TOKEN, slack_api_url=self.fake.api_url)
+        settings = Settings(
+            slack_bot_token=BOT_TOKEN, slack_api_url=self.fake.api_url, slack_timeout_seconds=1
+        )
         self.briefer = Briefer(
             load_digest(self.knowledge), Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC")
         )
         self.store = Store(self.url)
         self.delivery = Delivery(
             self.store,
-            create_web_client(settings),
+            create_web_client(settings, retry_connection_errors=False),
             self.briefer.renderer,
             lambda: self.briefer.digest,
             ZoneInfo("UTC"),
@@ -195,15 +197,36 @@ def test_rate_limit_waits_for_retry_after_and_continues(world: World) -> None:
     assert world.fake.answered_429 >= 1
 
 
-def test_a_failure_stays_pending_and_is_retried_once(world: World) -> None:
-    world.fake.fail("chat.scheduleMessage", status=500, times=1)
+@pytest.mark.parametrize(
+    ("status", "after"),
+    [(500, False), (503, False), (500, True), (RESET, False), (RESET, True), (STALL, True)],
+    ids=["500", "503", "500-after-scheduling", "reset", "reset-after-scheduling",
+         "timeout-after-scheduling"],
+)
+def test_a_transient_failure_is_retried_after_checking_slack(
+    world: World, status: int, after: bool
+) -> None:
+    world.fake.fail("chat.scheduleMessage", status=status, times=1, after=after)
     world.store.subscribe(Subscription("C1"))
+    report = world.delivery.reconcile(world.now)
+    assert report.failed == []
+    assert len(report.scheduled) + len(report.adopted) == 2
+    assert len(report.adopted) == (1 if after else 0)
+    keys = [(m["channel"], m["post_at"]) for m in world.fake.scheduled.values()]
+    assert len(keys) == len(set(keys)) == 2  # nothing doubled, nothing lost
+    assert world.fake.calls_to("chat.scheduledMessages.list")  # Slack was asked before a retry
+    assert [r.state for r in world.store.ledger("C1")] == [State.SCHEDULED, State.SCHEDULED]
+
+
+def test_a_failure_that_persists_stays_pending_for_the_next_reconcile(world: World) -> None:
+    world.fake.fail("chat.scheduleMessage", status=500, times=2)
+    world.store.subscribe(Subscription("C1", leads=(1,)))
     first = world.delivery.reconcile(world.now)
-    assert len(first.failed) == 1 and len(first.scheduled) == 1
-    assert [r.state for r in world.store.ledger("C1")].count(State.PENDING) == 1
+    assert [e for _, e in first.failed] == ["http_500"]
+    assert [r.state for r in world.store.ledger("C1")] == [State.PENDING]
     second = world.delivery.reconcile(world.now)
-    assert len(second.scheduled) + len(second.adopted) == 1
-    assert len(world.fake.scheduled) == 2
+    assert len(second.scheduled) == 1 and second.failed == []
+    assert len(world.fake.scheduled) == 1
 
 
 def test_time_in_past_is_dropped(world: World) -> None:

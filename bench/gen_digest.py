@@ -1,0 +1,283 @@
+"""Generate a large, valid digest: the real sources and actors, and a synthetic meetings.yaml.
+
+    python -m bench.gen_digest OUT_DIR [--meetings 50] [--items 10000] [--seed 2021]
+
+Every quote is a verbatim run of words from one line of the two real source texts, so the
+generated digest passes the same validation as the curated one (`sco-bot knowledge check`).
+Items are outcomes, positions, events and talks, spread evenly over the meetings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.settings import DEFAULT_KNOWLEDGE_DIR
+
+# Per meeting, out of every 20 items: 9 outcomes, 8 positions, 2 events, 1 talk.
+SHARES = {"outcomes": 9, "positions": 8, "events": 2, "talks": 1}
+THEMES = [
+    "Security cooperation",
+    "Joint exercises",
+    "Afghanistan and counter-terrorism",
+    "COVID-19",
+    "Partnerships",
+    "Cooperation plan",
+    "Culture",
+    "Membership and legal framework",
+    "Next meeting",
+    "History of World War II",
+    "Military medicine",
+    "Border security",
+]
+TOPICS = [
+    "The SCO at 20",
+    "Defence cooperation within the SCO",
+    "World order and multilateralism",
+    "Afghanistan and counter-terrorism",
+    "Joint exercises",
+    "Regional security",
+    "Military education",
+    "Arms control",
+    "Information security",
+    "Pandemic response",
+    "Peacekeeping",
+    "Border security",
+    "Defence industry",
+    "Military medicine",
+    "Culture and sport",
+]
+TALK_TOPICS = [
+    "the international and regional situation",
+    "bilateral state and military-to-military relations",
+    "counter-terrorism cooperation",
+    "joint training",
+    "military education exchanges",
+]
+PLACES = [
+    ("Dushanbe, Tajikistan", "Asia/Dushanbe"),
+    ("Moscow, Russia", "Europe/Moscow"),
+    ("Beijing, China", "Asia/Shanghai"),
+    ("Islamabad, Pakistan", "Asia/Karachi"),
+    ("New Delhi, India", "Asia/Kolkata"),
+    ("Minsk, Belarus", "Europe/Minsk"),
+    ("Astana, Kazakhstan", "Asia/Almaty"),
+    ("Bishkek, Kyrgyzstan", "Asia/Bishkek"),
+    ("Tashkent, Uzbekistan", "Asia/Tashkent"),
+    ("Pakistan", None),
+]
+STATES = [
+    "china",
+    "tajikistan",
+    "russia",
+    "pakistan",
+    "india",
+    "belarus",
+    "kazakhstan",
+    "kyrgyzstan",
+]
+# China is the actor `/sco positions china` asks about: give it a fair share of the positions.
+POSITION_ACTORS = ["china"] * 3 + STATES + ["sco-defence-ministers"]
+BODY = "sco-defence-ministers"
+FIRST_MEETING = date(2017, 3, 1)
+MEETING_STRIDE_DAYS = 37
+
+
+def _quotes(sources: Path, documents: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Runs of 8-24 words from each line of each source text, verbatim."""
+    found: dict[str, list[str]] = {}
+    for doc in documents:
+        text = (sources / doc["file"]).read_text("utf-8")
+        runs: list[str] = []
+        for line in text.splitlines():
+            words = line.split(" ")
+            for size in (8, 12, 16, 24):
+                for start in range(0, max(0, len(words) - size) + 1, 5):
+                    run = " ".join(words[start : start + size]).strip()
+                    # Plain runs only: no line-internal tabs, and at least 8 characters.
+                    if len(run) >= 8 and "\t" not in run and not re.search(r"\s{2,}", run):
+                        runs.append(run)
+        found[doc["id"]] = sorted(set(runs))
+    return found
+
+
+def _date_of(rng: random.Random, around: date) -> Any:
+    """An event date at a random precision, some time after `around`."""
+    day = around + timedelta(days=rng.randint(-30, 420))
+    kind = rng.random()
+    if kind < 0.55:
+        return day.isoformat()
+    if kind < 0.75:
+        end = day + timedelta(days=rng.randint(1, 6))
+        return {"start": day.isoformat(), "end": end.isoformat()}
+    if kind < 0.87:
+        return f"{day.year:04d}-{day.month:02d}"
+    if kind < 0.97:
+        return f"{day.year:04d}"
+    return "unknown"
+
+
+def _split(items: int, meetings: int) -> list[dict[str, int]]:
+    """How many of each kind every meeting gets, summing to exactly `items`."""
+    total_share = sum(SHARES.values())
+    plan = []
+    for m in range(meetings):
+        share = items // meetings + (1 if m < items % meetings else 0)
+        counts = {k: share * v // total_share for k, v in SHARES.items()}
+        counts["outcomes"] += share - sum(counts.values())
+        plan.append(counts)
+    return plan
+
+
+def generate(
+    directory: Path, meetings: int = 50, items: int = 10_000, seed: int = 2021
+) -> dict[str, Any]:
+    """Write the digest into `directory` (created; sources and actors copied). Returns stats."""
+    rng = random.Random(seed)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR / "sources", directory / "sources", dirs_exist_ok=True)
+    shutil.copy2(DEFAULT_KNOWLEDGE_DIR / "actors.yaml", directory / "actors.yaml")
+    index = yaml.safe_load((directory / "sources" / "index.yaml").read_text("utf-8"))
+    quotes = _quotes(directory / "sources", index["documents"])
+    doc_ids = sorted(quotes)
+
+    def cite(n: int = 1) -> list[dict[str, str]]:
+        out = []
+        for _ in range(n):
+            doc = rng.choice(doc_ids)
+            out.append({"doc": doc, "quote": rng.choice(quotes[doc])})
+        return out
+
+    out_meetings: list[dict[str, Any]] = []
+    counted = {k: 0 for k in SHARES}
+    for m, counts in enumerate(_split(items, meetings)):
+        day = FIRST_MEETING + timedelta(days=m * MEETING_STRIDE_DAYS)
+        place, zone = PLACES[m % (len(PLACES) - 1)]
+        chair = STATES[m % len(STATES)]
+        mid = f"sco-defmin-{day.year}-{m:02d}"
+        meeting: dict[str, Any] = {
+            "id": mid,
+            "title": f"Meeting {m + 1} of the SCO defence ministers (synthetic)",
+            "number": m + 1,
+            "date": day.isoformat(),
+            "place": place,
+            "timezone": zone,
+            "chair": chair,
+            "body": BODY,
+            "summary": f"Synthetic meeting {m + 1}, chaired by {chair}, for benchmarks.",
+            "sources": cite(2),
+            "participants": [{"actor": chair, "role": "chair", "sources": cite()}]
+            + [
+                {"actor": a, "sources": cite()}
+                for a in rng.sample([s for s in STATES if s != chair], 4)
+            ],
+        }
+        meeting["outcomes"] = [
+            {
+                "id": f"m{m:02d}-o{i:03d}",
+                "theme": rng.choice(THEMES),
+                "kind": rng.choice(["decision", "agreement", "statement"]),
+                "summary": f"Synthetic outcome {i} of meeting {m + 1}: the ministers agreed.",
+                "sources": cite(rng.choice([1, 1, 2])),
+            }
+            for i in range(counts["outcomes"])
+        ]
+        meeting["positions"] = [
+            {
+                "id": f"m{m:02d}-p{i:03d}",
+                "actor": actor,
+                **({"speaker": "Defence Minister"} if rng.random() < 0.5 else {}),
+                "topic": rng.choice(TOPICS),
+                "summary": f"Synthetic position {i} of {actor} at meeting {m + 1}.",
+                "sources": cite(rng.choice([1, 1, 2])),
+            }
+            for i, actor in enumerate(
+                rng.choice(POSITION_ACTORS) for _ in range(counts["positions"])
+            )
+        ]
+        events = []
+        for i in range(counts["events"]):
+            event_place, event_zone = rng.choice(PLACES)
+            event: dict[str, Any] = {
+                "id": f"m{m:02d}-e{i:03d}",
+                "title": f"Synthetic event {i} announced at meeting {m + 1}",
+                "kind": rng.choice(["exercise", "meeting", "festival", "conference"]),
+                "date": _date_of(rng, day),
+                "summary": "A synthetic dated event for benchmarks.",
+                "sources": cite(),
+            }
+            if rng.random() < 0.9:
+                event["place"] = event_place
+            if event_zone and rng.random() < 0.8:
+                event["timezone"] = event_zone
+            events.append(event)
+        meeting["events"] = events
+        meeting["talks"] = []
+        for i in range(counts["talks"]):
+            actor = rng.choice(STATES)
+            others = rng.sample([s for s in STATES if s != actor], rng.randint(1, 4))
+            meeting["talks"].append(
+                {
+                    "id": f"m{m:02d}-t{i:03d}",
+                    "actor": actor,
+                    "counterparts": others,
+                    "topics": rng.sample(TALK_TOPICS, rng.randint(1, 3)),
+                    "sources": cite(),
+                }
+            )
+        for kind in SHARES:
+            counted[kind] += len(meeting[kind])
+        out_meetings.append(meeting)
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = "# Synthetic digest for benchmarks (bench/gen_digest.py); quotes are verbatim.\n"
+    text += yaml.dump(
+        {"meetings": out_meetings},
+        Dumper=dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=10_000,
+        default_flow_style=False,
+    )
+    path = directory / "meetings.yaml"
+    path.write_text(text, "utf-8")
+    last = FIRST_MEETING + timedelta(days=(meetings - 1) * MEETING_STRIDE_DAYS)
+    return {
+        "directory": str(directory),
+        "meetings": meetings,
+        "items": sum(counted.values()),
+        "by_kind": counted,
+        "meetings_yaml_bytes": path.stat().st_size,
+        "first_meeting": FIRST_MEETING.isoformat(),
+        "last_meeting": last.isoformat(),
+        "seed": seed,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--meetings", type=int, default=50)
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--no-check", action="store_true", help="skip validating the result")
+    args = parser.parse_args()
+    stats = generate(args.directory, args.meetings, args.items, args.seed)
+    if not args.no_check:
+        from bot.knowledge import load_digest
+
+        stats["version"] = load_digest(args.directory).version
+    print(json.dumps(stats, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Reload the digest while serving: validate, swap atomically, reconcile; keep the last good."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.briefer import Briefer
+from bot.knowledge import Digest, DigestError, load_digest
+
+log = logging.getLogger("sco_bot.reload")
+
+Fingerprint = tuple[tuple[str, int, int], ...]
+
+
+def fingerprint(directory: Path) -> Fingerprint:
+    """Path, size and modification time of every file under the digest directory."""
+    found = []
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            path = Path(root) / name
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            found.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(sorted(found))
+
+
+class DigestReloader:
+    """Watches the digest directory (and answers SIGHUP through `trigger`)."""
+
+    def __init__(
+        self,
+        briefer: Briefer,
+        directory: Path,
+        interval: float,
+        on_swap: Callable[[Digest], None],
+        on_invalid: Callable[[DigestError], None],
+    ) -> None:
+        self.briefer = briefer
+        self.directory = directory
+        self.interval = interval
+        self.on_swap = on_swap
+        self.on_invalid = on_invalid
+        self._seen = fingerprint(directory)
+        self._reported: str | None = None
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._loop, name="sco-reload", daemon=True)
+
+    def start(self) -> None:
+        """Start watching."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop watching."""
+        self._stop.set()
+        self._wake.set()
+
+    def trigger(self) -> None:
+        """Reload now (from a SIGHUP handler: only sets an event)."""
+        self._wake.set()
+
+    def check(self, force: bool = False) -> bool:
+        """Reload if the files changed (or `force`); True when a new digest was swapped in."""
+        with self._lock:
+            current = fingerprint(self.directory)
+            if current == self._seen and not force:
+                return False
+            self._seen = current
+            try:
+                digest = load_digest(self.directory)
+            except DigestError as invalid:
+                key = hashlib.sha256("\n".join(map(str, invalid.problems)).encode()).hexdigest()
+                log.error(
+                    "digest reload refused (%d problems); still serving %s:\n%s",
+                    len(invalid.problems),
+                    self.briefer.digest.version,
+                    invalid,
+                )
+                if key != self._reported:  # report each distinct set of problems once
+                    self._reported = key
+                    self.on_invalid(invalid)
+                return False
+            self._reported = None
+            if digest.version == self.briefer.digest.version:
+                return False
+            old = self.briefer.digest.version
+            self.briefer.digest = digest  # one reference swap: requests see old or new, whole
+            log.info("digest reloaded: %s -> %s", old, digest.version)
+        self.on_swap(digest)
+        return True
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            forced = self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.check(force=forced)
+            except Exception:
+                log.exception("digest reload check failed")

@@ -1,0 +1,246 @@
+"""Hostile user text through the real pipeline and the real Bolt app: nothing goes live.
+
+Every text in tests/hostile_corpus.py goes behind every subcommand prefix through
+`Briefer.answer` (the pipeline Slack and the terminal share), a subset through signed requests
+dispatched by the production Bolt app, and hypothesis throws arbitrary Unicode at both the
+parser and the whole pipeline. Nothing of ours is mocked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
+
+from bot.app import create_app
+from bot.briefer import Briefer
+from bot.clock import Clock
+from bot.commands import SUBCOMMANDS, parse
+from bot.settings import Settings
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
+from tests.fakeslack import FakeSlack, block_kit_problems
+from tests.hostile_corpus import HOSTILE_FRAGMENTS, HOSTILE_TEXTS, SUBCOMMAND_PREFIXES, describe
+
+NOWS = [
+    datetime(2021, 7, 29, 9, 0, tzinfo=UTC),  # the day after the meeting: events ahead
+    datetime(2026, 11, 23, 10, 0, tzinfo=UTC),  # everything past
+]
+SUFFIXES = ("", " public")
+
+# Slack's live syntax: mentions, broadcasts, channel links, dates, and links of any scheme.
+LIVE = re.compile(r"<(?:[!@#]|mailto:|javascript:|https?:|tel:|ftp:|file:|data:|slack:)", re.I)
+# The only links the bot may write are its own source documents', from the digest.
+OWN_SOURCE_HOSTS = ("eng.sectsco.org", "eng.chinamil.com.cn")
+_OWN_LINK = re.compile(r"<(https?://([^/\s<>|]+)/[^\s<>|]*)\|")
+
+
+def _invisible(char: str) -> bool:
+    # Format characters (zero-width space/joiner, BOM, bidi controls, soft hyphen) and the
+    # combining grapheme joiner: a reader cannot see them, so a mention split by one is still
+    # a mention attempt.
+    return unicodedata.category(char) == "Cf" or char == "\u034f"
+
+
+def strip_invisible(text: str) -> str:
+    return "".join(c for c in text if not _invisible(c))
+
+
+def live_syntax(payload: dict[str, Any], own_urls: frozenset[str]) -> list[str]:
+    """Every live-syntax opening in the serialised payload that is not one of our own links,
+    also after removing invisible characters (a zero-width-split `<!chan\\u200bnel>`)."""
+    dumped = json.dumps(payload, ensure_ascii=False)
+    found = []
+    for variant in (dumped, strip_invisible(dumped)):
+        for match in LIVE.finditer(variant):
+            own = _OWN_LINK.match(variant, match.start())
+            if own and own.group(1) in own_urls and own.group(2) in OWN_SOURCE_HOSTS:
+                continue
+            found.append(variant[max(0, match.start() - 30) : match.start() + 50])
+    return found
+
+
+@pytest.fixture(scope="module")
+def own_urls(briefer: Briefer) -> frozenset[str]:
+    urls = frozenset(d.url for d in briefer.digest.documents)
+    assert urls and all(any(h in u for h in OWN_SOURCE_HOSTS) for u in urls)
+    return urls
+
+
+def check_reply(payloads: list[dict[str, Any]], own_urls: frozenset[str], text: str) -> None:
+    assert payloads, describe(text)
+    for payload in payloads:
+        problems = block_kit_problems(payload)
+        assert not problems, (describe(text), problems)
+        leaks = live_syntax(payload, own_urls)
+        assert not leaks, (describe(text), leaks)
+
+
+def test_the_corpus_covers_what_it_should() -> None:
+    assert len(HOSTILE_TEXTS) >= 60
+    joined = "\n".join(HOSTILE_TEXTS)
+    for needle in (
+        "<!channel>",
+        "<!here>",
+        "<!everyone>",
+        "<!here|here>",
+        "<@U012ABC>",
+        "<@W123|bob>",
+        "<!subteam^S123|@team>",
+        "<#C123|general>",
+        "<https://evil.example|https://sco.int>",
+        "<mailto:a@b|x>",
+        "<javascript:alert(1)|x>",
+        "&lt;!channel&gt;",
+        "&amp;lt;",
+        "<!chan\u200bnel>",
+        "\u200d",
+        "\ufeff",
+        "\u202e",
+        "\u2066",
+        "\x00",
+        "\x1b[31m",
+        "\r\n",
+        "\t",
+        "::section",
+        "```",
+    ):
+        assert needle in joined, repr(needle)
+    assert any(len(t) >= 10_000 for t in HOSTILE_TEXTS)
+    for sub in ("brief", "positions", "upcoming", "sources", "help", "remind"):
+        assert f"{sub} " in SUBCOMMAND_PREFIXES
+    for action in ("on", "off", "status"):
+        assert f"remind {action} " in SUBCOMMAND_PREFIXES
+    assert {p.split()[0] for p in SUBCOMMAND_PREFIXES if p} == set(SUBCOMMANDS)
+
+
+# --- the pipeline: every hostile text behind every subcommand -----------------------------------
+
+TRIED: list[int] = []
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS, ids=describe)
+def test_hostile_text_behind_every_subcommand_stays_inert(
+    briefer: Briefer, own_urls: frozenset[str], text: str
+) -> None:
+    tried = 0
+    for prefix in SUBCOMMAND_PREFIXES:
+        for suffix in SUFFIXES:
+            for now in NOWS:
+                typed = prefix + text + suffix
+                answer = briefer.answer(typed, now)
+                check_reply([m.payload() for m in answer.messages], own_urls, typed)
+                tried += 1
+    TRIED.append(tried)
+
+
+def test_report_how_many_hostile_inputs_were_tried() -> None:
+    per_text = len(SUBCOMMAND_PREFIXES) * len(SUFFIXES) * len(NOWS)
+    print(
+        f"\nhostile inputs: {len(HOSTILE_TEXTS)} texts x {len(SUBCOMMAND_PREFIXES)} subcommand "
+        f"prefixes = {len(HOSTILE_TEXTS) * len(SUBCOMMAND_PREFIXES)} combinations "
+        f"(x {len(SUFFIXES)} with/without `public` x {len(NOWS)} clocks = "
+        f"{len(HOSTILE_TEXTS) * per_text} pipeline answers; {sum(TRIED)} ran in this session)"
+    )
+
+
+def test_a_zero_width_split_mention_is_not_reassembled(briefer: Briefer) -> None:
+    # The user's invisible characters are kept (or dropped) but never let `<` through.
+    for text in ("positions <!chan\u200bnel>", "<\u200b!here>", "brief <@\u2060U1>"):
+        dumped = json.dumps(
+            [m.payload() for m in briefer.answer(text, NOWS[0]).messages], ensure_ascii=False
+        )
+        assert "&lt;" in dumped
+        assert not re.search(r"<[!@#]", strip_invisible(dumped)), dumped[:300]
+
+
+# --- the Bolt app: signed requests, dispatched -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def slack_app(briefer: Briefer) -> Iterator[App]:
+    with FakeSlack().serve_quickly() as fake:
+        settings = Settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=fake.api_url,
+        )
+        yield create_app(settings, briefer=briefer, clock=Clock(start=NOWS[0]))
+
+
+DISPATCHED = [t for i, t in enumerate(HOSTILE_TEXTS) if "<" in t or "&" in t or i % 3 == 0]
+
+
+@pytest.mark.parametrize("prefix", SUBCOMMAND_PREFIXES, ids=lambda p: p.strip() or "bare")
+def test_hostile_text_through_the_bolt_app_stays_inert(
+    slack_app: App, own_urls: frozenset[str], prefix: str
+) -> None:
+    for text in DISPATCHED:
+        typed = prefix + text
+        body = slash_body(typed)
+        response = slack_app.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
+        assert response.status == 200, (describe(typed), response.status, response.body[:200])
+        assert not re.search(r"<[!@#]", response.body), (describe(typed), response.body[:300])
+        payload = json.loads(response.body)
+        assert payload["response_type"] in ("ephemeral", "in_channel")
+        check_reply([{k: payload[k] for k in ("text", "blocks")}], own_urls, typed)
+
+
+def test_report_how_many_requests_were_dispatched() -> None:
+    print(
+        f"\ndispatched through Bolt: {len(DISPATCHED)} hostile texts x "
+        f"{len(SUBCOMMAND_PREFIXES)} prefixes = {len(DISPATCHED) * len(SUBCOMMAND_PREFIXES)}"
+    )
+    assert len(DISPATCHED) >= 30
+
+
+# --- property-based ------------------------------------------------------------------------------
+
+_mixed = st.lists(
+    st.one_of(st.text(max_size=40), st.sampled_from(HOSTILE_FRAGMENTS)), max_size=12
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_parse_never_raises_and_names_a_known_subcommand(text: str) -> None:
+    request = parse(text)
+    assert request.name in SUBCOMMANDS
+    assert all(isinstance(a, str) and a for a in request.args)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(), now=st.sampled_from(NOWS))
+def test_any_text_gives_an_inert_reply_within_limits(
+    briefer: Briefer, own_urls: frozenset[str], text: str, now: datetime
+) -> None:
+    answer = briefer.answer(text, now)
+    check_reply([m.payload() for m in answer.messages], own_urls, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    prefix=st.sampled_from(SUBCOMMAND_PREFIXES),
+    text=st.one_of(st.text(), _mixed),
+    suffix=st.sampled_from(SUFFIXES),
+    now=st.sampled_from(NOWS),
+)
+def test_any_text_behind_a_subcommand_gives_an_inert_reply_within_limits(
+    briefer: Briefer,
+    own_urls: frozenset[str],
+    prefix: str,
+    text: str,
+    suffix: str,
+    now: datetime,
+) -> None:
+    typed = prefix + text + suffix
+    answer = briefer.answer(typed, now)
+    check_reply([m.payload() for m in answer.messages], own_urls, typed)

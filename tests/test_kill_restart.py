@@ -1,0 +1,122 @@
+"""SIGKILL the serving process in the middle of its reconcile, again and again, then restart:
+the ledger and Slack converge to exactly the desired reminders, none twice, none missing."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import load_digest
+from bot.reminders import Subscription, plan
+from bot.settings import DEFAULT_KNOWLEDGE_DIR
+from bot.store import State, Store
+from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET
+from tests.databases import fresh_postgres, skip_without_postgres
+from tests.fakeslack import FakeSlack
+
+REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
+CHANNELS = 60
+KILLS = 20
+
+
+def serve(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--host", "127.0.0.1"],
+        cwd=PROJECT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, text=True,
+    )
+
+
+def wait_until(condition: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        pause.wait(0.05)
+    return False
+
+
+@pytest.fixture
+def slow_fake(fake_slack: FakeSlack) -> Iterator[FakeSlack]:
+    fake_slack.now = REHEARSAL.timestamp()
+    fake_slack.latency = 0.01  # a full reconcile takes about a second: room to be killed in it
+    yield fake_slack
+
+
+def run_kills(url: str, fake: FakeSlack, instances: int, seed: int) -> dict[str, int]:
+    store = Store(url)
+    subs = [Subscription(f"C{i:04d}", leads=(7, 1), timezone="Asia/Karachi")
+            for i in range(CHANNELS)]
+    for sub in subs:
+        store.subscribe(sub)
+    desired = {(r.channel_id, int(r.post_at.timestamp()))
+               for r in plan(load_digest(DEFAULT_KNOWLEDGE_DIR), subs, REHEARSAL)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}
+    env.update(SCO_DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+               SLACK_API_URL=fake.api_url, SCO_CLOCK=REHEARSAL.isoformat())
+    rng = random.Random(seed)
+    kills = 0
+    mid_work = 0
+    for _ in range(KILLS):
+        done_before = len(fake.scheduled)
+        procs = [serve(env) for _ in range(instances)]
+        # Wait until this round's reconcile is under way, then kill at a random point in it.
+        calls_before = len(fake.calls_to("chat."))
+        wait_until(lambda n=calls_before: len(fake.calls_to("chat.")) > n, timeout=20)
+        threading.Event().wait(rng.uniform(0.0, 0.15))
+        for proc in procs:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+            kills += 1
+        mid_work += int(len(fake.scheduled) < len(desired) and len(fake.scheduled) > done_before)
+    partial = len(fake.scheduled)
+    procs = [serve(env) for _ in range(instances)]
+    try:
+        def converged() -> bool:
+            rows = [r for sub in subs for r in store.ledger(sub.channel_id)]
+            return len(rows) == len(desired) and all(r.state is State.SCHEDULED for r in rows)
+
+        assert wait_until(converged, timeout=60), "the ledger did not converge"
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
+    keys = Counter((m["channel"], m["post_at"]) for m in fake.scheduled.values())
+    doubled = sum(n - 1 for n in keys.values() if n > 1)
+    lost = len(desired - set(keys))
+    extra = len(set(keys) - desired)
+    rows = [r for sub in subs for r in store.ledger(sub.channel_id)]
+    assert {r.scheduled_message_id for r in rows} == set(fake.scheduled)
+    store.close()
+    figures = {"kills": kills, "rounds_killed_while_scheduling": mid_work, "desired": len(desired), "scheduled_before_final_start": partial,
+               "doubled": doubled, "lost": lost, "extra": extra,
+               "schedule_calls": len(fake.calls_to("chat.scheduleMessage")),
+               "adopted_or_retried": len(fake.calls_to("chat.scheduledMessages.list"))}
+    print(figures)
+    return figures
+
+
+def test_sigkill_mid_reconcile_on_sqlite(slow_fake: FakeSlack, tmp_path: Path) -> None:
+    figures = run_kills(f"sqlite:///{tmp_path / 'ledger.sqlite3'}", slow_fake, 1, seed=7)
+    assert figures["kills"] == KILLS
+    assert figures["doubled"] == figures["lost"] == figures["extra"] == 0
+
+
+def test_sigkill_two_instances_on_postgres(slow_fake: FakeSlack) -> None:
+    skip_without_postgres()
+    with fresh_postgres() as url:
+        figures = run_kills(url, slow_fake, 2, seed=11)
+    assert figures["kills"] == 2 * KILLS
+    assert figures["doubled"] == figures["lost"] == figures["extra"] == 0

@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.briefer import Briefer
 from bot.clock import Clock
-from bot.listeners import register_listeners
+from bot.listeners import SlackGate, register_listeners
 from bot.remind import desk_factory
 from bot.settings import Settings, load_settings
 
@@ -61,11 +61,14 @@ def create_app(
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
+        # Verified by our own middleware, first: Bolt's lets a malformed timestamp raise.
+        request_verification_enabled=False,
+        before_authorize=SlackGate(settings.slack_signing_secret or "", settings.slack_app_id),
         # The listener runs inline and its ack becomes the HTTP response: no 10 ms ack polling.
         process_before_response=True,
         # No network call at construction; Bolt checks the token on the first request.
         token_verification_enabled=False,
         name="sco-bot",
     )
-    register_listeners(app, briefer, clock, settings.slack_app_id)
+    register_listeners(app, briefer, clock)
     return app

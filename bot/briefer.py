@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands import Caller, Situation, answer, parse
+from bot.commands import Caller, Request, Situation, answer, parse
 from bot.knowledge import Digest, load_digest
 from bot.render import Message, Renderer
 from bot.settings import Settings
@@ -17,12 +20,22 @@ if TYPE_CHECKING:
     from bot.remind import ReminderDesk
 
 
+STATEFUL = frozenset({"remind"})  # answers that read or change the ledger: never cached
+CACHE_SIZE = 512
+
+
 @dataclass(frozen=True)
 class Answer:
     """The rendered reply to one command, and whether it goes to the whole channel."""
 
     messages: list[Message]
     public: bool
+
+    @functools.cached_property
+    def ack_body(self) -> str:
+        """The first message as Slack's slash-command response JSON (serialised once)."""
+        response_type = "in_channel" if self.public else "ephemeral"
+        return json.dumps({**self.messages[0].payload(), "response_type": response_type})
 
 
 class Briefer:
@@ -42,6 +55,8 @@ class Briefer:
         self.timezone = timezone
         self.reminders = reminders
         self.admins = admins
+        self._cache: dict[tuple[str, Request, datetime], Answer] = {}
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def from_settings(
@@ -62,9 +77,29 @@ class Briefer:
         return str(getattr(self.timezone, "key", self.timezone))
 
     def answer(self, text: str, now: datetime, caller: Caller | None = None) -> Answer:
-        """Answer the text typed after `/sco` (by `caller`, in a channel), as of `now`."""
+        """Answer the text typed after `/sco` (by `caller`, in a channel), as of `now`.
+
+        Briefings depend only on the digest, the request and the minute (replies show time to
+        the minute and change at local midnights), so each is rendered once per minute."""
         request = parse(text)
-        situation = Situation(self.digest, now, self.timezone, caller, self.reminders, self.admins)
+        digest = self.digest  # read once: a reload swaps it whole
+        if request.name in STATEFUL:
+            return self._render(request, digest, now, caller)
+        minute = now.replace(second=0, microsecond=0)
+        key = (digest.version, request, minute)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._render(request, digest, minute, caller)
+            with self._cache_lock:
+                self._cache[key] = cached
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.pop(next(iter(self._cache)))
+        return cached
+
+    def _render(
+        self, request: Request, digest: Digest, now: datetime, caller: Caller | None
+    ) -> Answer:
+        situation = Situation(digest, now, self.timezone, caller, self.reminders, self.admins)
         reply = answer(request, situation)
         return Answer(self.renderer.messages(reply.template, reply.context), reply.public)
 

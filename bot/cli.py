@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import logging
 import signal
@@ -105,9 +104,12 @@ def _lazy_desk(
 ) -> Callable[[], ReminderDesk]:
     from bot.remind import desk_factory
 
-    @functools.cache
+    built: list[Callable[[], ReminderDesk]] = []
+
     def build() -> ReminderDesk:
-        return desk_factory(settings, briefer, clock.now, client())()
+        if not built:  # the terminal is single-threaded
+            built.append(desk_factory(settings, briefer, clock.now, client()))
+        return built[0]()
 
     return build
 

@@ -96,7 +96,8 @@ class Document(_Frozen):
     """A source document and its attribution."""
 
     id: Slug
-    file: str
+    # A bare file name: sources are read from sources/ only, never from elsewhere on disk.
+    file: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.txt$", max_length=120)]
     title: Text
     publisher: Text
     short: Text = Field(description="Short attribution used in citations")

@@ -48,6 +48,7 @@ class DigestReloader:
         self.on_swap = on_swap
         self.on_invalid = on_invalid
         self._seen = fingerprint(directory)
+        self._settling: Fingerprint | None = None
         self._reported: str | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -71,9 +72,16 @@ class DigestReloader:
         """Reload if the files changed (or `force`); True when a new digest was swapped in."""
         with self._lock:
             current = fingerprint(self.directory)
-            if current == self._seen and not force:
-                return False
+            if not force:
+                if current == self._seen:
+                    return False
+                if current != self._settling:
+                    # An editor may be half-way through writing: load once the files stay
+                    # unchanged for a whole interval.
+                    self._settling = current
+                    return False
             self._seen = current
+            self._settling = None
             try:
                 digest = load_digest(self.directory)
             except DigestError as invalid:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -109,8 +108,17 @@ def desk_factory(
 ) -> Callable[[], ReminderDesk]:
     """Build the desk (and open the database) on first use only: briefings never touch it."""
 
-    @functools.cache
+    built: list[ReminderDesk] = []
+    guard = threading.Lock()
+
     def build() -> ReminderDesk:
+        # Threads (requests, the periodic reconcile, /healthz) may ask at once: build one desk.
+        with guard:
+            if not built:
+                built.append(_build())
+            return built[0]
+
+    def _build() -> ReminderDesk:
         store = Store(settings.database_url)
         delivery = None
         if client is not None:

@@ -58,6 +58,11 @@ def create_wsgi_app(
                 return _reply(start_response, "400 Bad Request", {"error": "invalid request"})
             environ["wsgi.input"] = io.BytesIO(raw)
             environ["CONTENT_LENGTH"] = str(len(raw))
+            try:
+                return slack(environ, start_response)
+            except ValueError:
+                # Bolt parses JSON bodies before checking the signature; junk is not a 500.
+                return _reply(start_response, "400 Bad Request", {"error": "invalid request"})
         return slack(environ, start_response)
 
     return wsgi

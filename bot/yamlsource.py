@@ -34,6 +34,9 @@ _SCALAR_TAGS = {
 }
 
 
+MAX_DEPTH = 50
+
+
 class YamlError(ValueError):
     """A YAML document that cannot be read, with the line where it went wrong."""
 
@@ -64,6 +67,9 @@ def load_yaml(text: str) -> tuple[Any, LineMap]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise YamlError(line, (), "a control character YAML does not allow") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -82,6 +88,8 @@ def _convert(
     loader: _Loader, node: yaml.Node, path: Path_, lines: dict[Path_, int], seen: set[int]
 ) -> Any:
     lines[path] = node.start_mark.line + 1
+    if len(path) > MAX_DEPTH:
+        raise YamlError(lines[path], path[:MAX_DEPTH], f"nested more than {MAX_DEPTH} levels deep")
     if id(node) in seen:
         # An alias: refusing them rules out recursive and exponentially expanding documents.
         raise YamlError(lines[path], path, "YAML aliases (*name) are not allowed in the digest")
@@ -110,8 +118,14 @@ def _convert(
         raise YamlError(lines[path], path, f"unsupported YAML tag {node.tag}")
     try:
         return loader.construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
-        raise YamlError(lines[path], path, f"bad value: {exc}") from None
+    except (yaml.YAMLError, ValueError, KeyError, TypeError, OverflowError):
+        raise YamlError(
+            lines[path], path, f"{node.value[:40]!r} is not a valid {_kind(node.tag)}"
+        ) from None
+
+
+def _kind(tag: str) -> str:
+    return tag.rsplit(":", 1)[-1]
 
 
 def format_path(path: Path_) -> str:

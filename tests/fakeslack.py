@@ -14,7 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-
 RESET = -1  # fail(status=RESET): drop the connection without an answer
 STALL = -2  # fail(status=STALL): never answer (the client times out)
 STALL_SECONDS = 30.0

@@ -33,8 +33,12 @@ KILLS = 20
 def serve(env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--host", "127.0.0.1"],
-        cwd=PROJECT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, text=True,
+        cwd=PROJECT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
 
 
@@ -57,15 +61,23 @@ def slow_fake(fake_slack: FakeSlack) -> Iterator[FakeSlack]:
 
 def run_kills(url: str, fake: FakeSlack, instances: int, seed: int) -> dict[str, int]:
     store = Store(url)
-    subs = [Subscription(f"C{i:04d}", leads=(7, 1), timezone="Asia/Karachi")
-            for i in range(CHANNELS)]
+    subs = [
+        Subscription(f"C{i:04d}", leads=(7, 1), timezone="Asia/Karachi") for i in range(CHANNELS)
+    ]
     for sub in subs:
         store.subscribe(sub)
-    desired = {(r.channel_id, int(r.post_at.timestamp()))
-               for r in plan(load_digest(DEFAULT_KNOWLEDGE_DIR), subs, REHEARSAL)}
+    desired = {
+        (r.channel_id, int(r.post_at.timestamp()))
+        for r in plan(load_digest(DEFAULT_KNOWLEDGE_DIR), subs, REHEARSAL)
+    }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}
-    env.update(SCO_DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-               SLACK_API_URL=fake.api_url, SCO_CLOCK=REHEARSAL.isoformat())
+    env.update(
+        SCO_DATABASE_URL=url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        SCO_CLOCK=REHEARSAL.isoformat(),
+    )
     rng = random.Random(seed)
     kills = 0
     mid_work = 0
@@ -84,6 +96,7 @@ def run_kills(url: str, fake: FakeSlack, instances: int, seed: int) -> dict[str,
     partial = len(fake.scheduled)
     procs = [serve(env) for _ in range(instances)]
     try:
+
         def converged() -> bool:
             rows = [r for sub in subs for r in store.ledger(sub.channel_id)]
             return len(rows) == len(desired) and all(r.state is State.SCHEDULED for r in rows)
@@ -100,10 +113,17 @@ def run_kills(url: str, fake: FakeSlack, instances: int, seed: int) -> dict[str,
     rows = [r for sub in subs for r in store.ledger(sub.channel_id)]
     assert {r.scheduled_message_id for r in rows} == set(fake.scheduled)
     store.close()
-    figures = {"kills": kills, "rounds_killed_while_scheduling": mid_work, "desired": len(desired), "scheduled_before_final_start": partial,
-               "doubled": doubled, "lost": lost, "extra": extra,
-               "schedule_calls": len(fake.calls_to("chat.scheduleMessage")),
-               "adopted_or_retried": len(fake.calls_to("chat.scheduledMessages.list"))}
+    figures = {
+        "kills": kills,
+        "rounds_killed_while_scheduling": mid_work,
+        "desired": len(desired),
+        "scheduled_before_final_start": partial,
+        "doubled": doubled,
+        "lost": lost,
+        "extra": extra,
+        "schedule_calls": len(fake.calls_to("chat.scheduleMessage")),
+        "adopted_or_retried": len(fake.calls_to("chat.scheduledMessages.list")),
+    }
     print(figures)
     return figures
 

@@ -200,8 +200,14 @@ def test_rate_limit_waits_for_retry_after_and_continues(world: World) -> None:
 @pytest.mark.parametrize(
     ("status", "after"),
     [(500, False), (503, False), (500, True), (RESET, False), (RESET, True), (STALL, True)],
-    ids=["500", "503", "500-after-scheduling", "reset", "reset-after-scheduling",
-         "timeout-after-scheduling"],
+    ids=[
+        "500",
+        "503",
+        "500-after-scheduling",
+        "reset",
+        "reset-after-scheduling",
+        "timeout-after-scheduling",
+    ],
 )
 def test_a_transient_failure_is_retried_after_checking_slack(
     world: World, status: int, after: bool

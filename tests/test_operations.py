@@ -1,0 +1,269 @@
+"""Operating promises: reload while serving, who may subscribe, app id, health, no leaks."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
+
+from bot.app import create_app, create_briefer
+from bot.briefer import Briefer
+from bot.clock import Clock
+from bot.knowledge import Digest, DigestError
+from bot.reload import DigestReloader
+from bot.render import Renderer
+from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings, load_settings
+from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, signed_headers, slash_body
+from tests.fakeslack import FakeSlack
+
+REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        pause.wait(0.02)
+    return False
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+# --- reload ------------------------------------------------------------------------------------
+
+
+def test_reload_swaps_a_valid_digest_and_keeps_the_last_good_one(knowledge: Path) -> None:
+    from bot.knowledge import load_digest
+
+    briefer = Briefer(load_digest(knowledge), Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC"))
+    swapped: list[Digest] = []
+    refused: list[DigestError] = []
+    reloader = DigestReloader(briefer, knowledge, 60, swapped.append, refused.append)
+    first = briefer.digest.version
+    assert reloader.check() is False  # nothing changed
+
+    meetings = knowledge / "meetings.yaml"
+    edit(meetings, "place: Belarus and Russia", "place: Belarus and Russia (both)")
+    assert reloader.check() is False  # changed: wait one interval for the writer to finish
+    assert reloader.check() is True
+    assert briefer.digest.version != first and swapped == [briefer.digest]
+    assert "Belarus and Russia (both)" in json.dumps(
+        briefer.answer("upcoming", REHEARSAL).messages[0].payload()
+    )
+
+    good = briefer.digest.version
+    edit(meetings, "chair: tajikistan", "chair: atlantis")
+    assert reloader.check() is False and reloader.check() is False
+    assert briefer.digest.version == good  # still serving the last good digest
+    assert len(refused) == 1 and "unknown actor 'atlantis'" in str(refused[0])
+    os.utime(meetings)  # touched, same problems: not reported again
+    assert reloader.check(force=True) is False and len(refused) == 1
+
+    edit(meetings, "chair: atlantis", "chair: tajikistan")  # back to the good content
+    reloader.check()
+    reloader.check()
+    assert briefer.digest.version == good and len(refused) == 1
+
+
+def serve(env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--host", "127.0.0.1"],
+        cwd=PROJECT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 20
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        lines.append(line)
+        if "serving Slack requests at" in line:
+            port = int(line.rsplit(":", 1)[1].split("/")[0])
+            threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep draining
+            return proc, port
+    proc.kill()
+    raise AssertionError("".join(lines))
+
+
+def health(port: int) -> tuple[int, dict[str, object]]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.fixture
+def env(fake_slack: FakeSlack, tmp_path: Path, knowledge: Path) -> dict[str, str]:
+    values = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}
+    values.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.api_url,
+        SCO_KNOWLEDGE_DIR=str(knowledge),
+        SCO_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
+        SCO_ADMIN_CHANNEL="C0ADMIN",
+        SCO_RELOAD_SECONDS="0.2",
+    )
+    return values
+
+
+def test_serve_reloads_on_change_and_sighup_and_tells_admins_once(
+    env: dict[str, str], knowledge: Path, fake_slack: FakeSlack
+) -> None:
+    proc, port = serve(env)
+    try:
+        status, body = health(port)
+        assert status == 200 and body["database"] == "ok"
+        first = body["digest"]
+        meetings = knowledge / "meetings.yaml"
+
+        edit(meetings, "chair: tajikistan", "chair: atlantis")
+        assert wait_until(lambda: bool(fake_slack.calls_to("chat.postMessage")))
+        (notice,) = fake_slack.calls_to("chat.postMessage")
+        assert notice.body["channel"] == "C0ADMIN"
+        assert "atlantis" in json.dumps(notice.body) and first in json.dumps(notice.body)
+        os.kill(proc.pid, signal.SIGHUP)  # same problems again: no second notice
+        assert health(port)[1]["digest"] == first
+
+        edit(meetings, "chair: atlantis", "chair: tajikistan")
+        edit(meetings, "place: Belarus and Russia", "place: Belarus and Russia (both)")
+        os.kill(proc.pid, signal.SIGHUP)
+        assert wait_until(lambda: health(port)[1]["digest"] != first)
+        assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(env: dict[str, str]) -> None:
+    env["SCO_DATABASE_URL"] = "postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=1"
+    proc, port = serve(env)
+    try:
+        status, body = health(port)
+        assert status == 503
+        assert body["database"] == "unreachable" and body["digest"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+# --- who may do what --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_app(settings: Settings, tmp_path: Path, fake_slack: FakeSlack) -> Iterator[App]:
+    configured = replace(
+        settings,
+        database_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
+        admins=frozenset({"UADMIN1", "UADMIN2"}),
+        slack_app_id="A1",
+    )
+    clock = Clock(start=REHEARSAL)
+    fake_slack.now = REHEARSAL.timestamp()
+    yield create_app(configured, briefer=create_briefer(configured, clock), clock=clock)
+
+
+def send(app: App, text: str, user: str = "U123", **extra: str) -> tuple[int, str]:
+    body = slash_body(text, user_id=user, **extra)
+    response = app.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
+    return response.status, response.body
+
+
+def test_only_admins_change_subscriptions(admin_app: App, fake_slack: FakeSlack) -> None:
+    status, body = send(admin_app, "remind on")
+    assert status == 200 and "only <@UADMIN1>, <@UADMIN2> can turn reminders" in body
+    assert fake_slack.calls_to("chat.scheduleMessage") == []
+    status, body = send(admin_app, "remind status")
+    assert "not subscribed" in body  # reading stays open to everyone
+    status, body = send(admin_app, "remind on", user="UADMIN2")
+    assert "Subscribed." in body
+    assert "only <@UADMIN1>" in send(admin_app, "remind off")[1]
+    assert send(admin_app, "brief")[0] == 200
+
+
+def test_a_request_for_another_app_is_refused(admin_app: App) -> None:
+    status, body = send(admin_app, "brief", api_app_id="A999")
+    assert status == 401 and "Defence Ministers" not in body
+    assert send(admin_app, "brief", api_app_id="A1")[0] == 200
+
+
+# --- secrets ------------------------------------------------------------------------------------
+
+
+def test_tokens_and_secrets_never_appear_in_logs_errors_or_replies(
+    settings: Settings,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    fake_slack: FakeSlack,
+    digest: Digest,
+) -> None:
+    secrets = [BOT_TOKEN, SIGNING_SECRET, "xapp-secret-app-token-123"]
+    configured = replace(
+        settings,
+        slack_app_token=secrets[2],
+        database_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
+    )
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES_DIR, templates)
+    (templates / "sources.j2").write_text("{{ undefined_thing.boom }}")
+    broken = Briefer(digest, Renderer(templates), ZoneInfo("UTC"))
+    fake_slack.channel_errors["CGONE"] = "not_in_channel"
+    outputs = [repr(configured), str(configured)]
+    with caplog.at_level(logging.DEBUG):
+        app = create_app(configured, briefer=broken, clock=Clock(start=REHEARSAL))
+        for text in ["brief", "sources", "positions <!channel>", "remind on", "nonsense"]:
+            outputs.append(send(app, text)[1])
+        real = create_app(configured, clock=Clock(start=REHEARSAL))
+        fake_slack.now = REHEARSAL.timestamp()
+        outputs.append(send(real, "remind on", channel_id="CGONE")[1])
+        wait_until(lambda: bool(fake_slack.calls_to("chat.postMessage")))
+        bad = send(app, "brief")  # and a bad signature:
+        body = slash_body("brief")
+        outputs.append(
+            app.dispatch(BoltRequest(body=body, headers=signed_headers(body, secret="wrong"))).body
+        )
+    outputs += [r.getMessage() for r in caplog.records]
+    outputs += [str(r.exc_info) for r in caplog.records if r.exc_info]
+    try:
+        load_settings({"SLACK_BOT_TOKEN": "xoxq-" + BOT_TOKEN, "SCO_TIMEZONE": "Mars/Base"})
+    except ValueError as error:
+        outputs.append(str(error))
+    text = "\n".join(outputs)
+    assert bad[0] == 200 and "Sorry" in text
+    for secret in secrets:
+        assert secret not in text

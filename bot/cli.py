@@ -102,11 +102,11 @@ def _briefer(settings: Settings, clock: Clock | None = None) -> Briefer:
 def _lazy_desk(
     settings: Settings, briefer: Briefer, clock: Clock, client: Callable[[], WebClient | None]
 ) -> Callable[[], ReminderDesk]:
-    from bot.remind import desk_factory
-
     built: list[Callable[[], ReminderDesk]] = []
 
     def build() -> ReminderDesk:
+        from bot.remind import desk_factory  # the database and Slack's client, on first use
+
         if not built:  # the terminal is single-threaded
             built.append(desk_factory(settings, briefer, clock.now, client()))
         return built[0]()

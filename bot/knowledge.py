@@ -31,6 +31,7 @@ SOURCES_INDEX = "sources/index.yaml"
 ACTORS_FILE = "actors.yaml"
 MEETINGS_FILE = "meetings.yaml"
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_PROBLEMS = 500
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -311,8 +312,12 @@ class _Collector:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.problems: list[Problem] = []
+        self.unlisted = 0
 
     def add(self, relative: str, line: int, path: Path_, message: str) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.unlisted += 1  # a pathological file: list enough to act on, count the rest
+            return
         self.problems.append(
             Problem(_display_name(self.directory, relative), line, format_path(path), message)
         )
@@ -461,6 +466,11 @@ def load_digest(directory: Path) -> Digest:
         if meeting_index is not None:
             meetings = meeting_index.meetings
 
+    if found.unlisted:
+        last = found.problems[-1]
+        found.problems.append(
+            Problem(last.file, last.line, last.path, f"... and {found.unlisted:,} more problems")
+        )
     if found.problems:
         raise DigestError(found.problems)
 

@@ -21,6 +21,7 @@ from bot.server import EVENTS_PATH, MAX_BODY_BYTES, create_http_server, create_w
 from bot.settings import Settings
 from tests.conftest import signed_headers, slash_body
 from tests.fakeslack import FakeSlack, block_kit_problems
+from tests.servers import close_on_loop_thread
 
 TIMEOUT = 10.0
 
@@ -57,7 +58,7 @@ def base_url(settings: Settings, briefer: Briefer) -> Iterator[str]:
     finally:
         # server.close() run on the server's own loop thread (through its trigger pipe): the
         # loop wakes at once instead of at its next 1 s select timeout, and returns.
-        server.trigger.pull_trigger(server.close)
+        close_on_loop_thread(server)
         thread.join(TIMEOUT)
         assert not thread.is_alive()
         server.task_dispatcher.shutdown()

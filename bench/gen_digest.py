@@ -146,6 +146,10 @@ def generate(
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copytree(DEFAULT_KNOWLEDGE_DIR / "sources", directory / "sources", dirs_exist_ok=True)
     shutil.copy2(DEFAULT_KNOWLEDGE_DIR / "actors.yaml", directory / "actors.yaml")
+    actors = yaml.safe_load((directory / "actors.yaml").read_text("utf-8"))
+    missing = {*STATES, BODY} - {a["id"] for a in actors["actors"]}
+    if missing:
+        raise ValueError(f"actors.yaml no longer has {sorted(missing)}: update bench/gen_digest.py")
     index = yaml.safe_load((directory / "sources" / "index.yaml").read_text("utf-8"))
     quotes = _quotes(directory / "sources", index["documents"])
     doc_ids = sorted(quotes)

@@ -1,6 +1,6 @@
 """Signed `/sco` requests: the apps under test, a server process and a load generator.
 
-    python -m bench.http_load serve --app ours|bare [--threads 8]
+    python -m bench.http_load serve --app ours|ours-uncached|bare [--threads 8]
         builds the app behind the production stack (bot.server: Bolt's WSGI adapter in
         waitress), prints `PORT <n>` and serves on 127.0.0.1 until its stdin closes.
     python -m bench.http_load load --port N [--concurrency 16] [--requests 5000] [--seconds 10]
@@ -21,7 +21,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -80,15 +80,40 @@ def bench_settings(api_url: str, database_dir: str) -> Any:
     )
 
 
+APPS = ("ours", "ours-uncached", "bare")
+MINUTES_PER_DAY = 24 * 60
+
+
+def stepping_clock(start: datetime) -> Any:
+    """A bot.clock.Clock whose every `now()` is one minute later (wrapping after a day): no two
+    requests in a row share a minute, so no answer cached per minute is ever reused."""
+    import itertools
+    from dataclasses import dataclass, field
+    from datetime import timedelta
+
+    from bot.clock import Clock
+
+    @dataclass(frozen=True)
+    class SteppingClock(Clock):
+        ticks: Iterator[int] = field(default_factory=itertools.count, compare=False, repr=False)
+
+        def now(self) -> datetime:
+            return start + timedelta(minutes=next(self.ticks) % MINUTES_PER_DAY)
+
+    return SteppingClock(start=start)
+
+
 def build_app(kind: str, settings: Any) -> tuple[Any, Callable[[], str]]:
-    """`ours`: bot.app.create_app; `bare`: a slack_bolt.App built with the same options and one
-    `/sco` listener that only acks. Returns the app and its digest-version callable."""
-    if kind == "ours":
+    """`ours`: bot.app.create_app on a clock running from REHEARSAL_NOW; `ours-uncached`: the
+    same on a clock a minute later at every request; `bare`: a slack_bolt.App built with the same
+    options and one `/sco` listener that only acks. Returns the app and its version callable."""
+    if kind in ("ours", "ours-uncached"):
         from bot.app import create_app
         from bot.clock import Clock
         from bot.knowledge import load_digest
 
-        app = create_app(settings, clock=Clock(start=REHEARSAL_NOW))
+        clock = Clock(start=REHEARSAL_NOW) if kind == "ours" else stepping_clock(REHEARSAL_NOW)
+        app = create_app(settings, clock=clock)
         version = load_digest(settings.knowledge_dir).version
         return app, lambda: version
     if kind == "bare":
@@ -108,7 +133,7 @@ def build_app(kind: str, settings: Any) -> tuple[Any, Callable[[], str]]:
 
         bare.command("/sco")(only_ack)
         return bare, lambda: "bare"
-    raise ValueError(f"unknown app {kind!r} (ours or bare)")
+    raise ValueError(f"unknown app {kind!r} (one of {', '.join(APPS)})")
 
 
 def serve(kind: str, threads: int) -> None:
@@ -215,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     modes = parser.add_subparsers(dest="mode", required=True)
     serve_args = modes.add_parser("serve", help="serve one app; prints PORT <n>")
-    serve_args.add_argument("--app", choices=("ours", "bare"), required=True)
+    serve_args.add_argument("--app", choices=APPS, required=True)
     serve_args.add_argument("--threads", type=int, default=8, help="waitress threads (8)")
     load_args = modes.add_parser("load", help="signed POSTs; prints JSON")
     load_args.add_argument("--port", type=int, required=True)

@@ -38,7 +38,7 @@ def create_web_client(settings: Settings, *, retry_connection_errors: bool = Tru
 
 def create_briefer(settings: Settings, clock: Clock) -> Briefer:
     """The briefer with reminders wired in; subscription changes reconcile in the background."""
-    briefer = Briefer.from_settings(settings)
+    briefer = Briefer.from_settings(settings, precompile=True)
     client = create_web_client(settings, retry_connection_errors=False)
     background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sco-reconcile")
     briefer.reminders = desk_factory(settings, briefer, clock.now, client, background.submit)

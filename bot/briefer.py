@@ -11,16 +11,16 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands import Caller, Request, Situation, answer, parse
+from bot.commands import Caller, Situation, answer
 from bot.knowledge import Digest, load_digest
 from bot.render import Message, Renderer
+from bot.requests import STATEFUL, Request, parse
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.remind import ReminderDesk
 
 
-STATEFUL = frozenset({"remind"})  # answers that read or change the ledger: never cached
 CACHE_SIZE = 512
 
 
@@ -60,12 +60,21 @@ class Briefer:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, reminders: Callable[[], ReminderDesk] | None = None
+        cls,
+        settings: Settings,
+        reminders: Callable[[], ReminderDesk] | None = None,
+        *,
+        precompile: bool = False,
     ) -> Briefer:
         """Load the digest and templates the settings name (raises DigestError when invalid)."""
+        cache = settings.cache_dir
         return cls(
-            load_digest(Path(settings.knowledge_dir)),
-            Renderer(Path(settings.templates_dir)),
+            load_digest(Path(settings.knowledge_dir), cache),
+            Renderer(
+                Path(settings.templates_dir),
+                precompile=precompile,
+                bytecode_cache=cache / "templates" if cache else None,
+            ),
             settings.timezone,
             reminders,
             settings.admins,

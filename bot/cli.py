@@ -12,12 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from bot.briefer import Briefer
 from bot.clock import Clock, parse_instant
-from bot.commands import Caller
-from bot.knowledge import Digest, DigestError, load_digest
-from bot.render import to_terminal
+from bot.errors import DigestError
 from bot.settings import Settings, SettingsError, load_settings
+from bot.terminal_cache import AnswerCache, answer_key
+
+# The schema, the template engine and Slack's libraries are imported where used: a cached
+# `ask` needs none of them, and the terminal never needs Slack's.
 
 EXIT_USAGE = 2
 CONSOLE_CHANNEL = "console"
@@ -27,6 +28,8 @@ CONSOLE_USER = "console-user"
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
+    from bot.briefer import Briefer
+    from bot.knowledge import Digest
     from bot.remind import ReminderDesk
 
 
@@ -86,6 +89,8 @@ def _clock(parser: argparse.ArgumentParser, settings: Settings, at: str | None) 
 
 
 def _briefer(settings: Settings, clock: Clock | None = None) -> Briefer:
+    from bot.briefer import Briefer
+
     try:
         briefer = Briefer.from_settings(settings)
     except DigestError as exc:
@@ -124,6 +129,9 @@ def _fail_digest(exc: DigestError) -> NoReturn:
 
 
 def _ask(briefer: Briefer, text: str, now: datetime, fmt: str, channel: str) -> str:
+    from bot.commands import Caller
+    from bot.render import to_terminal
+
     reply = briefer.answer(text, now, Caller(channel, CONSOLE_USER))
     if fmt == "blocks":
         pages = [m.payload() for m in reply.messages]
@@ -221,6 +229,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
 def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     from bot.reminders import plan_channel
+    from bot.render import to_terminal
     from bot.store import Store
 
     briefer = _briefer(settings)
@@ -259,6 +268,18 @@ def _web_client(settings: Settings) -> WebClient:
     return create_web_client(settings, retry_connection_errors=False)
 
 
+def _cached_ask(settings: Settings, clock: Clock, text: str, fmt: str, channel: str) -> str:
+    now = clock.now()
+    key = answer_key(settings, text, now, fmt)
+    cache = AnswerCache(settings.cache_dir) if settings.cache_dir and key else None
+    if cache and key and (stored := cache.get(key)) is not None:
+        return stored
+    answer = _ask(_briefer(settings, clock), text, now, fmt, channel)
+    if cache and key:
+        cache.put(key, answer)
+    return answer
+
+
 def _database_ok(desk: Callable[[], ReminderDesk]) -> bool:
     try:
         return desk().store.ping()
@@ -273,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command == "knowledge":
+            from bot.knowledge import load_digest
+
             directory = Path(args.directory) if args.directory else settings.knowledge_dir
             if not directory.is_dir():
                 parser.error(f"{directory} is not a directory")
@@ -298,10 +321,11 @@ def main(argv: list[str] | None = None) -> int:
         clock = _clock(parser, settings, args.at)
         if args.command == "reminders":
             return _reminders(settings, clock, args)
-        briefer = _briefer(settings, clock)
         if args.command == "ask":
-            print(_ask(briefer, " ".join(args.text), clock.now(), args.format, args.channel))
-        else:
+            print(_cached_ask(settings, clock, " ".join(args.text), args.format, args.channel))
+            return 0
+        briefer = _briefer(settings, clock)
+        if args.command == "console":
             _console(briefer, clock, args.channel)
         return 0
     except SettingsError as exc:

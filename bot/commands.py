@@ -20,22 +20,11 @@ from bot.reminders import (
     parse_leads,
     parse_time_of_day,
 )
+from bot.requests import WORDS, Request
+from bot.requests import parse as parse  # re-exported: callers parse through commands too
 
 if TYPE_CHECKING:
     from bot.remind import ReminderDesk
-
-PUBLIC_WORD = "public"
-MAX_ARG_LENGTH = 200
-
-
-@dataclass(frozen=True)
-class Request:
-    """A parsed `/sco` command: subcommand, arguments, and whether to post in the channel."""
-
-    name: str
-    args: tuple[str, ...] = ()
-    public: bool = False
-    unknown: str | None = None  # the subcommand the user typed when we did not recognise it
 
 
 @dataclass(frozen=True)
@@ -215,30 +204,15 @@ def _help(request: Request, situation: Situation) -> Reply:
 SUBCOMMANDS: dict[str, Subcommand] = {
     s.name: s
     for s in (
-        Subcommand("brief", _brief, "brief.j2", ("briefing", "summary")),
-        Subcommand("positions", _positions, "positions.j2", ("position", "pos", "actor")),
-        Subcommand("upcoming", _upcoming, "upcoming.j2", ("events", "next", "calendar")),
-        Subcommand("sources", _sources, "sources.j2", ("source", "docs", "documents")),
-        Subcommand("remind", _remind, "remind.j2", ("reminders", "reminder")),
-        Subcommand("help", _help, "help.j2", ("?", "usage", "-h", "--help")),
+        Subcommand("brief", _brief, "brief.j2", WORDS["brief"]),
+        Subcommand("positions", _positions, "positions.j2", WORDS["positions"]),
+        Subcommand("upcoming", _upcoming, "upcoming.j2", WORDS["upcoming"]),
+        Subcommand("sources", _sources, "sources.j2", WORDS["sources"]),
+        Subcommand("remind", _remind, "remind.j2", WORDS["remind"]),
+        Subcommand("help", _help, "help.j2", WORDS["help"]),
     )
 }
-_BY_WORD = {word: s.name for s in SUBCOMMANDS.values() for word in (s.name, *s.aliases)}
-
-
-def parse(text: str) -> Request:
-    """Parse the text after `/sco`; empty or unknown text asks for help."""
-    words = [w[:MAX_ARG_LENGTH] for w in text.split()]
-    public = bool(words) and words[-1].casefold() == PUBLIC_WORD
-    if public:
-        words = words[:-1]
-    if not words:
-        return Request("help", (), public)
-    name = _BY_WORD.get(words[0].casefold())
-    if name is None:
-        # A mistyped command's help is for the typist only, even with `public`.
-        return Request("help", (), False, unknown=words[0])
-    return Request(name, tuple(words[1:]), public)
+assert set(SUBCOMMANDS) == set(WORDS), "every subcommand word needs a handler"
 
 
 def answer(request: Request, situation: Situation) -> Reply:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 class Precision(StrEnum):
@@ -62,6 +64,12 @@ class When:
         if self.precision is Precision.MONTH:
             return f"{self.first.year:04d}-{self.first.month:02d}"
         return f"{self.first.year:04d}"
+
+
+@functools.cache
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone `name`, kept (zoneinfo's own cache holds only a few strongly)."""
+    return ZoneInfo(name)
 
 
 def _day(text: str) -> date:

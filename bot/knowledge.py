@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
+import os
+import pickle
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +27,9 @@ from pydantic import (
 )
 
 from bot.dates import When, parse_when
+from bot.errors import DigestError as DigestError  # re-exported
+from bot.errors import Problem as Problem
+from bot.versioning import content_version
 from bot.yamlsource import LineMap, Path_, YamlError, format_path, load_yaml
 
 SOURCES_INDEX = "sources/index.yaml"
@@ -261,27 +266,6 @@ class MeetingIndex(_Frozen):
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the digest, located to a file and line."""
-
-    file: str
-    line: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.path}: {self.message}"
-
-
-class DigestError(Exception):
-    """The digest is invalid; `problems` lists everything wrong with it."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-@dataclass(frozen=True)
 class Digest:
     """The validated knowledge, with lookups built once at load."""
 
@@ -300,6 +284,40 @@ class Digest:
     def actor(self, actor_id: str) -> Actor:
         """The actor with this id."""
         return self.actors_by_id[actor_id]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The lookups are rebuilt on unpickling (mapping proxies do not pickle).
+        return (_rebuild, (self.documents, self.actors, self.meetings, self.version))
+
+
+def _rebuild(
+    documents: tuple[Document, ...],
+    actors: tuple[Actor, ...],
+    meetings: tuple[Meeting, ...],
+    version: str,
+) -> Digest:
+    return _digest(documents, actors, meetings, version)
+
+
+def _digest(
+    documents: tuple[Document, ...],
+    actors: tuple[Actor, ...],
+    meetings: tuple[Meeting, ...],
+    version: str,
+) -> Digest:
+    aliases: dict[str, str] = {}
+    for actor in actors:
+        for name in (actor.id, actor.name, *actor.aliases):
+            aliases.setdefault(alias_key(name), actor.id)
+    return Digest(
+        documents=documents,
+        actors=actors,
+        meetings=meetings,
+        version=version,
+        documents_by_id=MappingProxyType({d.id: d for d in documents}),
+        actors_by_id=MappingProxyType({a.id: a for a in actors}),
+        aliases=MappingProxyType(aliases),
+    )
 
 
 def _display_name(directory: Path, relative: str) -> str:
@@ -405,13 +423,54 @@ class _Collector:
         walk(data, ())
 
 
-def load_digest(directory: Path) -> Digest:
-    """Load and validate the digest in `directory`; raise DigestError listing every problem."""
+def load_digest(directory: Path, cache_dir: Path | None = None) -> Digest:
+    """Load and validate the digest in `directory`; raise DigestError listing every problem.
+
+    With `cache_dir`, a digest that validated before is read back from a pickle named by its
+    content hash: YAML parsing and validation are skipped until a file changes."""
     directory = Path(directory)
+    version = content_version(directory)
+    cached = _from_cache(cache_dir, version)
+    if cached is not None:
+        return cached
+    digest = _load(directory, version)
+    _to_cache(cache_dir, digest)
+    return digest
+
+
+def _cache_file(cache_dir: Path, version: str) -> Path:
+    return cache_dir / f"digest-{version}-py{sys.version_info[0]}{sys.version_info[1]}.pickle"
+
+
+def _from_cache(cache_dir: Path | None, version: str) -> Digest | None:
+    if cache_dir is None:
+        return None
+    try:
+        with open(_cache_file(cache_dir, version), "rb") as file:
+            digest = pickle.load(file)
+    except Exception:  # missing, unreadable or from an older schema: load from the files
+        return None
+    return digest if isinstance(digest, Digest) and digest.version == version else None
+
+
+def _to_cache(cache_dir: Path | None, digest: Digest) -> None:
+    if cache_dir is None:
+        return
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        target = _cache_file(cache_dir, digest.version)
+        partial = target.with_suffix(f".{os.getpid()}.tmp")
+        with open(partial, "wb") as file:
+            pickle.dump(digest, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, target)  # readers see the whole file or none
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def _load(directory: Path, version: str) -> Digest:
     found = _Collector(directory)
 
     texts: dict[str, str] = {}
-    raw_texts: list[bytes] = []
     documents: tuple[Document, ...] = ()
     parsed = found.read(SOURCES_INDEX)
     if parsed is not None:
@@ -424,7 +483,6 @@ def load_digest(directory: Path) -> Digest:
                 try:
                     raw = source.read_bytes()
                     texts[doc.id] = normalise_quote(raw.decode("utf-8"))
-                    raw_texts.append(raw)
                 except (OSError, UnicodeDecodeError) as exc:
                     reason = "is missing" if isinstance(exc, FileNotFoundError) else "is unreadable"
                     path: Path_ = ("documents", i, "file")
@@ -474,20 +532,7 @@ def load_digest(directory: Path) -> Digest:
     if found.problems:
         raise DigestError(found.problems)
 
-    digest_hash = hashlib.sha256()
-    for relative in (SOURCES_INDEX, ACTORS_FILE, MEETINGS_FILE):
-        digest_hash.update((directory / relative).read_bytes())
-    for raw in raw_texts:
-        digest_hash.update(raw)
-    return Digest(
-        documents=documents,
-        actors=actors,
-        meetings=meetings,
-        version=digest_hash.hexdigest()[:10],
-        documents_by_id=MappingProxyType({d.id: d for d in documents}),
-        actors_by_id=MappingProxyType({a.id: a for a in actors}),
-        aliases=MappingProxyType(aliases),
-    )
+    return _digest(documents, actors, meetings, version)
 
 
 def alias_key(name: str) -> str:

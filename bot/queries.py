@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
-from bot.dates import When
+from bot.dates import When, zone
 from bot.knowledge import (
     Actor,
     Citation,
@@ -62,7 +61,7 @@ class Dated:
 
 def event_zone(event: Event, default: tzinfo) -> tzinfo:
     """The timezone an event's dates are local to."""
-    return ZoneInfo(event.timezone) if event.timezone else default
+    return zone(event.timezone) if event.timezone else default
 
 
 def timing(when: When, tz: tzinfo, now: datetime) -> Timing:
@@ -87,11 +86,14 @@ def _sort_key(item: Dated) -> tuple[int, date, date]:
     return (0, when.first, when.last)
 
 
-def dated_events(digest: Digest, now: datetime, default_tz: tzinfo) -> list[Dated]:
-    """Every event in the digest with its timing, each id once, soonest first."""
+def dated_events(
+    digest: Digest, now: datetime, default_tz: tzinfo, meetings: Iterable[Meeting] | None = None
+) -> list[Dated]:
+    """Every event in the digest (or of the given meetings) with its timing, each id once,
+    soonest first."""
     seen: set[str] = set()
     result = []
-    for meeting in digest.meetings:
+    for meeting in digest.meetings if meetings is None else meetings:
         for event in meeting.events:
             if event.id in seen:
                 continue
@@ -203,9 +205,7 @@ def brief(digest: Digest, meeting: Meeting, now: datetime, default_tz: tzinfo) -
     """The briefing on one meeting, with the events it announced judged against now."""
     themes = _grouped(meeting.outcomes, lambda o: o.theme)
     ahead = [
-        d
-        for d in dated_events(digest, now, default_tz)
-        if d.meeting.id == meeting.id and d.event.date != meeting.date
+        d for d in dated_events(digest, now, default_tz, [meeting]) if d.event.date != meeting.date
     ]
     return Briefing(
         meeting=meeting,

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.dates import zone
 from bot.knowledge import Digest, Event, Meeting
 
 SCHEDULE_WINDOW = timedelta(days=120)  # chat.scheduleMessage refuses post_at further ahead
@@ -32,7 +33,7 @@ class Subscription:
     @property
     def zone(self) -> ZoneInfo:
         """The subscription's timezone."""
-        return ZoneInfo(self.timezone)
+        return zone(self.timezone)
 
 
 @dataclass(frozen=True, order=True)
@@ -136,7 +137,7 @@ def plan_channel(digest: Digest, sub: Subscription, now: datetime) -> Plan:
             if end is None or end > now:
                 left.append(Unscheduled(event, None, None, Why.NO_DAY))
             continue
-        event_end = event.date.end(ZoneInfo(event.timezone) if event.timezone else sub.zone)
+        event_end = event.date.end(zone(event.timezone) if event.timezone else sub.zone)
         if event_end is not None and event_end <= now:
             continue  # over: nothing to remind of, nothing to report
         for lead in sub.leads:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -111,6 +111,12 @@ def shorten(text: str, limit: int = 220) -> str:
     return cut + " \u2026"
 
 
+def source_tag(citations: Iterable[Any], docs: Mapping[str, Any]) -> Mrkdwn:
+    """`_(SCO Secretariat; China Military Online)_`: each cited document's short name, once."""
+    shorts = (escape_mrkdwn(docs[doc].short) for doc in dict.fromkeys(c.doc for c in citations))
+    return Mrkdwn("_(" + "; ".join(shorts) + ")_")
+
+
 def plural(count: int, singular: str, many: str | None = None) -> str:
     """`1 day`, `12 days`."""
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
@@ -122,9 +128,19 @@ def moment_in(moment: datetime, zone: str) -> str:
     return f"{day_label(local.date())} {local:%H:%M} {local.tzname()}"
 
 
-def create_environment(templates_dir: Path) -> jinja2.Environment:
+def create_environment(
+    templates_dir: Path, bytecode_cache: Path | None = None
+) -> jinja2.Environment:
     """The Jinja environment: strict undefined, mrkdwn escaping by default, no HTML escaping."""
+    cache = None
+    if bytecode_cache is not None:
+        try:
+            bytecode_cache.mkdir(parents=True, exist_ok=True)
+            cache = jinja2.FileSystemBytecodeCache(str(bytecode_cache))
+        except OSError:
+            cache = None  # an unwritable cache directory only costs compile time
     env = jinja2.Environment(
+        bytecode_cache=cache,
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -142,6 +158,7 @@ def create_environment(templates_dir: Path) -> jinja2.Environment:
         moment_in=moment_in,
         shorten=shorten,
         plural=plural,
+        tag=source_tag,
     )
     return env
 
@@ -247,8 +264,13 @@ def paginate(blocks: list[dict[str, Any]]) -> list[Message]:
 class Renderer:
     """Renders a named template with a context into Slack messages."""
 
-    def __init__(self, templates_dir: Path) -> None:
-        self.env = create_environment(templates_dir)
+    def __init__(
+        self, templates_dir: Path, *, precompile: bool = False, bytecode_cache: Path | None = None
+    ) -> None:
+        self.env = create_environment(templates_dir, bytecode_cache)
+        if precompile:  # a server compiles everything at start, not on someone's first command
+            for name in self.env.list_templates(extensions=["j2"]):
+                self.env.get_template(name)
 
     def source(self, template: str, context: Mapping[str, Any]) -> str:
         """The template's raw output (the block markup)."""

@@ -49,6 +49,7 @@ class Settings:
     admin_channel: str | None = None
     reload_seconds: float = 2.0
     slack_timeout_seconds: float = 10.0
+    cache_dir: Path | None = None
 
     def __repr__(self) -> str:
         # Tokens and secrets never reach logs through a repr.
@@ -145,6 +146,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if admin_channel and not _CHANNEL_ID.match(admin_channel):
         problems.append(f"SCO_ADMIN_CHANNEL {admin_channel!r} is not a channel id (like C012AB3CD)")
 
+    cache_text = text("SCO_CACHE_DIR")
+    cache_dir: Path | None = _default_cache_dir(env)
+    if cache_text:
+        cache_dir = None if cache_text.casefold() in ("off", "none", "0") else Path(cache_text)
+
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -162,7 +168,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         admin_channel=admin_channel,
         reload_seconds=reload_seconds,
         slack_timeout_seconds=slack_timeout,
+        cache_dir=cache_dir,
     )
+
+
+def _default_cache_dir(env: Mapping[str, str]) -> Path | None:
+    base = env.get("XDG_CACHE_HOME") or (
+        str(Path(env["HOME"]) / ".cache") if env.get("HOME") else None
+    )
+    return Path(base) / "sco-bot" if base else None
 
 
 def _database_url(url: str, problems: list[str]) -> str:

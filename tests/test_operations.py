@@ -36,7 +36,7 @@ from tests.fakeslack import FakeSlack
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     pause = threading.Event()
     while time.monotonic() < deadline:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
 PASSES = 2
+WORKERS = 4  # channels reconciled at once
 
 
 def _transient(error: str) -> bool:
@@ -84,7 +86,10 @@ class Delivery:
         renderer: Renderer,
         digest: Callable[[], Digest],
         default_tz: ZoneInfo,
+        workers: int = WORKERS,
     ) -> None:
+        self.workers = workers
+        self._rendered: dict[tuple[str, str, int, datetime], Message] = {}
         self.store = store
         self.client = client
         self.renderer = renderer
@@ -92,20 +97,29 @@ class Delivery:
         self.default_tz = default_tz
 
     def reconcile(self, now: datetime, channels: Iterable[str] | None = None) -> SyncReport:
-        """Reconcile every channel (or the given ones); one channel's failure never stops others."""
+        """Reconcile every channel (or the given ones), a few at a time (each under its own
+        lock, so Slack's round trips overlap); one channel's failure never stops the others."""
+        subs = {s.channel_id for s in self.store.subscriptions()}
+        names = sorted(subs | set(self.store.ledger_channels()))
+        if channels is not None:
+            wanted = set(channels)
+            names = [n for n in names if n in wanted]
         report = SyncReport()
-        subs = {s.channel_id: s for s in self.store.subscriptions()}
-        wanted = set(channels) if channels is not None else None
-        names = sorted(set(subs) | set(self.store.ledger_channels()))
-        for channel_id in names:
-            if wanted is not None and channel_id not in wanted:
-                continue
-            try:
-                report.merge(self.reconcile_channel(channel_id, now))
-            except Exception as exc:  # a database or programming error: log, go on
-                log.exception("reconcile of %s failed", channel_id)
-                report.failed.append((channel_id, type(exc).__name__))
+        if len(names) <= 1 or self.workers <= 1:
+            for name in names:
+                report.merge(self._reconcile_safely(name, now))
+            return report
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="sco-deliver") as pool:
+            for part in pool.map(lambda name: self._reconcile_safely(name, now), names):
+                report.merge(part)
         return report
+
+    def _reconcile_safely(self, channel_id: str, now: datetime) -> SyncReport:
+        try:
+            return self.reconcile_channel(channel_id, now)
+        except Exception as exc:  # a database or programming error: log, go on
+            log.exception("reconcile of %s failed", channel_id)
+            return SyncReport(failed=[(channel_id, type(exc).__name__)])
 
     def reconcile_channel(self, channel_id: str, now: datetime) -> SyncReport:
         """Reconcile one channel under its lock (skipped if another instance holds it).
@@ -262,7 +276,17 @@ class Delivery:
         report.deleted.append(row.reminder)
 
     def render(self, reminder: Reminder, digest: Digest) -> Message:
-        """The reminder's message, as it will be posted."""
+        """The reminder's message, as it will be posted (the same for every channel)."""
+        key = (digest.version, reminder.event_id, reminder.lead_days, reminder.post_at)
+        message = self._rendered.get(key)
+        if message is None:
+            message = self._render(reminder, digest)
+            if len(self._rendered) >= 1024:
+                self._rendered.clear()
+            self._rendered[key] = message
+        return message
+
+    def _render(self, reminder: Reminder, digest: Digest) -> Message:
         event = _event(digest, reminder.event_id)
         tz = ZoneInfo(event.timezone) if event.timezone else self.default_tz
         return self.renderer.messages(

@@ -314,5 +314,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the CLI read while the server writes; busy_timeout waits instead of failing.
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode, NORMAL survives a killed process (only a power loss can drop the last
+    # commits); the reconcile after such a loss adopts what Slack holds, so nothing doubles.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()

@@ -55,7 +55,8 @@ def wait_until(condition: object, timeout: float) -> bool:
 @pytest.fixture
 def slow_fake(fake_slack: FakeSlack) -> Iterator[FakeSlack]:
     fake_slack.now = REHEARSAL.timestamp()
-    fake_slack.latency = 0.01  # a full reconcile takes about a second: room to be killed in it
+    # A full reconcile (4 channels at a time) takes seconds: room to be killed in it each round.
+    fake_slack.latency = 0.05
     yield fake_slack
 
 
@@ -86,8 +87,8 @@ def run_kills(url: str, fake: FakeSlack, instances: int, seed: int) -> dict[str,
         procs = [serve(env) for _ in range(instances)]
         # Wait until this round's reconcile is under way, then kill at a random point in it.
         calls_before = len(fake.calls_to("chat."))
-        wait_until(lambda n=calls_before: len(fake.calls_to("chat.")) > n, timeout=20)
-        threading.Event().wait(rng.uniform(0.0, 0.15))
+        wait_until(lambda n=calls_before: len(fake.calls_to("chat.")) > n, timeout=10)
+        threading.Event().wait(rng.uniform(0.0, 0.06))
         for proc in procs:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)

@@ -251,7 +251,9 @@ def test_tokens_and_secrets_never_appear_in_logs_errors_or_replies(
         real = create_app(configured, clock=Clock(start=REHEARSAL))
         fake_slack.now = REHEARSAL.timestamp()
         outputs.append(send(real, "remind on", channel_id="CGONE")[1])
-        wait_until(lambda: bool(fake_slack.calls_to("chat.postMessage")))
+        assert wait_until(lambda: bool(fake_slack.calls_to("chat.postMessage"))), [
+            (r.getMessage(), r.exc_info) for r in caplog.records if r.levelno >= logging.ERROR
+        ]
         bad = send(app, "brief")  # and a bad signature:
         body = slash_body("brief")
         outputs.append(

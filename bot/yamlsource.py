@@ -1,11 +1,25 @@
-"""Safe YAML loading that remembers the line of every value, for file:line errors."""
+"""Safe YAML loading that can tell the line of every value, for file:line errors.
+
+The document is built straight from libyaml's event stream (no node graph, no per-node
+resolver calls): a 3.6 MB digest parses in a fraction of the time `yaml.compose` takes. Lines
+are only needed when something is wrong, so the line map is built on first use, by a second
+pass over the same text."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 Path_ = tuple[str | int, ...]
 
@@ -15,24 +29,25 @@ try:
 except AttributeError:  # pragma: no cover - libyaml missing
     _BaseLoader = yaml.SafeLoader
 
-
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """SafeLoader without implicit timestamps: dates stay text and keep their precision."""
-
-
-_Loader.yaml_implicit_resolvers = {
+# Implicit tags of plain scalars, as SafeLoader resolves them, without timestamps: dates stay
+# text and keep their precision.
+_RESOLVERS = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
 _SCALAR_TAGS = {
-    "tag:yaml.org,2002:str",
+    _STR,
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null",
 }
-
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 MAX_DEPTH = 50
 
@@ -47,16 +62,21 @@ class YamlError(ValueError):
         super().__init__(message)
 
 
-@dataclass(frozen=True)
 class LineMap:
-    """Where each value of a YAML document starts, by its path."""
+    """Where each value of a YAML document starts, by its path (worked out on first use)."""
 
-    lines: dict[Path_, int]
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: dict[Path_, int] | None = None
 
     def line_of(self, path: Path_) -> int:
         """The line of `path`, or of its nearest ancestor that exists in the document."""
+        if self._lines is None:
+            lines: dict[Path_, int] = {}
+            _build(self._text, lines)
+            self._lines = lines
         for cut in range(len(path), -1, -1):
-            line = self.lines.get(tuple(path[:cut]))
+            line = self._lines.get(tuple(path[:cut]))
             if line is not None:
                 return line
         return 1
@@ -64,63 +84,150 @@ class LineMap:
 
 def load_yaml(text: str) -> tuple[Any, LineMap]:
     """Parse one YAML document safely; return its data and the line of every value."""
-    loader = _Loader(text)
+    return _build(text, None), LineMap(text)
+
+
+class _Open:
+    """A mapping or sequence being filled, and (for a mapping) the key awaiting its value."""
+
+    __slots__ = ("container", "key")
+
+    def __init__(self, container: dict[str, Any] | list[Any]) -> None:
+        self.container = container
+        self.key: str | None = None
+
+
+def _path(stack: list[_Open]) -> Path_:
+    """The path of the value about to be added to the innermost open container."""
+    out: list[str | int] = []
+    for frame in stack:
+        if isinstance(frame.container, list):
+            out.append(len(frame.container))
+        else:
+            out.append(frame.key if frame.key is not None else "")
+    return tuple(out)
+
+
+def _build(text: str, lines: dict[Path_, int] | None) -> Any:
+    """The data of `text`; with `lines`, also record the line of every value's path."""
+    loader = _BaseLoader(text)
+    stack: list[_Open] = []
+    root: Any = None
+    documents = 0
     try:
-        node = loader.get_single_node()
-    except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        raise YamlError(line, (), "a control character YAML does not allow") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise YamlError(line, (), f"YAML syntax error: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise YamlError(1, (), f"YAML error: {exc}") from None
+        while True:
+            try:
+                event = loader.get_event()  # type: ignore[no-untyped-call]
+            except yaml.reader.ReaderError as exc:
+                line = text[: exc.position].count("\n") + 1
+                raise YamlError(line, (), "a control character YAML does not allow") from None
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark or exc.context_mark
+                line = mark.line + 1 if mark else 1
+                raise YamlError(line, (), f"YAML syntax error: {exc.problem or exc}") from None
+            except yaml.YAMLError as exc:
+                raise YamlError(1, (), f"YAML error: {exc}") from None
+            kind = type(event)
+            line = event.start_mark.line + 1
+            if kind is ScalarEvent:
+                top = stack[-1] if stack else None
+                if top is not None and top.key is None and isinstance(top.container, dict):
+                    _key(top, event, line, stack)
+                    continue
+                value = _scalar(event, line, stack, lines)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                mapping = kind is MappingStartEvent
+                _not_a_key(stack, line)
+                if lines is not None:
+                    lines[_path(stack)] = line
+                if len(stack) >= MAX_DEPTH:
+                    raise YamlError(
+                        line, _path(stack)[:MAX_DEPTH], f"nested more than {MAX_DEPTH} levels deep"
+                    )
+                tag = event.tag
+                if tag is not None and tag != "!" and tag != (_MAP if mapping else _SEQ):
+                    raise YamlError(line, _path(stack), f"unsupported YAML tag {tag}")
+                stack.append(_Open({} if mapping else []))
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                value = stack.pop().container
+            elif kind is AliasEvent:
+                # Refusing aliases rules out recursive and exponentially expanding documents.
+                raise YamlError(
+                    line, _path(stack), "YAML aliases (*name) are not allowed in the digest"
+                )
+            elif kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise YamlError(
+                        line, (), "YAML syntax error: expected a single document in the stream"
+                    )
+                continue
+            elif kind is StreamEndEvent:
+                return root
+            else:  # StreamStartEvent, DocumentEndEvent
+                continue
+            if not stack:
+                root = value
+                continue
+            top = stack[-1]
+            if isinstance(top.container, list):
+                top.container.append(value)
+            else:
+                top.container[top.key] = value  # type: ignore[index]
+                top.key = None
     finally:
         loader.dispose()
-    lines: dict[Path_, int] = {}
-    if node is None:
-        return None, LineMap(lines)
-    return _convert(loader, node, (), lines, set()), LineMap(lines)
 
 
-def _convert(
-    loader: _Loader, node: yaml.Node, path: Path_, lines: dict[Path_, int], seen: set[int]
+def _not_a_key(stack: list[_Open], line: int) -> None:
+    """Refuse a mapping or sequence (or alias) where a mapping expects its next key."""
+    if stack:
+        top = stack[-1]
+        if top.key is None and isinstance(top.container, dict):
+            raise YamlError(line, _path(stack[:-1]), "a key must be plain text")
+
+
+def _tag(event: ScalarEvent) -> str:
+    tag = event.tag
+    if tag is not None and tag != "!":
+        return str(tag)
+    if event.implicit[0]:
+        value = event.value
+        for candidate, regexp in _RESOLVERS.get(value[:1], ()):
+            if regexp.match(value):
+                return str(candidate)
+    return _STR
+
+
+def _key(top: _Open, event: ScalarEvent, line: int, stack: list[_Open]) -> None:
+    tag = _tag(event) if event.implicit[0] or event.tag is not None else _STR
+    if tag == _MERGE:
+        raise YamlError(line, _path(stack[:-1]), "YAML merge keys are not used")
+    if tag not in _SCALAR_TAGS:
+        raise YamlError(line, _path(stack[:-1]), "a key must be plain text")
+    key = str(event.value)
+    if key in top.container:
+        raise YamlError(line, (*_path(stack[:-1]), key), "duplicated key")
+    top.key = key
+
+
+def _scalar(
+    event: ScalarEvent, line: int, stack: list[_Open], lines: dict[Path_, int] | None
 ) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if len(path) > MAX_DEPTH:
-        raise YamlError(lines[path], path[:MAX_DEPTH], f"nested more than {MAX_DEPTH} levels deep")
-    if id(node) in seen:
-        # An alias: refusing them rules out recursive and exponentially expanding documents.
-        raise YamlError(lines[path], path, "YAML aliases (*name) are not allowed in the digest")
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        if node.tag != "tag:yaml.org,2002:map":
-            raise YamlError(lines[path], path, f"unsupported YAML tag {node.tag}")
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise YamlError(key_node.start_mark.line + 1, path, "YAML merge keys are not used")
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
-                raise YamlError(key_node.start_mark.line + 1, path, "a key must be plain text")
-            key = str(key_node.value)
-            if key in result:
-                raise YamlError(key_node.start_mark.line + 1, (*path, key), "duplicated key")
-            result[key] = _convert(loader, value_node, (*path, key), lines, seen)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != "tag:yaml.org,2002:seq":
-            raise YamlError(lines[path], path, f"unsupported YAML tag {node.tag}")
-        return [
-            _convert(loader, item, (*path, i), lines, seen) for i, item in enumerate(node.value)
-        ]
-    if node.tag not in _SCALAR_TAGS:
-        raise YamlError(lines[path], path, f"unsupported YAML tag {node.tag}")
+    tag = _tag(event)
+    if lines is not None:
+        lines[_path(stack)] = line
+    if tag == _STR:
+        return event.value
+    if tag not in _SCALAR_TAGS:
+        raise YamlError(line, _path(stack), f"unsupported YAML tag {tag}")
     try:
-        return loader.construct_object(node, deep=True)
+        node = yaml.ScalarNode(tag, event.value, style=event.style)
+        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
     except (yaml.YAMLError, ValueError, KeyError, TypeError, OverflowError):
         raise YamlError(
-            lines[path], path, f"{node.value[:40]!r} is not a valid {_kind(node.tag)}"
+            line, _path(stack), f"{event.value[:40]!r} is not a valid {_kind(tag)}"
         ) from None
 
 

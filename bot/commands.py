@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import queries
-from bot.knowledge import Digest
+from bot.knowledge import Digest, alias_key
 from bot.reminders import (
     DEFAULT_LEADS,
     DEFAULT_TIME,
@@ -100,13 +100,20 @@ def _positions(request: Request, situation: Situation) -> Reply:
         return Reply(
             "actors.j2", _context(situation, actors=queries.actors_known(digest)), request.public
         )
+    words, meeting = request.args, None
+    if len(words) > 1 and alias_key(" ".join(words)) not in digest.aliases:
+        # `positions china sco-defmin-2021`: the last word may name a meeting (id or prefix).
+        try:
+            meeting = queries.find_meeting(digest, words[-1])
+            words = words[:-1]
+        except queries.NotFound:
+            pass
     try:
-        actor = queries.find_actor(digest, " ".join(request.args))
+        actor = queries.find_actor(digest, " ".join(words))
     except queries.NotFound as missing:
         return Reply("not_found.j2", _context(situation, kind="actor", missing=missing))
-    return Reply(
-        "positions.j2", _context(situation, p=queries.positions(digest, actor)), request.public
-    )
+    found = queries.positions(digest, actor, meeting)
+    return Reply("positions.j2", _context(situation, p=found), request.public)
 
 
 def _upcoming(request: Request, situation: Situation) -> Reply:

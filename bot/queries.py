@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import TypeVar
@@ -24,6 +24,9 @@ from bot.knowledge import (
 
 T = TypeVar("T")
 RECENT_PAST_EVENTS = 5
+# What one Slack message comfortably holds; the reply says how many more there are.
+UPCOMING_SHOWN = 20
+POSITIONS_SHOWN = 40
 
 
 class Status(StrEnum):
@@ -79,11 +82,56 @@ def timing(when: When, tz: tzinfo, now: datetime) -> Timing:
     return Timing(Status.EXPECTED, (when.last - today).days)
 
 
-def _sort_key(item: Dated) -> tuple[int, date, date]:
-    when = item.event.date
+def _sort_key(event: Event) -> tuple[int, date, date]:
+    when = event.date
     if when.first is None or when.last is None:
         return (1, date.max, date.max)
     return (0, when.first, when.last)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """An event placed in time once per digest and display timezone."""
+
+    event: Event
+    meeting: Meeting
+    timezone: str
+    tz: tzinfo
+    end: datetime | None  # None when undated: never over
+
+
+def _calendar(digest: Digest, default_tz: tzinfo) -> list[_Slot]:
+    """Every event (each id once) with its zone and end instant, soonest first.
+
+    It depends only on the digest and the zone, so it is worked out once per digest (a digest
+    is immutable; a reload brings a new one) instead of on every command."""
+    key = ("calendar", str(getattr(default_tz, "key", default_tz)))
+    cached: list[_Slot] | None = digest.memo.get(key)
+    if cached is None:
+        cached = _slots(digest.meetings, default_tz)
+        digest.memo[key] = cached
+    return cached
+
+
+def _slots(meetings: Iterable[Meeting], default_tz: tzinfo) -> list[_Slot]:
+    seen: set[str] = set()
+    slots = []
+    default_name = str(getattr(default_tz, "key", default_tz))
+    for meeting in meetings:
+        for event in meeting.events:
+            if event.id in seen:
+                continue
+            seen.add(event.id)
+            tz = event_zone(event, default_tz)
+            slots.append(
+                _Slot(event, meeting, event.timezone or default_name, tz, event.date.end(tz))
+            )
+    slots.sort(key=lambda slot: _sort_key(slot.event))
+    return slots
+
+
+def _dated(slot: _Slot, now: datetime) -> Dated:
+    return Dated(slot.event, slot.meeting, slot.timezone, timing(slot.event.date, slot.tz, now))
 
 
 def dated_events(
@@ -91,35 +139,33 @@ def dated_events(
 ) -> list[Dated]:
     """Every event in the digest (or of the given meetings) with its timing, each id once,
     soonest first."""
-    seen: set[str] = set()
-    result = []
-    for meeting in digest.meetings if meetings is None else meetings:
-        for event in meeting.events:
-            if event.id in seen:
-                continue
-            seen.add(event.id)
-            tz = event_zone(event, default_tz)
-            name = event.timezone or str(getattr(default_tz, "key", default_tz))
-            result.append(Dated(event, meeting, name, timing(event.date, tz, now)))
-    result.sort(key=_sort_key)
-    return result
+    slots = _calendar(digest, default_tz) if meetings is None else _slots(meetings, default_tz)
+    return [_dated(slot, now) for slot in slots]
 
 
 @dataclass(frozen=True)
 class Upcoming:
-    """Events still ahead; when there are none, the most recent past ones instead."""
+    """Events still ahead (the soonest `UPCOMING_SHOWN`, and how many more); when there are
+    none, the most recent past events instead."""
 
     ahead: list[Dated]
     recent: list[Dated]
+    more: int = 0
 
 
-def upcoming(digest: Digest, now: datetime, default_tz: tzinfo) -> Upcoming:
-    """Events after now, soonest first (undated last); else the most recent past events."""
-    events = dated_events(digest, now, default_tz)
-    ahead = [e for e in events if e.timing.is_ahead]
+def upcoming(
+    digest: Digest, now: datetime, default_tz: tzinfo, limit: int = UPCOMING_SHOWN
+) -> Upcoming:
+    """Events after now, soonest first (undated last), at most `limit` of them with the count
+    of the rest; else the most recent past events."""
+    slots = _calendar(digest, default_tz)
+    ahead = [slot for slot in slots if slot.end is None or now < slot.end]
     if ahead:
-        return Upcoming(ahead, [])
-    return Upcoming([], list(reversed(events))[:RECENT_PAST_EVENTS])
+        return Upcoming(
+            [_dated(slot, now) for slot in ahead[:limit]], [], max(0, len(ahead) - limit)
+        )
+    recent = slots[::-1][:RECENT_PAST_EVENTS]
+    return Upcoming([], [_dated(slot, now) for slot in recent])
 
 
 class NotFound(LookupError):
@@ -259,38 +305,67 @@ class TopicGroup:
 
 @dataclass(frozen=True)
 class ActorPositions:
-    """What `positions <actor>` shows."""
+    """What `positions <actor> [meeting]` shows: the most recent meetings' statements that fit
+    in one reply, and which earlier meetings hold the rest."""
 
     actor: Actor
     topics: list[TopicGroup]
     documents: list[Document]
     appearances: list[tuple[Meeting, str | None]]
     talks: list[tuple[Talk, Actor, list[Actor]]]
+    meeting: Meeting | None = None  # the one meeting asked for, if any
+    earlier: list[tuple[Meeting, int]] = field(default_factory=list)  # not shown: (meeting, count)
+    shown: int = 0
+    total: int = 0
 
 
-def _stated_by(digest: Digest, actor: Actor) -> list[tuple[str, Stated]]:
-    found: list[tuple[str, Stated]] = []
+def _statements(digest: Digest) -> Mapping[str, list[tuple[str, Stated]]]:
+    """Every actor's statements (topic, what), most recent meeting first; once per digest."""
+    cached: Mapping[str, list[tuple[str, Stated]]] | None = digest.memo.get("statements")
+    if cached is not None:
+        return cached
+    found: dict[str, list[tuple[str, Stated]]] = {}
     for meeting in sorted(digest.meetings, key=_latest_first, reverse=True):
-        if meeting.body == actor.id:
-            for o in meeting.outcomes:
-                found.append((o.theme, Stated(o.summary, None, meeting, o.sources, True)))
+        for o in meeting.outcomes:
+            found.setdefault(meeting.body, []).append(
+                (o.theme, Stated(o.summary, None, meeting, o.sources, True))
+            )
         for p in meeting.positions:
-            if p.actor == actor.id:
-                found.append((p.topic, Stated(p.summary, p.speaker, meeting, p.sources, False)))
+            found.setdefault(p.actor, []).append(
+                (p.topic, Stated(p.summary, p.speaker, meeting, p.sources, False))
+            )
+    digest.memo["statements"] = found
     return found
 
 
-def positions(digest: Digest, actor: Actor) -> ActorPositions:
-    """An actor's stated positions grouped by topic, most recent meeting first."""
-    stated = _stated_by(digest, actor)
-    groups = _grouped(stated, lambda pair: pair[0])
-    citations = [c for _, s in stated for c in s.citations]
+def positions(
+    digest: Digest, actor: Actor, meeting: Meeting | None = None, limit: int = POSITIONS_SHOWN
+) -> ActorPositions:
+    """An actor's stated positions grouped by topic, most recent meeting first: whole meetings
+    while they fit in `limit` statements (always the latest), the rest named as earlier."""
+    stated = _statements(digest).get(actor.id, [])
+    if meeting is not None:
+        stated = [pair for pair in stated if pair[1].meeting.id == meeting.id]
+    shown: list[tuple[str, Stated]] = []
+    earlier: list[tuple[Meeting, int]] = []
+    for pairs in _grouped(stated, lambda pair: pair[1].meeting.id).values():
+        if shown and (earlier or len(shown) + len(pairs) > limit):
+            earlier.append((pairs[0][1].meeting, len(pairs)))
+        else:
+            shown += pairs
+    groups = _grouped(shown, lambda pair: pair[0])
+    citations = [c for _, s in shown for c in s.citations]
     appearances = [
-        (m, p.role) for m in digest.meetings for p in m.participants if p.actor == actor.id
+        (m, p.role)
+        for m in digest.meetings
+        if meeting is None or m.id == meeting.id
+        for p in m.participants
+        if p.actor == actor.id
     ]
     talks = [
         (t, digest.actor(t.actor), [digest.actor(c) for c in t.counterparts])
         for m in digest.meetings
+        if meeting is None or m.id == meeting.id
         for t in m.talks
         if actor.id == t.actor or actor.id in t.counterparts
     ]
@@ -300,6 +375,10 @@ def positions(digest: Digest, actor: Actor) -> ActorPositions:
         documents=cited_documents(digest, citations),
         appearances=appearances,
         talks=talks,
+        meeting=meeting,
+        earlier=earlier,
+        shown=len(shown),
+        total=len(stated),
     )
 
 
@@ -313,5 +392,6 @@ class ActorSummary:
 
 def actors_known(digest: Digest) -> list[ActorSummary]:
     """Every actor with the number of positions recorded for it, most first."""
-    rows = [ActorSummary(a, len(_stated_by(digest, a))) for a in digest.actors]
+    statements = _statements(digest)
+    rows = [ActorSummary(a, len(statements.get(a.id, []))) for a in digest.actors]
     return sorted(rows, key=lambda r: -r.count)

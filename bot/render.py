@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -21,6 +21,10 @@ MAX_HEADER = 150
 MAX_CONTEXT_ELEMENTS = 10
 MAX_CONTEXT_TEXT = 2000
 MAX_FALLBACK = 3000
+# Slack takes a reply's first message in the ack and the rest through response_url, which
+# accepts only five uses: a longer reply would lose its tail, so it is cut with a note instead.
+MAX_MESSAGES = 5
+TRUNCATED_TEMPLATE = "truncated.j2"
 
 _MARKER = re.compile(r"^::(header|section|context|divider)\s*$")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -239,7 +243,7 @@ def parse_blocks(source: str) -> list[dict[str, Any]]:
     return blocks
 
 
-def _fallback(blocks: list[dict[str, Any]]) -> str:
+def _fallback(blocks: Sequence[Mapping[str, Any]]) -> str:
     parts = []
     for block in blocks:
         if block["type"] in ("header", "section"):
@@ -277,8 +281,15 @@ class Renderer:
         return self.env.get_template(template).render(context)
 
     def messages(self, template: str, context: Mapping[str, Any]) -> list[Message]:
-        """Render to one or more messages, each within Block Kit limits."""
-        return paginate(parse_blocks(self.source(template, context)))
+        """Render to one or more messages (at most five), each within Block Kit limits."""
+        pages = paginate(parse_blocks(self.source(template, context)))
+        if len(pages) <= MAX_MESSAGES:
+            return pages
+        note = parse_blocks(
+            self.source(TRUNCATED_TEMPLATE, {"shown": MAX_MESSAGES, "total": len(pages)})
+        )
+        last = [*pages[MAX_MESSAGES - 1].blocks[: MAX_BLOCKS - len(note)], *note]
+        return [*pages[: MAX_MESSAGES - 1], Message(_fallback(last), tuple(last))]
 
     def text(self, template: str, context: Mapping[str, Any]) -> str:
         """Render a template that produces plain mrkdwn text (no blocks)."""

@@ -102,6 +102,7 @@ def test_every_template_file_is_used() -> None:
         "cli_plan.j2",
         "cli_sync.j2",
         "digest_invalid.j2",
+        "truncated.j2",
     }
     on_disk = {p.name for p in DEFAULT_TEMPLATES_DIR.glob("*.j2")}
     assert on_disk == used

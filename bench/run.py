@@ -573,8 +573,9 @@ def child_rss(directory: Path) -> dict[str, Any]:
 
 def _answers(briefer: Any, now: datetime, repeats: int) -> dict[str, Any]:
     """Per command: the first call on a fresh Briefer (templates precompiled, as `serve` does at
-    start; the digest's derived views not yet built), repeated calls at the same `now` (reusing any answer cached per minute), and repeated calls each a
-    minute later (rendered every time, as when a command comes once a minute or less)."""
+    start; the digest's derived views not yet built), repeated calls at the same `now` (reusing
+    any answer cached per minute), and repeated calls each a minute later (rendered every time,
+    as when a command comes once a minute or less)."""
     out: dict[str, Any] = {}
     for text in COMMANDS:
         gc.collect()

@@ -179,12 +179,15 @@ class Delivery:
                 have.add(reminder.key)
             else:
                 have.add(reminder.key)
-        for key, reminder in desired.items():
-            if key in have:
-                continue
-            row_id = self.store.reserve(reminder)
-            if row_id is not None:
-                self._schedule(row_id, reminder, digest, report)
+        missing = [reminder for key, reminder in desired.items() if key not in have]
+        reserved = list(self.store.reserve_many(missing).items())
+        for i, (key, row_id) in enumerate(reserved):
+            try:
+                self._schedule(row_id, desired[key], digest, report)
+            except _ChannelBroken:
+                for _, unsent in reserved[i + 1 :]:
+                    self.store.forget(unsent)  # never sent: nothing for Slack to hold
+                raise
 
     def _adopt(self, channel_id: str, rows: list[LedgerRow], report: SyncReport) -> list[LedgerRow]:
         """Match pending rows (Slack's answer never recorded) with what Slack actually holds."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -211,35 +211,48 @@ class Store:
 
     def reserve(self, reminder: Reminder) -> int | None:
         """Insert a pending row before asking Slack; None if the reminder is already there."""
-        channel_id, event_id, lead_days, post_at = reminder.key
+        return self.reserve_many([reminder]).get(reminder.key)
+
+    def reserve_many(self, wanted: Iterable[Reminder]) -> dict[tuple[str, str, int, int], int]:
+        """Insert pending rows for these reminders in one transaction (one commit, not one a
+        reminder); return the new row ids by reminder key, leaving out those already there."""
+        reserved: dict[tuple[str, str, int, int], int] = {}
         with self.engine.begin() as conn:
-            existing = conn.execute(
-                select(reminders.c.id).where(
-                    reminders.c.channel_id == channel_id,
-                    reminders.c.event_id == event_id,
-                    reminders.c.lead_days == lead_days,
-                    reminders.c.post_at == post_at,
-                )
-            ).first()
-            if existing:
-                return None
-            try:
-                # A savepoint keeps a PostgreSQL transaction usable after a unique violation.
-                with conn.begin_nested() if self.is_postgres else nullcontext():
-                    result = conn.execute(
-                        reminders.insert().values(
-                            channel_id=channel_id,
-                            event_id=event_id,
-                            lead_days=lead_days,
-                            post_at=post_at,
-                            state=State.PENDING.value,
-                            updated_at=_utcnow(),
-                        )
+            for reminder in wanted:
+                row_id = self._reserve(conn, reminder)
+                if row_id is not None:
+                    reserved[reminder.key] = row_id
+        return reserved
+
+    def _reserve(self, conn: Connection, reminder: Reminder) -> int | None:
+        channel_id, event_id, lead_days, post_at = reminder.key
+        existing = conn.execute(
+            select(reminders.c.id).where(
+                reminders.c.channel_id == channel_id,
+                reminders.c.event_id == event_id,
+                reminders.c.lead_days == lead_days,
+                reminders.c.post_at == post_at,
+            )
+        ).first()
+        if existing:
+            return None
+        try:
+            # A savepoint keeps the transaction usable after a unique violation (PostgreSQL).
+            with conn.begin_nested() if self.is_postgres else nullcontext():
+                result = conn.execute(
+                    reminders.insert().values(
+                        channel_id=channel_id,
+                        event_id=event_id,
+                        lead_days=lead_days,
+                        post_at=post_at,
+                        state=State.PENDING.value,
+                        updated_at=_utcnow(),
                     )
-            except IntegrityError:
-                return None  # another writer reserved it first: the unique key decides
-            key = result.inserted_primary_key
-            return int(key[0]) if key else None
+                )
+        except IntegrityError:
+            return None  # another writer reserved it first: the unique key decides
+        key = result.inserted_primary_key
+        return int(key[0]) if key else None
 
     def confirm(self, row_id: int, scheduled_message_id: str) -> None:
         """Slack scheduled it: record its id."""

@@ -178,6 +178,8 @@ def test_channel_errors_mark_the_subscription_broken_and_tell_the_subscriber(wor
     assert [c for c, _ in world.scheduled()] == ["COK", "COK"]
     sub = world.store.subscription("CGONE")
     assert sub is not None and sub.broken == "not_in_channel"
+    # Neither the refused reminder nor the one reserved with it is left pending in the ledger.
+    assert world.store.ledger("CGONE") == []
     dms = world.fake.calls_to("chat.postMessage")
     assert [d.body["channel"] for d in dms] == ["U7"]
     assert "/invite @sco-bot" in str(dms[0].body)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.commands import Caller, Situation, answer
 from bot.knowledge import Digest, load_digest
+from bot.queries import prepare
 from bot.render import Message, Renderer
 from bot.requests import STATEFUL, Request, parse
 from bot.settings import Settings
@@ -66,10 +67,16 @@ class Briefer:
         *,
         precompile: bool = False,
     ) -> Briefer:
-        """Load the digest and templates the settings name (raises DigestError when invalid)."""
+        """Load the digest and templates the settings name (raises DigestError when invalid).
+
+        With `precompile` (a server), templates and the digest's derived views are built now,
+        not on someone's first command."""
         cache = settings.cache_dir
+        digest = load_digest(Path(settings.knowledge_dir), cache)
+        if precompile:
+            prepare(digest, settings.timezone)
         return cls(
-            load_digest(Path(settings.knowledge_dir), cache),
+            digest,
             Renderer(
                 Path(settings.templates_dir),
                 precompile=precompile,

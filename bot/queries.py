@@ -26,7 +26,7 @@ T = TypeVar("T")
 RECENT_PAST_EVENTS = 5
 # What one Slack message comfortably holds; the reply says how many more there are.
 UPCOMING_SHOWN = 20
-POSITIONS_SHOWN = 40
+POSITIONS_SHOWN = 25
 
 
 class Status(StrEnum):
@@ -111,6 +111,12 @@ def _calendar(digest: Digest, default_tz: tzinfo) -> list[_Slot]:
         cached = _slots(digest.meetings, default_tz)
         digest.memo[key] = cached
     return cached
+
+
+def prepare(digest: Digest, default_tz: tzinfo) -> None:
+    """Work out the digest's derived views now (a server does so at start and on reload)."""
+    _calendar(digest, default_tz)
+    _statements(digest)
 
 
 def _slots(meetings: Iterable[Meeting], default_tz: tzinfo) -> list[_Slot]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.briefer import Briefer
 from bot.knowledge import Digest, DigestError, load_digest
+from bot.queries import prepare
 
 log = logging.getLogger("sco_bot.reload")
 
@@ -100,6 +101,7 @@ class DigestReloader:
             if digest.version == self.briefer.digest.version:
                 return False
             old = self.briefer.digest.version
+            prepare(digest, self.briefer.timezone)  # before the swap: no request pays for it
             self.briefer.digest = digest  # one reference swap: requests see old or new, whole
             log.info("digest reloaded: %s -> %s", old, digest.version)
         self.on_swap(digest)

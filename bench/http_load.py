@@ -7,15 +7,13 @@
         POSTs signed `/sco brief` over keep-alive connections (one thread each) and prints JSON.
 
 The two run as separate processes so that the load generator never shares the server's GIL.
-Module-level imports are the standard library only: the load generator starts fast and never
-loads Slack's libraries or the bot.
+Module-level imports are the standard library (and tests.slack_requests, itself only that):
+the load generator starts fast and never loads Slack's libraries or the bot.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import http.client
 import json
 import sys
@@ -24,7 +22,8 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+
+from tests.slack_requests import sign, slash_body
 
 SIGNING_SECRET = "bench-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-bench-token-0123456789"
@@ -34,38 +33,11 @@ EVENTS_PATH = "/slack/events"
 REHEARSAL_NOW = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
 
 
-def slash_body(text: str, response_url: str = "http://127.0.0.1:9/respond") -> str:
-    """A form-encoded `/sco` slash command body, as Slack sends it."""
-    return urlencode(
-        {
-            "token": "legacy-verification-token",
-            "team_id": "T1",
-            "team_domain": "analysts",
-            "channel_id": "C123",
-            "channel_name": "briefings",
-            "user_id": "U123",
-            "user_name": "analyst",
-            "command": "/sco",
-            "text": text,
-            "api_app_id": "A1",
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": "1.2.3",
-        }
-    )
-
-
 def signed_headers(
     body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None
 ) -> dict[str, str]:
-    """Slack's headers: v0= HMAC-SHA256 of `v0:{timestamp}:{body}` with the signing secret."""
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    mac = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": f"v0={mac}",
-    }
+    """Slack's headers for `body`, signed with our test signing secret unless told otherwise."""
+    return sign(body, secret, timestamp)
 
 
 def bench_settings(api_url: str, database_dir: str) -> Any:

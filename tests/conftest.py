@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +13,8 @@ from bot.knowledge import Digest, load_digest
 from bot.render import Renderer
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings
 from tests.fakeslack import FakeSlack
+from tests.slack_requests import sign
+from tests.slack_requests import slash_body as slash_body  # re-exported to the tests
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token-0123456789"
@@ -52,38 +50,11 @@ def settings(fake_slack: FakeSlack) -> Settings:
     )
 
 
-def slash_body(text: str, response_url: str = "http://127.0.0.1:9/respond", **extra: str) -> str:
-    """A form-encoded /sco slash command body, as Slack sends it."""
-    fields = {
-        "token": "legacy-verification-token",
-        "team_id": "T1",
-        "team_domain": "analysts",
-        "channel_id": "C123",
-        "channel_name": "briefings",
-        "user_id": "U123",
-        "user_name": "analyst",
-        "command": "/sco",
-        "text": text,
-        "api_app_id": "A1",
-        "is_enterprise_install": "false",
-        "response_url": response_url,
-        "trigger_id": "1.2.3",
-        **extra,
-    }
-    return urlencode(fields)
-
-
 def signed_headers(
     body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None
 ) -> dict[str, str]:
-    """Headers Slack sends: v0= HMAC-SHA256 of `v0:{timestamp}:{body}` with the signing secret."""
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": f"v0={digest}",
-    }
+    """Slack's headers for `body`, signed with our test signing secret unless told otherwise."""
+    return sign(body, secret, timestamp)
 
 
 PROJECT = Path(__file__).resolve().parent.parent

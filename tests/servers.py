@@ -1,8 +1,68 @@
-"""Helpers for tests that run the real waitress server in a thread."""
+"""Helpers for tests that run the real waitress server, in a thread or as `sco-bot serve`."""
 
 from __future__ import annotations
 
-from typing import Any
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+PROJECT = Path(__file__).resolve().parent.parent
+_SERVING = re.compile(r"serving Slack requests at (http://127\.0\.0\.1:(\d+)/slack/events)")
+
+
+@contextmanager
+def sco_bot_serve(
+    env: dict[str, str], timeout: float = 20.0
+) -> Iterator[tuple[subprocess.Popen[str], str, int]]:
+    """Run `sco-bot serve` on a free port; yield the process, its events URL and its port once
+    it says it is serving (within `timeout`), and stop it afterwards."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--host", "127.0.0.1"],
+        cwd=PROJECT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    lines: queue.Queue[str] = queue.Queue()
+    # A thread drains stderr for the whole run: waiting never blocks past the deadline, and
+    # the server never stalls on a full pipe.
+    reader = threading.Thread(target=_drain, args=(proc.stderr, lines), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + timeout
+        seen: list[str] = []
+        while True:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0 and proc.poll() is None, (proc.poll(), seen)
+            try:
+                line = lines.get(timeout=min(remaining, 0.5))
+            except queue.Empty:
+                continue
+            seen.append(line)
+            found = _SERVING.search(line)
+            if found:
+                break
+        yield proc, found.group(1), int(found.group(2))
+    finally:
+        proc.terminate()
+        proc.wait(timeout)
+        reader.join(timeout)
+        proc.stderr.close()
+
+
+def _drain(stream: IO[str], into: queue.Queue[str]) -> None:
+    for line in stream:
+        into.put(line)
 
 
 def close_on_loop_thread(server: Any) -> None:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import shutil
 import subprocess
 import sys
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +16,7 @@ import pytest
 
 from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, signed_headers, slash_body
 from tests.fakeslack import FakeSlack, block_kit_problems
+from tests.servers import sco_bot_serve
 
 TIMEOUT = 20.0
 TITLE = "18th meeting of the SCO Council of Defence Ministers"
@@ -186,11 +184,6 @@ def test_knowledge_check_of_a_missing_directory_is_a_usage_error(tmp_path: Path)
 # --- serve -------------------------------------------------------------------------------------
 
 
-def _lines(stream: object, into: queue.Queue[str]) -> None:
-    for line in stream:  # type: ignore[attr-defined]
-        into.put(line)
-
-
 def test_serve_answers_a_signed_command_over_http(fake_slack: FakeSlack, tmp_path: Path) -> None:
     env = clean_env(
         SCO_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
@@ -199,35 +192,7 @@ def test_serve_answers_a_signed_command_over_http(fake_slack: FakeSlack, tmp_pat
         SLACK_API_URL=fake_slack.api_url,
         SCO_CLOCK="2021-07-29T09:00",
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--host", "127.0.0.1"],
-        cwd=PROJECT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    stderr: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=_lines, args=(proc.stderr, stderr), daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + TIMEOUT
-        seen: list[str] = []
-        url = None
-        while url is None:
-            remaining = deadline - time.monotonic()
-            assert remaining > 0 and proc.poll() is None, (proc.poll(), seen)
-            try:
-                line = stderr.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            seen.append(line)
-            found = re.search(
-                r"serving Slack requests at (http://127\.0\.0\.1:\d+/slack/events)", line
-            )
-            url = found.group(1) if found else None
-
+    with sco_bot_serve(env, TIMEOUT) as (_, url, _):
         body = slash_body("brief", fake_slack.response_url())
         req = urllib.request.Request(url, data=body.encode(), headers=signed_headers(body))
         with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
@@ -236,9 +201,3 @@ def test_serve_answers_a_signed_command_over_http(fake_slack: FakeSlack, tmp_pat
         assert data["blocks"][0]["text"]["text"] == TITLE
         assert "as of 29 July 2021 09:" in json.dumps(data)
         assert [c.method for c in fake_slack.snapshot()] == ["auth.test"]
-    finally:
-        proc.terminate()
-        proc.wait(TIMEOUT)
-        reader.join(TIMEOUT)
-        assert proc.stderr is not None
-        proc.stderr.close()

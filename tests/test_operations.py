@@ -7,8 +7,6 @@ import logging
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -30,8 +28,9 @@ from bot.knowledge import Digest, DigestError
 from bot.reload import DigestReloader
 from bot.render import Renderer
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings, load_settings
-from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, signed_headers, slash_body
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
 from tests.fakeslack import FakeSlack
+from tests.servers import sco_bot_serve
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 
@@ -95,30 +94,6 @@ def test_reload_swaps_a_valid_digest_and_keeps_the_last_good_one(knowledge: Path
     assert briefer.digest.version == good and len(refused) == 1
 
 
-def serve(env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--host", "127.0.0.1"],
-        cwd=PROJECT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    deadline = time.monotonic() + 20
-    lines: list[str] = []
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        lines.append(line)
-        if "serving Slack requests at" in line:
-            port = int(line.rsplit(":", 1)[1].split("/")[0])
-            threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep draining
-            return proc, port
-    proc.kill()
-    raise AssertionError("".join(lines))
-
-
 def health(port: int) -> tuple[int, dict[str, object]]:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
@@ -145,8 +120,7 @@ def env(fake_slack: FakeSlack, tmp_path: Path, knowledge: Path) -> dict[str, str
 def test_serve_reloads_on_change_and_sighup_and_tells_admins_once(
     env: dict[str, str], knowledge: Path, fake_slack: FakeSlack
 ) -> None:
-    proc, port = serve(env)
-    try:
+    with sco_bot_serve(env) as (proc, _, port):
         status, body = health(port)
         assert status == 200 and body["database"] == "ok"
         first = body["digest"]
@@ -165,21 +139,14 @@ def test_serve_reloads_on_change_and_sighup_and_tells_admins_once(
         os.kill(proc.pid, signal.SIGHUP)
         assert wait_until(lambda: health(port)[1]["digest"] != first)
         assert len(fake_slack.calls_to("chat.postMessage")) == 1
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(env: dict[str, str]) -> None:
     env["SCO_DATABASE_URL"] = "postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=1"
-    proc, port = serve(env)
-    try:
+    with sco_bot_serve(env) as (_, _, port):
         status, body = health(port)
         assert status == 503
         assert body["database"] == "unreachable" and body["digest"]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 # --- who may do what --------------------------------------------------------------------------

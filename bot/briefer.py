@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.commands import Caller, Situation, answer
+from bot.dates import zone_name
 from bot.knowledge import Digest, load_digest
 from bot.queries import prepare
 from bot.render import Message, Renderer
@@ -90,7 +91,7 @@ class Briefer:
     @property
     def timezone_name(self) -> str:
         """The IANA name of the display timezone."""
-        return str(getattr(self.timezone, "key", self.timezone))
+        return zone_name(self.timezone)
 
     def answer(self, text: str, now: datetime, caller: Caller | None = None) -> Answer:
         """Answer the text typed after `/sco` (by `caller`, in a channel), as of `now`.

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import queries
+from bot.dates import zone_name
 from bot.knowledge import Digest, alias_key
 from bot.reminders import (
     DEFAULT_LEADS,
@@ -58,7 +59,7 @@ class Situation:
     @property
     def timezone_name(self) -> str:
         """The IANA name of the display timezone."""
-        return str(getattr(self.timezone, "key", self.timezone))
+        return zone_name(self.timezone)
 
 
 Handler = Callable[[Request, Situation], Reply]

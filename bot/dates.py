@@ -66,6 +66,11 @@ class When:
         return f"{self.first.year:04d}"
 
 
+def zone_name(tz: tzinfo) -> str:
+    """The IANA name of a zone (or its description when it has none, e.g. a fixed offset)."""
+    return str(getattr(tz, "key", tz))
+
+
 @functools.cache
 def zone(name: str) -> ZoneInfo:
     """The IANA zone `name`, kept (zoneinfo's own cache holds only a few strongly)."""

@@ -9,7 +9,7 @@ from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import TypeVar
 
-from bot.dates import When, zone
+from bot.dates import When, zone, zone_name
 from bot.knowledge import (
     Actor,
     Citation,
@@ -105,7 +105,7 @@ def _calendar(digest: Digest, default_tz: tzinfo) -> list[_Slot]:
 
     It depends only on the digest and the zone, so it is worked out once per digest (a digest
     is immutable; a reload brings a new one) instead of on every command."""
-    key = ("calendar", str(getattr(default_tz, "key", default_tz)))
+    key = ("calendar", zone_name(default_tz))
     cached: list[_Slot] | None = digest.memo.get(key)
     if cached is None:
         cached = _slots(digest.meetings, default_tz)
@@ -122,7 +122,7 @@ def prepare(digest: Digest, default_tz: tzinfo) -> None:
 def _slots(meetings: Iterable[Meeting], default_tz: tzinfo) -> list[_Slot]:
     seen: set[str] = set()
     slots = []
-    default_name = str(getattr(default_tz, "key", default_tz))
+    default_name = zone_name(default_tz)
     for meeting in meetings:
         for event in meeting.events:
             if event.id in seen:

@@ -277,7 +277,7 @@ def main() -> None:
     args = parser.parse_args()
     stats = generate(args.directory, args.meetings, args.items, args.seed)
     if not args.no_check:
-        from bot.knowledge import load_digest
+        from bot.knowledge.loader import load_digest
 
         stats["version"] = load_digest(args.directory).version
     print(json.dumps(stats, indent=2))

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.slack_requests import sign, slash_body
+from bot.testing.slack_requests import sign, slash_body
 
 SIGNING_SECRET = "bench-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-bench-token-0123456789"
@@ -80,9 +80,9 @@ def build_app(kind: str, settings: Any) -> tuple[Any, Callable[[], str]]:
     same on a clock a minute later at every request; `bare`: a slack_bolt.App built with the same
     options and one `/sco` listener that only acks. Returns the app and its version callable."""
     if kind in ("ours", "ours-uncached"):
-        from bot.app import create_app
         from bot.clock import Clock
-        from bot.knowledge import load_digest
+        from bot.knowledge.loader import load_digest
+        from bot.slack.app import create_app
 
         clock = Clock(start=REHEARSAL_NOW) if kind == "ours" else stepping_clock(REHEARSAL_NOW)
         app = create_app(settings, clock=clock)
@@ -112,8 +112,8 @@ def serve(kind: str, threads: int) -> None:
     """Serve one app through bot.server on an ephemeral port until stdin closes."""
     import tempfile
 
-    from bot.server import create_http_server, create_wsgi_app
-    from tests.fakeslack import FakeSlack
+    from bot.slack.http import create_http_server, create_wsgi_app
+    from bot.testing.fakeslack import FakeSlack
 
     with tempfile.TemporaryDirectory() as tmp, FakeSlack().serve_quickly() as fake:
         app, version = build_app(kind, bench_settings(fake.api_url, tmp))

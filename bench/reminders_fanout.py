@@ -32,14 +32,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import create_web_client
-from bot.delivery import Delivery
-from bot.knowledge import load_digest
-from bot.reminders import Subscription
-from bot.render import Renderer
+from bot.knowledge.loader import load_digest
+from bot.reminders.delivery import Delivery
+from bot.reminders.ledger import Ledger
+from bot.reminders.plan import Subscription
+from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings
-from bot.store import Store
-from tests.fakeslack import FakeSlack
+from bot.slack.client import create_web_client
+from bot.testing.fakeslack import FakeSlack
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 UNTHROTTLED = 1e9  # calls a second: the fake never answers 429
@@ -128,7 +128,7 @@ def run(
         url = database_url or f"sqlite:///{Path(tmp) / 'ledger.sqlite3'}"
         settings = Settings(slack_bot_token="xoxb-bench", slack_api_url=api)
         digest = load_digest(DEFAULT_KNOWLEDGE_DIR)
-        store = Store(url)
+        store = Ledger(url)
         for i in range(channels):
             store.subscribe(Subscription(f"C{i:05d}", timezone="Asia/Karachi"))
         delivery = Delivery(

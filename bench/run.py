@@ -8,7 +8,7 @@ Measures, in one run and side by side with a reference:
              separate process, concurrency 1 and 16, ours vs the bare app behind the same stack
 3. cold      `sco-bot ask brief` as a whole process vs `python -c "import slack_bolt"`
 4. digest    a generated digest of 50 meetings and 10,000 items: load time and memory, and
-             `Briefer.answer` times (first call, repeated, a new minute each call)
+             `Pipeline.answer` times (first call, repeated, a new minute each call)
 
 Ours is measured twice in 1 and 2: as it runs (its clock running forward, so repeated requests
 within a minute reuse answers cached per minute) and with its clock a minute later at every
@@ -56,6 +56,8 @@ from bench.http_load import (
     signed_headers,
     slash_body,
 )
+from bot.knowledge.holder import DigestHolder
+from bot.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ("brief", "positions china", "upcoming")
@@ -186,7 +188,7 @@ def bench_dispatch(cfg: Config, profile: bool) -> dict[str, Any]:
     and bare, through App.dispatch, interleaved per iteration (the order rotates)."""
     from slack_bolt.request import BoltRequest
 
-    from tests.fakeslack import FakeSlack
+    from bot.testing.fakeslack import FakeSlack
 
     result: dict[str, Any] = {
         "iterations": cfg.dispatch_iterations,
@@ -249,20 +251,19 @@ def _minutes(start: datetime, count: int) -> list[datetime]:
 
 
 def _answer_breakdown(settings: Any, repeats: int) -> dict[str, Any]:
-    """Where ours spends the extra: Briefer.answer alone (same minute: cached if the briefer
+    """Where ours spends the extra: Pipeline.answer alone (same minute: cached if the pipeline
     caches; a new minute each call: rendered), and encoding the ack body."""
-    from bot.briefer import Briefer
 
-    briefer = Briefer.from_settings(settings)
+    pipeline = Pipeline.from_settings(settings)
     out: dict[str, Any] = {}
     for text in COMMANDS:
         same, fresh, encodes = [], [], []
-        reply = briefer.answer(text, REHEARSAL_NOW)
+        reply = pipeline.respond(text, REHEARSAL_NOW)
         for now in _minutes(REHEARSAL_NOW + timedelta(days=2), repeats):
             started = time.perf_counter_ns()
-            reply = briefer.answer(text, REHEARSAL_NOW)
+            reply = pipeline.respond(text, REHEARSAL_NOW)
             middle = time.perf_counter_ns()
-            briefer.answer(text, now)
+            pipeline.respond(text, now)
             fresh.append((time.perf_counter_ns() - middle) / 1000)
             same.append((middle - started) / 1000)
             started = time.perf_counter_ns()
@@ -555,7 +556,7 @@ def _rss_kb() -> dict[str, int]:
 
 def child_rss(directory: Path) -> dict[str, Any]:
     """Run in a fresh process: RSS before and after one load_digest, and the peak."""
-    from bot.knowledge import load_digest
+    from bot.knowledge.loader import load_digest
 
     before = _rss_kb()
     started = time.perf_counter()
@@ -571,8 +572,8 @@ def child_rss(directory: Path) -> dict[str, Any]:
     }
 
 
-def _answers(briefer: Any, now: datetime, repeats: int) -> dict[str, Any]:
-    """Per command: the first call on a fresh Briefer (templates precompiled and the digest's
+def _answers(pipeline: Any, now: datetime, repeats: int) -> dict[str, Any]:
+    """Per command: the first call on a fresh Pipeline (templates precompiled and the digest's
     derived views built, as `serve` does at start), repeated calls at the same `now` (reusing
     any answer cached per minute), and repeated calls each a minute later (rendered every time,
     as when a command comes once a minute or less)."""
@@ -580,14 +581,14 @@ def _answers(briefer: Any, now: datetime, repeats: int) -> dict[str, Any]:
     for text in COMMANDS:
         gc.collect()
         started = time.perf_counter()
-        reply = briefer.answer(text, now)
+        reply = pipeline.respond(text, now)
         first = (time.perf_counter() - started) * 1000
         same, fresh = [], []
         for later in _minutes(now + timedelta(minutes=1), repeats):
             started = time.perf_counter()
-            briefer.answer(text, now)
+            pipeline.respond(text, now)
             middle = time.perf_counter()
-            briefer.answer(text, later)
+            pipeline.respond(text, later)
             fresh.append((time.perf_counter() - middle) * 1000)
             same.append((middle - started) * 1000)
         out[text] = {
@@ -605,10 +606,9 @@ def bench_digest(cfg: Config, profile: bool) -> dict[str, Any]:
     from zoneinfo import ZoneInfo
 
     from bench.gen_digest import generate
-    from bot.briefer import Briefer
-    from bot.knowledge import load_digest
+    from bot.knowledge.loader import load_digest
     from bot.queries import prepare
-    from bot.render import Renderer
+    from bot.rendering.renderer import Renderer
     from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR
 
     result: dict[str, Any] = {}
@@ -660,17 +660,17 @@ def bench_digest(cfg: Config, profile: bool) -> dict[str, Any]:
         started = time.perf_counter()
         prepare(digest, ZoneInfo("UTC"))
         result["prepare_ms"] = (time.perf_counter() - started) * 1000
-        briefer = Briefer(digest, renderer, ZoneInfo("UTC"))
-        result["answers"] = _answers(briefer, now, cfg.answer_repeats)
+        pipeline = Pipeline(DigestHolder(digest), renderer, ZoneInfo("UTC"))
+        result["answers"] = _answers(pipeline, now, cfg.answer_repeats)
         if profile:
             listings: dict[str, Any] = {}
             for text in COMMANDS:
                 with profiled(listings, text, True):
                     for later in _minutes(now + timedelta(days=3), max(3, cfg.answer_repeats // 3)):
-                        briefer.answer(text, later)
+                        pipeline.respond(text, later)
             result["answer_profiles"] = listings
 
-        real = Briefer(
+        real = Pipeline(
             load_digest(DEFAULT_KNOWLEDGE_DIR),
             Renderer(DEFAULT_TEMPLATES_DIR, precompile=True),
             ZoneInfo("UTC"),

@@ -5,17 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from bot.answer_cache import AnswerCache, answer_key
 from bot.clock import Clock, parse_instant
-from bot.errors import DigestError
+from bot.knowledge.errors import DigestError
 from bot.settings import Settings, SettingsError, load_settings
-from bot.terminal_cache import AnswerCache, answer_key
 
 # The schema, the template engine and Slack's libraries are imported where used: a cached
 # `ask` needs none of them, and the terminal never needs Slack's.
@@ -26,11 +24,7 @@ EXIT_INVALID_DIGEST = 1
 CONSOLE_USER = "console-user"
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
-
-    from bot.briefer import Briefer
-    from bot.knowledge import Digest
-    from bot.remind import ReminderDesk
+    from bot.services import Services
 
 
 class _Parser(argparse.ArgumentParser):
@@ -88,58 +82,36 @@ def _clock(parser: argparse.ArgumentParser, settings: Settings, at: str | None) 
         parser.error(f"--at {at!r} is not an ISO date or datetime (e.g. 2021-07-29T09:00)")
 
 
-def _briefer(settings: Settings, clock: Clock | None = None) -> Briefer:
-    from bot.briefer import Briefer
+def _services(settings: Settings, clock: Clock | None = None, *, serving: bool = False) -> Services:
+    from bot.services import build_services
 
     try:
-        briefer = Briefer.from_settings(settings)
+        return build_services(settings, clock, serving=serving)
     except DigestError as exc:
         _fail_digest(exc)
-    if clock is not None:
-        # The desk is built on first use: briefings alone never load the database or Slack.
-        def client() -> WebClient | None:
-            return _web_client(settings) if settings.slack_bot_token else None
-
-        briefer.reminders = _lazy_desk(settings, briefer, clock, client)
-    return briefer
-
-
-def _lazy_desk(
-    settings: Settings, briefer: Briefer, clock: Clock, client: Callable[[], WebClient | None]
-) -> Callable[[], ReminderDesk]:
-    built: list[Callable[[], ReminderDesk]] = []
-
-    def build() -> ReminderDesk:
-        from bot.remind import desk_factory  # the database and Slack's client, on first use
-
-        if not built:  # the terminal is single-threaded
-            built.append(desk_factory(settings, briefer, clock.now, client()))
-        return built[0]()
-
-    return build
 
 
 def _fail_digest(exc: DigestError) -> NoReturn:
-    print(
-        f"sco-bot: the knowledge digest is invalid ({len(exc.problems)} problems):", file=sys.stderr
-    )
+    count = len(exc.problems)
+    noun = "problem" if count == 1 else "problems"
+    print(f"sco-bot: the knowledge digest is invalid ({count} {noun}):", file=sys.stderr)
     for problem in exc.problems:
         print(problem, file=sys.stderr)
     sys.exit(EXIT_INVALID_DIGEST)
 
 
-def _ask(briefer: Briefer, text: str, now: datetime, fmt: str, channel: str) -> str:
-    from bot.commands import Caller
-    from bot.render import to_terminal
+def _ask(services: Services, text: str, now: datetime, fmt: str, channel: str) -> str:
+    from bot.commands.situation import Caller
+    from bot.rendering.terminal import to_terminal
 
-    reply = briefer.answer(text, now, Caller(channel, CONSOLE_USER))
+    reply = services.pipeline.respond(text, now, Caller(channel, CONSOLE_USER))
     if fmt == "blocks":
         pages = [m.payload() for m in reply.messages]
         return json.dumps(pages[0] if len(pages) == 1 else pages, indent=2, ensure_ascii=False)
     return to_terminal(reply.messages).rstrip("\n")
 
 
-def _console(briefer: Briefer, clock: Clock, channel: str) -> None:
+def _console(services: Services, channel: str) -> None:
     print("sco-bot console: type a /sco command (e.g. `brief`, `upcoming`), `quit` to leave.")
     while True:
         try:
@@ -150,122 +122,54 @@ def _console(briefer: Briefer, clock: Clock, channel: str) -> None:
         text = line.strip().removeprefix("/sco").strip()
         if text.casefold() in ("quit", "exit", ":q"):
             return
-        print(_ask(briefer, text, clock.now(), "text", channel))
+        print(_ask(services, text, services.clock.now(), "text", channel))
         print()
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     # Slack's libraries are imported here only: the terminal paths start without them.
-    from bot.app import create_app, create_briefer
-    from bot.reload import DigestReloader
-    from bot.remind import PeriodicReconcile
-    from bot.server import create_http_server, create_wsgi_app
+    from bot.serve import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     socket_mode = args.socket or bool(settings.slack_app_token)
     settings.require_slack(socket_mode)
-    clock = settings.clock()
-    try:
-        briefer = create_briefer(settings, clock)
-    except DigestError as exc:
-        _fail_digest(exc)
-    app = create_app(settings, briefer=briefer, clock=clock, socket_mode=socket_mode)
-    desk = briefer.reminders
-    assert desk is not None
-    periodic = PeriodicReconcile(desk, clock.now, settings.reconcile_seconds)
-    periodic.start()
-
-    def reconcile_after_reload(_digest: Digest) -> None:
-        delivery = desk().delivery
-        if delivery is not None:
-            delivery.reconcile(clock.now())
-
-    def tell_admins(invalid: DigestError) -> None:
-        if not settings.admin_channel:
-            return
-        problems = [str(p) for p in invalid.problems]
-        page = briefer.render("digest_invalid.j2", problems=problems)[0]
-        try:
-            app.client.chat_postMessage(channel=settings.admin_channel, **page.payload())
-        except Exception as exc:
-            logging.getLogger("sco_bot").warning("could not tell the admin channel: %s", exc)
-
-    reloader = DigestReloader(
-        briefer,
-        settings.knowledge_dir,
-        settings.reload_seconds,
-        reconcile_after_reload,
-        tell_admins,
-    )
-    reloader.start()
-    signal.signal(signal.SIGHUP, lambda *_: reloader.trigger())
-    if socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        print("sco-bot: connecting to Slack in Socket Mode", file=sys.stderr)
-        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
-        return
-    server = create_http_server(
-        create_wsgi_app(app, lambda: briefer.digest.version, lambda: _database_ok(desk)),
-        args.host,
-        args.port,
-        args.threads,
-    )
-    print(
-        f"sco-bot: serving Slack requests at http://{args.host}:{server.effective_port}"
-        "/slack/events",
-        file=sys.stderr,
-        flush=True,
-    )
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        reloader.stop()
-        periodic.stop()
-        server.close()
+    services = _services(settings, serving=True)
+    serve(services, socket_mode=socket_mode, host=args.host, port=args.port, threads=args.threads)
 
 
 def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
-    from bot.reminders import plan_channel
-    from bot.render import to_terminal
-    from bot.store import Store
+    from bot.rendering.terminal import to_terminal
 
-    briefer = _briefer(settings)
+    services = _services(settings, clock)
     now = clock.now()
+    digest = services.digests.current
+    context = {
+        "events": digest.events_by_id,
+        "now": now,
+        "timezone": services.pipeline.timezone_name,
+    }
     if args.reminders_command == "plan":
-        store = Store(settings.database_url)
-        subs = [s for s in store.subscriptions() if args.channel in (None, s.channel_id)]
-        plans = [(s, plan_channel(briefer.digest, s, now)) for s in subs]
-        events = {e.id: e for m in briefer.digest.meetings for e in m.events}
-        pages = briefer.render(
-            "cli_plan.j2",
-            plans=plans,
-            events=events,
-            now=now,
-            timezone=briefer.timezone_name,
-            channel=args.channel,
+        from bot.reminders.plan import plan_channel
+
+        subs = [
+            s
+            for s in services.desk().ledger.subscriptions()
+            if args.channel in (None, s.channel_id)
+        ]
+        plans = [(s, plan_channel(digest, s, now)) for s in subs]
+        pages = services.pipeline.render(
+            "cli_plan.j2", plans=plans, channel=args.channel, **context
         )
         print(to_terminal(pages).rstrip("\n"))
         return 0
     if not settings.slack_bot_token:
         raise SettingsError(["SLACK_BOT_TOKEN is not set (sync schedules through Slack's API)"])
-    desk = _lazy_desk(settings, briefer, clock, lambda: _web_client(settings))()
-    assert desk.delivery is not None
-    report = desk.delivery.reconcile(now)
-    events = {e.id: e for m in briefer.digest.meetings for e in m.events}
-    pages = briefer.render(
-        "cli_sync.j2", report=report, events=events, now=now, timezone=briefer.timezone_name
-    )
+    delivery = services.delivery()
+    assert delivery is not None
+    report = delivery.reconcile(now)
+    pages = services.pipeline.render("cli_sync.j2", report=report, **context)
     print(to_terminal(pages).rstrip("\n"))
     return 1 if report.failed else 0
-
-
-def _web_client(settings: Settings) -> WebClient:
-    from bot.app import create_web_client
-
-    return create_web_client(settings, retry_connection_errors=False)
 
 
 def _cached_ask(settings: Settings, clock: Clock, text: str, fmt: str, channel: str) -> str:
@@ -274,17 +178,31 @@ def _cached_ask(settings: Settings, clock: Clock, text: str, fmt: str, channel: 
     cache = AnswerCache(settings.cache_dir) if settings.cache_dir and key else None
     if cache and key and (stored := cache.get(key)) is not None:
         return stored
-    answer = _ask(_briefer(settings, clock), text, now, fmt, channel)
+    answer = _ask(_services(settings, clock), text, now, fmt, channel)
     if cache and key:
         cache.put(key, answer)
     return answer
 
 
-def _database_ok(desk: Callable[[], ReminderDesk]) -> bool:
+def _check(parser: argparse.ArgumentParser, settings: Settings, args: argparse.Namespace) -> int:
+    from bot.knowledge.loader import load_digest
+
+    directory = Path(args.directory) if args.directory else settings.knowledge_dir
+    if not directory.is_dir():
+        parser.error(f"{directory} is not a directory")
     try:
-        return desk().store.ping()
-    except Exception:  # the ledger could not even be opened
-        return False
+        digest = load_digest(directory)
+    except DigestError as exc:
+        _fail_digest(exc)
+    meetings = len(digest.meetings)
+    items = sum(
+        len(m.outcomes) + len(m.positions) + len(m.events) + len(m.talks) for m in digest.meetings
+    )
+    print(
+        f"{directory}: valid (version {digest.version}; {meetings} meetings, "
+        f"{items} items, {len(digest.actors)} actors, {len(digest.documents)} sources)"
+    )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,25 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command == "knowledge":
-            from bot.knowledge import load_digest
-
-            directory = Path(args.directory) if args.directory else settings.knowledge_dir
-            if not directory.is_dir():
-                parser.error(f"{directory} is not a directory")
-            try:
-                digest = load_digest(directory)
-            except DigestError as exc:
-                _fail_digest(exc)
-            meetings = len(digest.meetings)
-            items = sum(
-                len(m.outcomes) + len(m.positions) + len(m.events) + len(m.talks)
-                for m in digest.meetings
-            )
-            print(
-                f"{directory}: valid (version {digest.version}; {meetings} meetings, "
-                f"{items} items, {len(digest.actors)} actors, {len(digest.documents)} sources)"
-            )
-            return 0
+            return _check(parser, settings, args)
         if args.command == "serve":
             if not 0 <= args.port <= 65535:
                 parser.error(f"--port {args.port} is not a TCP port")
@@ -324,9 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ask":
             print(_cached_ask(settings, clock, " ".join(args.text), args.format, args.channel))
             return 0
-        briefer = _briefer(settings, clock)
-        if args.command == "console":
-            _console(briefer, clock, args.channel)
+        _console(_services(settings, clock), args.channel)
         return 0
     except SettingsError as exc:
         for problem in exc.problems:

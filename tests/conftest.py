@@ -1,4 +1,4 @@
-"""Shared fixtures: the project's digest, a briefer, settings pointing at a fake Slack."""
+"""Shared fixtures: the project's digest, a pipeline, settings pointing at a fake Slack."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.briefer import Briefer
-from bot.knowledge import Digest, load_digest
-from bot.render import Renderer
+from bot.knowledge.digest import Digest
+from bot.knowledge.holder import DigestHolder
+from bot.knowledge.loader import load_digest
+from bot.pipeline import Pipeline
+from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings
-from tests.fakeslack import FakeSlack
-from tests.slack_requests import sign
-from tests.slack_requests import slash_body as slash_body  # re-exported to the tests
+from bot.testing.fakeslack import FakeSlack
+from bot.testing.slack_requests import sign
+from bot.testing.slack_requests import slash_body as slash_body  # re-exported to the tests
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token-0123456789"
@@ -31,8 +33,8 @@ def renderer() -> Renderer:
 
 
 @pytest.fixture(scope="session")
-def briefer(digest: Digest, renderer: Renderer) -> Briefer:
-    return Briefer(digest, renderer, ZoneInfo("UTC"))
+def pipeline(digest: Digest, renderer: Renderer) -> Pipeline:
+    return Pipeline(DigestHolder(digest), renderer, ZoneInfo("UTC"))
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import DigestError, Problem, load_digest
+from bot.knowledge.errors import DigestError, Problem
+from bot.knowledge.loader import load_digest
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
 from tests.conftest import PROJECT
 
@@ -436,7 +437,7 @@ def test_a_leading_bom_is_read_as_the_same_digest_or_refused_cleanly(tmp_path: P
 
 
 def test_a_python_tag_never_runs_even_through_the_yaml_reader(tmp_path: Path) -> None:
-    from bot.yamlsource import YamlError, load_yaml
+    from bot.knowledge.yamlsource import YamlError, load_yaml
 
     for document in (
         f'x: !!python/object/apply:os.system ["touch {marker(tmp_path)}"]\n',

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.fakeslack import FakeSlack, block_kit_problems
+from bot.testing.servers import sco_bot_serve
 from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, signed_headers, slash_body
-from tests.fakeslack import FakeSlack, block_kit_problems
-from tests.servers import sco_bot_serve
 
 TIMEOUT = 20.0
 TITLE = "18th meeting of the SCO Council of Defence Ministers"

@@ -1,7 +1,7 @@
 """Hostile user text through the real pipeline and the real Bolt app: nothing goes live.
 
 Every text in tests/hostile_corpus.py goes behind every subcommand prefix through
-`Briefer.answer` (the pipeline Slack and the terminal share), a subset through signed requests
+`Pipeline.answer` (the pipeline Slack and the terminal share), a subset through signed requests
 dispatched by the production Bolt app, and hypothesis throws arbitrary Unicode at both the
 parser and the whole pipeline. Nothing of ours is mocked.
 """
@@ -21,13 +21,15 @@ from hypothesis import strategies as st
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
-from bot.app import create_app
-from bot.briefer import Briefer
 from bot.clock import Clock
-from bot.commands import SUBCOMMANDS, parse
+from bot.commands.parsing import parse
+from bot.commands.registry import SUBCOMMANDS
+from bot.pipeline import Pipeline
+from bot.services import Services
 from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.testing.fakeslack import FakeSlack, block_kit_problems
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
-from tests.fakeslack import FakeSlack, block_kit_problems
 from tests.hostile_corpus import HOSTILE_FRAGMENTS, HOSTILE_TEXTS, SUBCOMMAND_PREFIXES, describe
 
 NOWS = [
@@ -69,8 +71,8 @@ def live_syntax(payload: dict[str, Any], own_urls: frozenset[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def own_urls(briefer: Briefer) -> frozenset[str]:
-    urls = frozenset(d.url for d in briefer.digest.documents)
+def own_urls(pipeline: Pipeline) -> frozenset[str]:
+    urls = frozenset(d.url for d in pipeline.digest().documents)
     assert urls and all(any(h in u for h in OWN_SOURCE_HOSTS) for u in urls)
     return urls
 
@@ -129,14 +131,14 @@ TRIED: list[int] = []
 
 @pytest.mark.parametrize("text", HOSTILE_TEXTS, ids=describe)
 def test_hostile_text_behind_every_subcommand_stays_inert(
-    briefer: Briefer, own_urls: frozenset[str], text: str
+    pipeline: Pipeline, own_urls: frozenset[str], text: str
 ) -> None:
     tried = 0
     for prefix in SUBCOMMAND_PREFIXES:
         for suffix in SUFFIXES:
             for now in NOWS:
                 typed = prefix + text + suffix
-                answer = briefer.answer(typed, now)
+                answer = pipeline.respond(typed, now)
                 check_reply([m.payload() for m in answer.messages], own_urls, typed)
                 tried += 1
     TRIED.append(tried)
@@ -152,11 +154,11 @@ def test_report_how_many_hostile_inputs_were_tried() -> None:
     )
 
 
-def test_a_zero_width_split_mention_is_not_reassembled(briefer: Briefer) -> None:
+def test_a_zero_width_split_mention_is_not_reassembled(pipeline: Pipeline) -> None:
     # The user's invisible characters are kept (or dropped) but never let `<` through.
     for text in ("positions <!chan\u200bnel>", "<\u200b!here>", "brief <@\u2060U1>"):
         dumped = json.dumps(
-            [m.payload() for m in briefer.answer(text, NOWS[0]).messages], ensure_ascii=False
+            [m.payload() for m in pipeline.respond(text, NOWS[0]).messages], ensure_ascii=False
         )
         assert "&lt;" in dumped
         assert not re.search(r"<[!@#]", strip_invisible(dumped)), dumped[:300]
@@ -166,14 +168,16 @@ def test_a_zero_width_split_mention_is_not_reassembled(briefer: Briefer) -> None
 
 
 @pytest.fixture(scope="module")
-def slack_app(briefer: Briefer) -> Iterator[App]:
+def slack_app(pipeline: Pipeline) -> Iterator[App]:
     with FakeSlack().serve_quickly() as fake:
         settings = Settings(
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=fake.api_url,
         )
-        yield create_app(settings, briefer=briefer, clock=Clock(start=NOWS[0]))
+        yield create_app(
+            services=Services(settings, Clock(start=NOWS[0]), pipeline.digest, pipeline.renderer)
+        )
 
 
 DISPATCHED = [t for i, t in enumerate(HOSTILE_TEXTS) if "<" in t or "&" in t or i % 3 == 0]
@@ -220,9 +224,9 @@ def test_parse_never_raises_and_names_a_known_subcommand(text: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(), now=st.sampled_from(NOWS))
 def test_any_text_gives_an_inert_reply_within_limits(
-    briefer: Briefer, own_urls: frozenset[str], text: str, now: datetime
+    pipeline: Pipeline, own_urls: frozenset[str], text: str, now: datetime
 ) -> None:
-    answer = briefer.answer(text, now)
+    answer = pipeline.respond(text, now)
     check_reply([m.payload() for m in answer.messages], own_urls, text)
 
 
@@ -234,7 +238,7 @@ def test_any_text_gives_an_inert_reply_within_limits(
     now=st.sampled_from(NOWS),
 )
 def test_any_text_behind_a_subcommand_gives_an_inert_reply_within_limits(
-    briefer: Briefer,
+    pipeline: Pipeline,
     own_urls: frozenset[str],
     prefix: str,
     text: str,
@@ -242,5 +246,5 @@ def test_any_text_behind_a_subcommand_gives_an_inert_reply_within_limits(
     now: datetime,
 ) -> None:
     typed = prefix + text + suffix
-    answer = briefer.answer(typed, now)
+    answer = pipeline.respond(typed, now)
     check_reply([m.payload() for m in answer.messages], own_urls, typed)

@@ -14,14 +14,15 @@ from typing import Any
 
 import pytest
 
-from bot.app import create_app
-from bot.briefer import Briefer
 from bot.clock import Clock
-from bot.server import EVENTS_PATH, MAX_BODY_BYTES, create_http_server, create_wsgi_app
+from bot.pipeline import Pipeline
+from bot.services import Services
 from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.http import EVENTS_PATH, MAX_BODY_BYTES, create_http_server, create_wsgi_app
+from bot.testing.fakeslack import FakeSlack, block_kit_problems
+from bot.testing.servers import close_on_loop_thread
 from tests.conftest import signed_headers, slash_body
-from tests.fakeslack import FakeSlack, block_kit_problems
-from tests.servers import close_on_loop_thread
 
 TIMEOUT = 10.0
 
@@ -44,12 +45,11 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def base_url(settings: Settings, briefer: Briefer) -> Iterator[str]:
-    app = create_app(
-        settings, briefer=briefer, clock=Clock(start=datetime(2021, 7, 29, 9, 0, tzinfo=UTC))
-    )
+def base_url(settings: Settings, pipeline: Pipeline) -> Iterator[str]:
+    clock = Clock(start=datetime(2021, 7, 29, 9, 0, tzinfo=UTC))
+    app = create_app(services=Services(settings, clock, pipeline.digest, pipeline.renderer))
     server = create_http_server(
-        create_wsgi_app(app, lambda: briefer.digest.version), "127.0.0.1", 0, threads=4
+        create_wsgi_app(app, lambda: pipeline.digest().version), "127.0.0.1", 0, threads=4
     )
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
@@ -121,12 +121,12 @@ def test_an_unsigned_request_is_401(base_url: str) -> None:
     assert reply.status == 401
 
 
-def test_healthz_reports_the_digest_version(base_url: str, briefer: Briefer) -> None:
+def test_healthz_reports_the_digest_version(base_url: str, pipeline: Pipeline) -> None:
     reply = request(base_url + "/healthz")
 
     assert reply.status == 200
     assert reply.headers["Content-Type"] == "application/json"
-    assert reply.json() == {"status": "ok", "digest": briefer.digest.version}
+    assert reply.json() == {"status": "ok", "digest": pipeline.digest().version}
 
 
 @pytest.mark.parametrize("path", ["/", "/nope", "/slack/events/extra", "/healthz/x"])

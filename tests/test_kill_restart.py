@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import load_digest
-from bot.reminders import Subscription, plan
+from bot.knowledge.loader import load_digest
+from bot.reminders.ledger import Ledger
+from bot.reminders.plan import Subscription, plan
+from bot.reminders.records import State
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
-from bot.store import State, Store
+from bot.testing.fakeslack import FakeSlack
 from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET
 from tests.databases import fresh_postgres, skip_without_postgres
-from tests.fakeslack import FakeSlack
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 CHANNELS = 60
@@ -61,7 +62,7 @@ def slow_fake(fake_slack: FakeSlack) -> Iterator[FakeSlack]:
 
 
 def run_kills(url: str, fake: FakeSlack, instances: int, seed: int) -> dict[str, int]:
-    store = Store(url)
+    store = Ledger(url)
     subs = [
         Subscription(f"C{i:04d}", leads=(7, 1), timezone="Asia/Karachi") for i in range(CHANNELS)
     ]

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.dates import Precision, parse_when
-from bot.knowledge import Digest, DigestError, load_digest, normalise_quote
+from bot.knowledge.dates import Precision, parse_when
+from bot.knowledge.digest import Digest
+from bot.knowledge.errors import DigestError
+from bot.knowledge.loader import load_digest
+from bot.knowledge.text import normalise_quote
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
 
 SHARED_SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"

@@ -21,16 +21,19 @@ import pytest
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
-from bot.app import create_app, create_briefer
-from bot.briefer import Briefer
 from bot.clock import Clock
-from bot.knowledge import Digest, DigestError
-from bot.reload import DigestReloader
-from bot.render import Renderer
+from bot.knowledge.digest import Digest
+from bot.knowledge.errors import DigestError
+from bot.knowledge.holder import DigestHolder
+from bot.knowledge.reload import DigestReloader
+from bot.pipeline import Pipeline
+from bot.rendering.renderer import Renderer
+from bot.services import Services, build_services
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings, load_settings
+from bot.slack.app import create_app
+from bot.testing.fakeslack import FakeSlack
+from bot.testing.servers import sco_bot_serve
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
-from tests.fakeslack import FakeSlack
-from tests.servers import sco_bot_serve
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 
@@ -62,28 +65,29 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def test_reload_swaps_a_valid_digest_and_keeps_the_last_good_one(knowledge: Path) -> None:
-    from bot.knowledge import load_digest
+    from bot.knowledge.loader import load_digest
 
-    briefer = Briefer(load_digest(knowledge), Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC"))
+    holder = DigestHolder(load_digest(knowledge))
+    pipeline = Pipeline(holder, Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC"))
     swapped: list[Digest] = []
     refused: list[DigestError] = []
-    reloader = DigestReloader(briefer, knowledge, 60, swapped.append, refused.append)
-    first = briefer.digest.version
+    reloader = DigestReloader(holder, knowledge, 60, swapped.append, refused.append)
+    first = pipeline.digest().version
     assert reloader.check() is False  # nothing changed
 
     meetings = knowledge / "meetings.yaml"
     edit(meetings, "place: Belarus and Russia", "place: Belarus and Russia (both)")
     assert reloader.check() is False  # changed: wait one interval for the writer to finish
     assert reloader.check() is True
-    assert briefer.digest.version != first and swapped == [briefer.digest]
+    assert pipeline.digest().version != first and swapped == [pipeline.digest()]
     assert "Belarus and Russia (both)" in json.dumps(
-        briefer.answer("upcoming", REHEARSAL).messages[0].payload()
+        pipeline.respond("upcoming", REHEARSAL).messages[0].payload()
     )
 
-    good = briefer.digest.version
+    good = pipeline.digest().version
     edit(meetings, "chair: tajikistan", "chair: atlantis")
     assert reloader.check() is False and reloader.check() is False
-    assert briefer.digest.version == good  # still serving the last good digest
+    assert pipeline.digest().version == good  # still serving the last good digest
     assert len(refused) == 1 and "unknown actor 'atlantis'" in str(refused[0])
     os.utime(meetings)  # touched, same problems: not reported again
     assert reloader.check(force=True) is False and len(refused) == 1
@@ -91,7 +95,7 @@ def test_reload_swaps_a_valid_digest_and_keeps_the_last_good_one(knowledge: Path
     edit(meetings, "chair: atlantis", "chair: tajikistan")  # back to the good content
     reloader.check()
     reloader.check()
-    assert briefer.digest.version == good and len(refused) == 1
+    assert pipeline.digest().version == good and len(refused) == 1
 
 
 def health(port: int) -> tuple[int, dict[str, object]]:
@@ -162,7 +166,7 @@ def admin_app(settings: Settings, tmp_path: Path, fake_slack: FakeSlack) -> Iter
     )
     clock = Clock(start=REHEARSAL)
     fake_slack.now = REHEARSAL.timestamp()
-    yield create_app(configured, briefer=create_briefer(configured, clock), clock=clock)
+    yield create_app(services=build_services(configured, clock, serving=True))
 
 
 def send(app: App, text: str, user: str = "U123", **extra: str) -> tuple[int, str]:
@@ -208,11 +212,13 @@ def test_tokens_and_secrets_never_appear_in_logs_errors_or_replies(
     templates = tmp_path / "templates"
     shutil.copytree(DEFAULT_TEMPLATES_DIR, templates)
     (templates / "sources.j2").write_text("{{ undefined_thing.boom }}")
-    broken = Briefer(digest, Renderer(templates), ZoneInfo("UTC"))
+    broken = Pipeline(DigestHolder(digest), Renderer(templates), ZoneInfo("UTC"))
     fake_slack.channel_errors["CGONE"] = "not_in_channel"
     outputs = [repr(configured), str(configured)]
     with caplog.at_level(logging.DEBUG):
-        app = create_app(configured, briefer=broken, clock=Clock(start=REHEARSAL))
+        app = create_app(
+            services=Services(configured, Clock(start=REHEARSAL), broken.digest, broken.renderer)
+        )
         for text in ["brief", "sources", "positions <!channel>", "remind on", "nonsense"]:
             outputs.append(send(app, text)[1])
         real = create_app(configured, clock=Clock(start=REHEARSAL))

@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import queries
-from bot.dates import parse_when
-from bot.knowledge import Digest
-from bot.queries import Status
+from bot.knowledge.dates import parse_when
+from bot.knowledge.digest import Digest
+from bot.queries import briefing, calendar, lookup
+from bot.queries import positions as positions_q
+from bot.queries.calendar import Status
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -19,12 +20,12 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-def titles(items: list[queries.Dated]) -> list[str]:
+def titles(items: list[calendar.Dated]) -> list[str]:
     return [d.event.id for d in items]
 
 
 def test_upcoming_the_day_after_the_meeting(digest: Digest) -> None:
-    found = queries.upcoming(digest, at("2021-07-29T09:00+00:00"), UTC_ZONE)
+    found = calendar.upcoming(digest, at("2021-07-29T09:00+00:00"), UTC_ZONE)
     assert titles(found.ahead) == [
         "peace-mission-2021",
         "west-2021",
@@ -32,7 +33,7 @@ def test_upcoming_the_day_after_the_meeting(digest: Digest) -> None:
         "sco-defmin-2022-uzbekistan",
     ]
     festival = found.ahead[2]
-    assert festival.timing == queries.Timing(Status.UPCOMING, 81)
+    assert festival.timing == calendar.Timing(Status.UPCOMING, 81)
     assert found.ahead[0].timing.status is Status.EXPECTED
     assert found.ahead[3].timing.status is Status.UPCOMING
     assert found.recent == []
@@ -50,12 +51,12 @@ def test_upcoming_the_day_after_the_meeting(digest: Digest) -> None:
 def test_festival_boundaries_are_local_to_pakistan(
     digest: Digest, now: str, status: Status, days: int
 ) -> None:
-    events = {d.event.id: d for d in queries.dated_events(digest, at(now), UTC_ZONE)}
-    assert events["fanfares-of-peace-2021"].timing == queries.Timing(status, days)
+    events = {d.event.id: d for d in calendar.timed_events(digest, at(now), UTC_ZONE)}
+    assert events["fanfares-of-peace-2021"].timing == calendar.Timing(status, days)
 
 
 def test_nothing_upcoming_today_shows_recent_past(digest: Digest) -> None:
-    found = queries.upcoming(digest, at("2026-11-23T12:00+00:00"), UTC_ZONE)
+    found = calendar.upcoming(digest, at("2026-11-23T12:00+00:00"), UTC_ZONE)
     assert found.ahead == []
     assert titles(found.recent)[0] == "sco-defmin-2022-uzbekistan"
     assert len(found.recent) == 5
@@ -64,21 +65,21 @@ def test_nothing_upcoming_today_shows_recent_past(digest: Digest) -> None:
 
 def test_timing_of_each_precision() -> None:
     now = at("2021-07-29T12:00+00:00")
-    assert queries.timing(parse_when("2021"), UTC_ZONE, now).status is Status.EXPECTED
-    assert queries.timing(parse_when("2021-08"), UTC_ZONE, now) == queries.Timing(
+    assert calendar.timing(parse_when("2021"), UTC_ZONE, now).status is Status.EXPECTED
+    assert calendar.timing(parse_when("2021-08"), UTC_ZONE, now) == calendar.Timing(
         Status.UPCOMING, 3
     )
-    assert queries.timing(parse_when("unknown"), UTC_ZONE, now).status is Status.UNDATED
-    assert queries.timing(parse_when("2021-07-29"), UTC_ZONE, now) == queries.Timing(
+    assert calendar.timing(parse_when("unknown"), UTC_ZONE, now).status is Status.UNDATED
+    assert calendar.timing(parse_when("2021-07-29"), UTC_ZONE, now) == calendar.Timing(
         Status.ONGOING, 0
     )
 
 
 def test_latest_meeting_by_default_and_by_id(digest: Digest) -> None:
-    assert queries.find_meeting(digest, None).id == "sco-defmin-2021-dushanbe"
-    assert queries.find_meeting(digest, "sco-defmin-2021").id == "sco-defmin-2021-dushanbe"
-    with pytest.raises(queries.NotFound) as missing:
-        queries.find_meeting(digest, "sco-defmin-2021-dushanbee")
+    assert lookup.find_meeting(digest, None).id == "sco-defmin-2021-dushanbe"
+    assert lookup.find_meeting(digest, "sco-defmin-2021").id == "sco-defmin-2021-dushanbe"
+    with pytest.raises(lookup.NotFound) as missing:
+        lookup.find_meeting(digest, "sco-defmin-2021-dushanbee")
     assert missing.value.suggestions == ["sco-defmin-2021-dushanbe"]
 
 
@@ -86,31 +87,31 @@ def test_latest_meeting_by_default_and_by_id(digest: Digest) -> None:
     "name", ["china", "CHINA", "PRC", "Chinese", "People’s Republic of China", "  wei   fenghe "]
 )
 def test_actor_aliases_case_insensitive(digest: Digest, name: str) -> None:
-    assert queries.find_actor(digest, name).id == "china"
+    assert lookup.find_actor(digest, name).id == "china"
 
 
 def test_unknown_actor_suggests_closest(digest: Digest) -> None:
-    with pytest.raises(queries.NotFound) as missing:
-        queries.find_actor(digest, "chna")
+    with pytest.raises(lookup.NotFound) as missing:
+        lookup.find_actor(digest, "chna")
     assert missing.value.suggestions[0] == "china"
     assert "russia" in missing.value.known
 
 
 def test_positions_grouped_by_topic(digest: Digest) -> None:
-    china = queries.positions(digest, queries.find_actor(digest, "china"))
+    china = positions_q.positions(digest, lookup.find_actor(digest, "china"))
     topics = [g.topic for g in china.topics]
     assert "Afghanistan and counter-terrorism" in topics
     assert "China's core interests" in topics
     assert all(
         not s.joint and "Wei Fenghe" in (s.speaker or "") for g in china.topics for s in g.items
     )
-    joint = queries.positions(digest, queries.find_actor(digest, "ministers"))
+    joint = positions_q.positions(digest, lookup.find_actor(digest, "ministers"))
     assert sum(len(g.items) for g in joint.topics) == len(digest.meetings[0].outcomes)
     assert all(s.joint for g in joint.topics for s in g.items)
 
 
 def test_brief_keeps_joint_outcomes_apart_from_china(digest: Digest) -> None:
-    b = queries.brief(digest, digest.meetings[0], at("2021-07-29T00:00+00:00"), UTC_ZONE)
+    b = briefing.brief(digest, digest.meetings[0], at("2021-07-29T00:00+00:00"), UTC_ZONE)
     assert b.chair.id == "tajikistan"
     assert [d.event.id for d in b.ahead][-1] == "sco-defmin-2022-uzbekistan"
     assert "sco-defmin-2021-dushanbe-meeting" not in [d.event.id for d in b.ahead]

@@ -15,16 +15,17 @@ import pytest
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
-from bot.app import create_app, create_briefer, create_web_client
 from bot.clock import Clock
-from bot.delivery import Delivery
-from bot.knowledge import Digest
-from bot.reminders import Reminder, dated_events
-from bot.render import Renderer, to_terminal
+from bot.knowledge.digest import Digest
+from bot.reminders.messages import ReminderMessages
+from bot.reminders.plan import Reminder
+from bot.rendering.renderer import Renderer
+from bot.rendering.terminal import to_terminal
+from bot.services import build_services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
-from bot.store import Store
+from bot.slack.app import create_app
+from bot.testing.fakeslack import FakeSlack, block_kit_problems
 from tests.conftest import signed_headers, slash_body
-from tests.fakeslack import FakeSlack, block_kit_problems
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 
@@ -35,8 +36,7 @@ def app_and_url(settings: Settings, fake_slack: FakeSlack, tmp_path: Path) -> It
     configured = replace(settings, database_url=url, timezone=ZoneInfo("Europe/Berlin"))
     clock = Clock(start=REHEARSAL)
     fake_slack.now = REHEARSAL.timestamp()
-    briefer = create_briefer(configured, clock)
-    yield create_app(configured, briefer=briefer, clock=clock)
+    yield create_app(services=build_services(configured, clock, serving=True))
 
 
 def send(app: App, text: str, channel: str = "C123", user: str = "U123") -> dict[str, object]:
@@ -106,21 +106,15 @@ def test_bad_remind_arguments_explain_usage(app_and_url: App, text: str) -> None
 
 
 def test_reminder_message_renders_for_every_day_dated_event(digest: Digest) -> None:
-    delivery = Delivery(
-        Store("sqlite://"),
-        create_web_client(Settings()),
-        Renderer(DEFAULT_TEMPLATES_DIR),
-        lambda: digest,
-        ZoneInfo("UTC"),
-    )
-    for _, event in dated_events(digest):
+    messages = ReminderMessages(Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC"))
+    for event in digest.events_by_id.values():
         if not event.date.has_day:
             continue
         for lead in (0, 1, 7):
-            message = delivery.render(Reminder(REHEARSAL, "C1", event.id, lead), digest)
+            message = messages.reminder(Reminder(REHEARSAL, "C1", event.id, lead), digest)
             assert block_kit_problems(message.payload()) == []
             text = to_terminal([message])
             assert event.title in text and "Source: SCO Secretariat" in text
-    festival = delivery.render(Reminder(REHEARSAL, "C1", "fanfares-of-peace-2021", 7), digest)
+    festival = messages.reminder(Reminder(REHEARSAL, "C1", "fanfares-of-peace-2021", 7), digest)
     assert "starts in 7 days: 18–23 October 2021, Pakistan" in to_terminal([festival])
     assert "/sco upcoming" in to_terminal([festival])

@@ -9,11 +9,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.reminders import Subscription
-from bot.store import State, Store
+from bot.reminders.ledger import Ledger
+from bot.reminders.plan import Subscription
+from bot.reminders.records import State
+from bot.testing.fakeslack import FakeSlack
 from tests.conftest import BOT_TOKEN, PROJECT
 from tests.databases import fresh_postgres, skip_without_postgres
-from tests.fakeslack import FakeSlack
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 CHANNELS = 40
@@ -40,7 +41,7 @@ def test_three_instances_schedule_each_reminder_once(fake_slack: FakeSlack, tmp_
     skip_without_postgres()
     fake_slack.now = REHEARSAL.timestamp()
     with fresh_postgres() as url:
-        store = Store(url)
+        store = Ledger(url)
         for i in range(CHANNELS):
             store.subscribe(Subscription(f"C{i:04d}", leads=LEADS, timezone="Asia/Karachi"))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}

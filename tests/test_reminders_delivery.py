@@ -10,18 +10,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import create_web_client
-from bot.briefer import Briefer
-from bot.delivery import Delivery
-from bot.knowledge import load_digest
-from bot.remind import ReminderDesk
-from bot.reminders import Subscription
-from bot.render import Renderer
+from bot.knowledge.holder import DigestHolder
+from bot.knowledge.loader import load_digest
+from bot.reminders.delivery import Delivery
+from bot.reminders.desk import ReminderDesk
+from bot.reminders.ledger import Ledger
+from bot.reminders.messages import ReminderMessages
+from bot.reminders.plan import Subscription
+from bot.reminders.records import State
+from bot.reminders.slack_scheduler import SlackScheduler
+from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings
-from bot.store import State, Store
+from bot.slack.client import create_web_client
+from bot.testing.fakeslack import RESET, STALL, FakeSlack
 from tests.conftest import BOT_TOKEN
 from tests.databases import database
-from tests.fakeslack import RESET, STALL, FakeSlack
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 FESTIVAL = "fanfares-of-peace-2021"
@@ -42,27 +45,21 @@ class World:
         settings = Settings(
             slack_bot_token=BOT_TOKEN, slack_api_url=self.fake.api_url, slack_timeout_seconds=1
         )
-        self.briefer = Briefer(
-            load_digest(self.knowledge), Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC")
-        )
-        self.store = Store(self.url)
+        self.digests = DigestHolder(load_digest(self.knowledge))
+        self.store = Ledger(self.url)
+        self.client = create_web_client(settings, retry_connection_errors=False)
+        self.messages = ReminderMessages(Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC"))
         self.delivery = Delivery(
-            self.store,
-            create_web_client(settings, retry_connection_errors=False),
-            self.briefer.renderer,
-            lambda: self.briefer.digest,
-            ZoneInfo("UTC"),
+            self.store, SlackScheduler(self.client), self.messages, self.digests
         )
-        self.desk = ReminderDesk(
-            self.store, self.delivery, lambda: self.briefer.digest, lambda: self.now
-        )
+        self.desk = ReminderDesk(self.store, self.delivery, self.digests, lambda: self.now)
 
     def restart(self) -> None:
         self.store.close()
         self.start()
 
     def reload(self) -> None:
-        self.briefer.digest = load_digest(self.knowledge)
+        self.digests.swap(load_digest(self.knowledge))
 
     def scheduled(self) -> list[tuple[str, int]]:
         return sorted((m["channel"], m["post_at"]) for m in self.fake.scheduled.values())
@@ -158,8 +155,8 @@ def test_a_crash_between_slack_and_the_ledger_is_adopted_not_doubled(world: Worl
     row_id = world.store.reserve(reminder)
     assert row_id is not None
     # The process scheduled the message and died before recording Slack's answer.
-    message = world.delivery.render(reminder, world.briefer.digest)
-    world.delivery.client.chat_scheduleMessage(
+    message = world.messages.reminder(reminder, world.digests.current)
+    world.client.chat_scheduleMessage(
         channel="C1", post_at=int(reminder.post_at.timestamp()), text=message.text
     )
     world.restart()

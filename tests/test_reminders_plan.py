@@ -6,8 +6,8 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from bot.knowledge import Digest
-from bot.reminders import (
+from bot.knowledge.digest import Digest
+from bot.reminders.plan import (
     LeadError,
     Subscription,
     Why,

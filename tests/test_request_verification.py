@@ -28,14 +28,15 @@ from freezegun import freeze_time
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 
-from bot.app import create_app
-from bot.briefer import Briefer
 from bot.clock import Clock
-from bot.server import EVENTS_PATH, create_http_server, create_wsgi_app
+from bot.pipeline import Pipeline
+from bot.services import Services
 from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
+from bot.testing.fakeslack import FakeSlack, block_kit_problems
+from bot.testing.servers import close_on_loop_thread
 from tests.conftest import SIGNING_SECRET, slash_body
-from tests.fakeslack import FakeSlack, block_kit_problems
-from tests.servers import close_on_loop_thread
 
 TIMEOUT = 10.0
 MEETING_TIME = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
@@ -96,8 +97,10 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def bot(settings: Settings, briefer: Briefer, fake_slack: FakeSlack) -> Bot:
-    app = create_app(settings, briefer=briefer, clock=Clock(start=MEETING_TIME))
+def bot(settings: Settings, pipeline: Pipeline, fake_slack: FakeSlack) -> Bot:
+    app = create_app(
+        services=Services(settings, Clock(start=MEETING_TIME), pipeline.digest, pipeline.renderer)
+    )
     seen: list[str] = []
 
     def record(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
@@ -111,10 +114,10 @@ def bot(settings: Settings, briefer: Briefer, fake_slack: FakeSlack) -> Bot:
 
 
 @pytest.fixture
-def served(bot: Bot, briefer: Briefer) -> Iterator[Bot]:
+def served(bot: Bot, pipeline: Pipeline) -> Iterator[Bot]:
     """The same bot behind the real waitress server on an ephemeral loopback port."""
     server = create_http_server(
-        create_wsgi_app(bot.app, lambda: briefer.digest.version), "127.0.0.1", 0, threads=4
+        create_wsgi_app(bot.app, lambda: pipeline.digest().version), "127.0.0.1", 0, threads=4
     )
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
@@ -256,13 +259,15 @@ def test_an_unparsable_timestamp_is_401_and_runs_no_listener(
 
 
 def test_a_captured_request_is_valid_in_its_window_and_refused_after_it(
-    settings: Settings, briefer: Briefer, fake_slack: FakeSlack
+    settings: Settings, pipeline: Pipeline, fake_slack: FakeSlack
 ) -> None:
     body = slash_body("brief")
     sent_at = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
     headers = sign(body.encode(), timestamp=int(sent_at.timestamp()))
     with freeze_time(sent_at):
-        app = create_app(settings, briefer=briefer)
+        app = create_app(
+            services=Services(settings, settings.clock(), pipeline.digest, pipeline.renderer)
+        )
         assert app.dispatch(BoltRequest(body=body, headers=headers)).status == 200
     with freeze_time(datetime(2021, 7, 29, 9, 4, 59, tzinfo=UTC)):
         assert app.dispatch(BoltRequest(body=body, headers=headers)).status == 200

@@ -13,12 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.gen_digest import generate
-from bot import queries
-from bot.briefer import Briefer
-from bot.knowledge import Digest, load_digest
-from bot.render import MAX_BLOCKS, MAX_MESSAGES, Renderer, to_terminal
+from bot.knowledge.digest import Digest
+from bot.knowledge.holder import DigestHolder
+from bot.knowledge.loader import load_digest
+from bot.knowledge.yamlsource import YamlError, load_yaml
+from bot.pipeline import Pipeline
+from bot.queries import calendar, lookup
+from bot.queries import positions as positions_q
+from bot.rendering.blocks import MAX_BLOCKS, MAX_MESSAGES
+from bot.rendering.renderer import Renderer
+from bot.rendering.terminal import to_terminal
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR
-from bot.yamlsource import YamlError, load_yaml
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +34,8 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Digest:
 
 
 @pytest.fixture(scope="module")
-def big_briefer(big: Digest) -> Briefer:
-    return Briefer(big, Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC"))
+def big_briefer(big: Digest) -> Pipeline:
+    return Pipeline(DigestHolder(big), Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC"))
 
 
 def latest(digest: Digest) -> datetime:
@@ -39,10 +44,10 @@ def latest(digest: Digest) -> datetime:
 
 
 def test_positions_show_the_most_recent_meetings_and_name_the_rest(
-    big: Digest, big_briefer: Briefer
+    big: Digest, big_briefer: Pipeline
 ) -> None:
-    china = queries.find_actor(big, "china")
-    found = queries.positions(big, china)
+    china = lookup.find_actor(big, "china")
+    found = positions_q.positions(big, china)
     assert found.earlier, "a 12-meeting digest should not fit in one reply"
     shown_meetings = {s.meeting.id for g in found.topics for s in g.items}
     newest_first = sorted(
@@ -55,7 +60,7 @@ def test_positions_show_the_most_recent_meetings_and_name_the_rest(
     assert max(order.index(i) for i in shown_meetings) < min(order.index(i) for i in hidden)
     assert found.shown + sum(n for _, n in found.earlier) == found.total
 
-    answer = big_briefer.answer("positions china", latest(big))
+    answer = big_briefer.respond("positions china", latest(big))
     assert len(answer.messages) <= 2
     text = to_terminal(answer.messages)
     assert f"Showing {found.shown} of {found.total} statements" in text
@@ -63,26 +68,26 @@ def test_positions_show_the_most_recent_meetings_and_name_the_rest(
     assert f"`{first_hidden}`" in text
 
 
-def test_positions_for_one_earlier_meeting(big: Digest, big_briefer: Briefer) -> None:
-    china = queries.find_actor(big, "china")
-    meeting, count = queries.positions(big, china).earlier[-1]
-    answer = big_briefer.answer(f"positions PRC {meeting.id}", latest(big))
+def test_positions_for_one_earlier_meeting(big: Digest, big_briefer: Pipeline) -> None:
+    china = lookup.find_actor(big, "china")
+    meeting, count = positions_q.positions(big, china).earlier[-1]
+    answer = big_briefer.respond(f"positions PRC {meeting.id}", latest(big))
     text = to_terminal(answer.messages)
     assert f"Stated positions of *China* at the {meeting.title}" in text
     assert text.count(f"at the {meeting.title}, {meeting.place}") == count
-    found = queries.positions(big, china, meeting)
+    found = positions_q.positions(big, china, meeting)
     assert found.shown == found.total == count and not found.earlier
 
 
-def test_upcoming_lists_the_soonest_and_counts_the_rest(big: Digest, big_briefer: Briefer) -> None:
+def test_upcoming_lists_the_soonest_and_counts_the_rest(big: Digest, big_briefer: Pipeline) -> None:
     now = latest(big) - timedelta(days=400)
-    found = queries.upcoming(big, now, ZoneInfo("UTC"))
-    every = [d for d in queries.dated_events(big, now, ZoneInfo("UTC")) if d.timing.is_ahead]
-    assert len(every) > queries.UPCOMING_SHOWN
+    found = calendar.upcoming(big, now, ZoneInfo("UTC"))
+    every = [d for d in calendar.timed_events(big, now, ZoneInfo("UTC")) if d.timing.is_ahead]
+    assert len(every) > calendar.UPCOMING_SHOWN
     assert [d.event.id for d in found.ahead] == [d.event.id for d in every][: len(found.ahead)]
-    assert len(found.ahead) == queries.UPCOMING_SHOWN
-    assert found.more == len(every) - queries.UPCOMING_SHOWN
-    text = to_terminal(big_briefer.answer("upcoming", now).messages)
+    assert len(found.ahead) == calendar.UPCOMING_SHOWN
+    assert found.more == len(every) - calendar.UPCOMING_SHOWN
+    text = to_terminal(big_briefer.respond("upcoming", now).messages)
     assert f"…and {found.more} later events" in text
 
 

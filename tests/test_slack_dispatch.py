@@ -23,15 +23,17 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
-from bot.app import create_app
-from bot.briefer import Briefer
 from bot.clock import Clock
-from bot.commands import SUBCOMMANDS
-from bot.knowledge import Digest
-from bot.render import Renderer
+from bot.commands.registry import SUBCOMMANDS
+from bot.knowledge.digest import Digest
+from bot.knowledge.holder import DigestHolder
+from bot.pipeline import Pipeline
+from bot.rendering.renderer import Renderer
+from bot.services import Services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
+from bot.slack.app import create_app
+from bot.testing.fakeslack import FakeSlack, block_kit_problems
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
-from tests.fakeslack import FakeSlack, block_kit_problems
 
 MEETING_TIME = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
 BEFORE_FESTIVAL = datetime(2021, 10, 10, 0, 0, tzinfo=UTC)
@@ -46,11 +48,13 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def make_app(settings: Settings, briefer: Briefer) -> Callable[..., App]:
+def make_app(settings: Settings, pipeline: Pipeline) -> Callable[..., App]:
     """The production app, on the fake Slack, with the clock started at `at`."""
 
     def make(at: datetime = MEETING_TIME) -> App:
-        return create_app(settings, briefer=briefer, clock=Clock(start=at))
+        return create_app(
+            services=Services(settings, Clock(start=at), pipeline.digest, pipeline.renderer)
+        )
 
     return make
 
@@ -150,11 +154,15 @@ def test_upcoming_after_everything_says_so_and_shows_recent_events(
     assert "in 8 days" not in text
 
 
-def test_upcoming_reads_now_from_a_frozen_wall_clock(settings: Settings, briefer: Briefer) -> None:
+def test_upcoming_reads_now_from_a_frozen_wall_clock(
+    settings: Settings, pipeline: Pipeline
+) -> None:
     # The production clock (no SCO_CLOCK) reads the wall clock; freezegun moves it, and the
     # request signature is made and checked at the same frozen instant.
     with freeze_time("2021-10-10T00:00:00Z"):
-        app = create_app(settings, briefer=briefer)
+        app = create_app(
+            services=Services(settings, settings.clock(), pipeline.digest, pipeline.renderer)
+        )
         data = payload(send(app, "upcoming"))
     assert "As of 10 October 2021 00:00 UTC" in all_text(data)
     assert "in 8 days" in all_text(data)
@@ -314,8 +322,10 @@ def _broken_app(settings: Settings, digest: Digest, tmp_path: Path) -> App:
     templates = tmp_path / "templates"
     shutil.copytree(DEFAULT_TEMPLATES_DIR, templates)
     (templates / "brief.j2").write_text("::section\n{{ no_such_variable.title }}\n")
-    broken = Briefer(digest, Renderer(templates), ZoneInfo("UTC"))
-    return create_app(settings, briefer=broken, clock=Clock(start=MEETING_TIME))
+    broken = Pipeline(DigestHolder(digest), Renderer(templates), ZoneInfo("UTC"))
+    return create_app(
+        services=Services(settings, Clock(start=MEETING_TIME), broken.digest, broken.renderer)
+    )
 
 
 def test_a_failing_template_answers_with_an_apology_and_no_traceback(

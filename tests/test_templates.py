@@ -9,19 +9,20 @@ from typing import Any
 
 import pytest
 
-from bot.briefer import Briefer
-from bot.commands import SUBCOMMANDS, parse
-from bot.render import (
+from bot.commands.parsing import parse
+from bot.commands.registry import SUBCOMMANDS
+from bot.pipeline import Pipeline
+from bot.rendering.blocks import (
     MAX_BLOCKS,
     MAX_CONTEXT_ELEMENTS,
     MAX_HEADER,
     MAX_SECTION,
     Message,
-    escape_mrkdwn,
     paginate,
     parse_blocks,
-    to_terminal,
 )
+from bot.rendering.mrkdwn import escape_mrkdwn
+from bot.rendering.terminal import to_terminal
 from bot.settings import DEFAULT_TEMPLATES_DIR
 
 NOWS = [
@@ -75,16 +76,16 @@ def test_every_subcommand_has_help_and_a_template() -> None:
         assert f"/sco {name}" in usage.read_text()
 
 
-def test_help_lists_every_subcommand(briefer: Briefer) -> None:
-    text = to_terminal(briefer.answer("help", datetime.now(UTC)).messages)
+def test_help_lists_every_subcommand(pipeline: Pipeline) -> None:
+    text = to_terminal(pipeline.respond("help", datetime.now(UTC)).messages)
     for name in SUBCOMMANDS:
         assert f"/sco {name}" in text
 
 
 @pytest.mark.parametrize("now", NOWS)
 @pytest.mark.parametrize("text", TEXTS)
-def test_every_template_renders_against_the_digest(briefer: Briefer, text: str, now: str) -> None:
-    answer = briefer.answer(text, datetime.fromisoformat(now))
+def test_every_template_renders_against_the_digest(pipeline: Pipeline, text: str, now: str) -> None:
+    answer = pipeline.respond(text, datetime.fromisoformat(now))
     for message in answer.messages:
         assert_within_limits(message)
         assert "None" not in json.dumps(message.payload())
@@ -108,8 +109,8 @@ def test_every_template_file_is_used() -> None:
     assert on_disk == used
 
 
-def test_brief_reads_as_a_briefing(briefer: Briefer) -> None:
-    text = to_terminal(briefer.answer("brief", datetime(2021, 7, 29, tzinfo=UTC)).messages)
+def test_brief_reads_as_a_briefing(pipeline: Pipeline) -> None:
+    text = to_terminal(pipeline.respond("brief", datetime(2021, 7, 29, tzinfo=UTC)).messages)
     assert "18th meeting of the SCO Council of Defence Ministers" in text
     assert (
         "28 July 2021" in text and "Dushanbe, Tajikistan" in text and "Chair:* Tajikistan" in text
@@ -121,21 +122,25 @@ def test_brief_reads_as_a_briefing(briefer: Briefer) -> None:
     assert "_(SCO Secretariat)_" in text and "_(China Military Online)_" in text
 
 
-def test_positions_attribute_speaker_source_and_date(briefer: Briefer) -> None:
-    text = to_terminal(briefer.answer("positions china", datetime(2021, 8, 1, tzinfo=UTC)).messages)
+def test_positions_attribute_speaker_source_and_date(pipeline: Pipeline) -> None:
+    text = to_terminal(
+        pipeline.respond("positions china", datetime(2021, 8, 1, tzinfo=UTC)).messages
+    )
     assert "Said by Wei Fenghe" in text
     assert "China Military Online, 29 July 2021" in text
     assert "“China has never bullied any other country" in text
 
 
-def test_upcoming_in_2026_says_so_and_shows_recent_events(briefer: Briefer) -> None:
-    text = to_terminal(briefer.answer("upcoming", datetime(2026, 11, 23, tzinfo=UTC)).messages)
+def test_upcoming_in_2026_says_so_and_shows_recent_events(pipeline: Pipeline) -> None:
+    text = to_terminal(pipeline.respond("upcoming", datetime(2026, 11, 23, tzinfo=UTC)).messages)
     assert "Nothing in the digest lies ahead" in text
     assert "Fanfares of Peace" in text and "ended 5 years ago" in text
 
 
-def test_unknown_actor_is_helpful(briefer: Briefer) -> None:
-    text = to_terminal(briefer.answer("positions chnia", datetime(2021, 8, 1, tzinfo=UTC)).messages)
+def test_unknown_actor_is_helpful(pipeline: Pipeline) -> None:
+    text = to_terminal(
+        pipeline.respond("positions chnia", datetime(2021, 8, 1, tzinfo=UTC)).messages
+    )
     assert "No actor called “chnia”" in text and "Did you mean `china`" in text
 
 
@@ -157,8 +162,8 @@ HOSTILE = [
 
 @pytest.mark.parametrize("payload", HOSTILE)
 @pytest.mark.parametrize("sub", ["", "positions ", "brief ", "upcoming ", "sources ", "help "])
-def test_user_text_never_becomes_live_mrkdwn(briefer: Briefer, sub: str, payload: str) -> None:
-    answer = briefer.answer(sub + payload, datetime(2021, 8, 1, tzinfo=UTC))
+def test_user_text_never_becomes_live_mrkdwn(pipeline: Pipeline, sub: str, payload: str) -> None:
+    answer = pipeline.respond(sub + payload, datetime(2021, 8, 1, tzinfo=UTC))
     for message in answer.messages:
         assert_within_limits(message)
         dumped = json.dumps(message.payload(), ensure_ascii=False)

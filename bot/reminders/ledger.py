@@ -6,9 +6,7 @@ import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.reminders import Reminder, Subscription
+from bot.reminders.plan import Reminder, Subscription
+from bot.reminders.records import LedgerRow, State
 
 metadata = MetaData()
 
@@ -64,25 +63,6 @@ reminders = Table(
 )
 
 
-class State(StrEnum):
-    """Where a ledger row stands with Slack."""
-
-    PENDING = "pending"  # reserved; Slack has not confirmed it (yet)
-    SCHEDULED = "scheduled"  # Slack returned a scheduled_message_id
-    SENT = "sent"  # its post_at has passed: Slack posted it
-
-
-@dataclass(frozen=True)
-class LedgerRow:
-    """One reminder as the ledger knows it."""
-
-    id: int
-    reminder: Reminder
-    state: State
-    scheduled_message_id: str | None
-    error: str | None
-
-
 def _utcnow() -> datetime:
     # Row timestamps are bookkeeping only; planning never reads them.
     return datetime.now(UTC)
@@ -110,7 +90,7 @@ def _lock_key(channel_id: str) -> int:
     return zlib.crc32(f"sco-bot:{channel_id}".encode()) - 2**31
 
 
-class Store:
+class Ledger:
     """Subscriptions and the reminder ledger in SQLite (embedded) or PostgreSQL (shared)."""
 
     def __init__(self, url: str) -> None:

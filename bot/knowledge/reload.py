@@ -9,9 +9,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.briefer import Briefer
-from bot.knowledge import Digest, DigestError, load_digest
-from bot.queries import prepare
+from bot.knowledge.digest import Digest
+from bot.knowledge.errors import DigestError
+from bot.knowledge.holder import DigestHolder
+from bot.knowledge.loader import load_digest
 
 log = logging.getLogger("sco_bot.reload")
 
@@ -37,13 +38,15 @@ class DigestReloader:
 
     def __init__(
         self,
-        briefer: Briefer,
+        holder: DigestHolder,
         directory: Path,
         interval: float,
         on_swap: Callable[[Digest], None],
         on_invalid: Callable[[DigestError], None],
+        prepare: Callable[[Digest], None] = lambda _digest: None,
     ) -> None:
-        self.briefer = briefer
+        self.holder = holder
+        self.prepare = prepare
         self.directory = directory
         self.interval = interval
         self.on_swap = on_swap
@@ -90,7 +93,7 @@ class DigestReloader:
                 log.error(
                     "digest reload refused (%d problems); still serving %s:\n%s",
                     len(invalid.problems),
-                    self.briefer.digest.version,
+                    self.holder.current.version,
                     invalid,
                 )
                 if key != self._reported:  # report each distinct set of problems once
@@ -98,11 +101,11 @@ class DigestReloader:
                     self.on_invalid(invalid)
                 return False
             self._reported = None
-            if digest.version == self.briefer.digest.version:
+            if digest.version == self.holder.current.version:
                 return False
-            old = self.briefer.digest.version
-            prepare(digest, self.briefer.timezone)  # before the swap: no request pays for it
-            self.briefer.digest = digest  # one reference swap: requests see old or new, whole
+            old = self.holder.current.version
+            self.prepare(digest)  # before the swap: no request pays for it
+            self.holder.swap(digest)  # one reference swap: requests see old or new, whole
             log.info("digest reloaded: %s -> %s", old, digest.version)
         self.on_swap(digest)
         return True

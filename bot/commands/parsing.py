@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.commands.registry import BY_WORD
+
 PUBLIC_WORD = "public"
 MAX_ARG_LENGTH = 200
-
-# Each subcommand and the other words that invoke it (their handlers live in bot.commands).
-WORDS: dict[str, tuple[str, ...]] = {
-    "brief": ("briefing", "summary"),
-    "positions": ("position", "pos", "actor"),
-    "upcoming": ("events", "next", "calendar"),
-    "sources": ("source", "docs", "documents"),
-    "remind": ("reminders", "reminder"),
-    "help": ("?", "usage", "-h", "--help"),
-}
-STATEFUL = frozenset({"remind"})  # answers that read or change the ledger: never cached
-_BY_WORD = {word: name for name, aliases in WORDS.items() for word in (name, *aliases)}
 
 
 @dataclass(frozen=True)
@@ -38,8 +28,8 @@ def parse(text: str) -> Request:
         words = words[:-1]
     if not words:
         return Request("help", (), public)
-    name = _BY_WORD.get(words[0].casefold())
-    if name is None:
+    command = BY_WORD.get(words[0].casefold())
+    if command is None:
         # A mistyped command's help is for the typist only, even with `public`.
         return Request("help", (), False, unknown=words[0])
-    return Request(name, tuple(words[1:]), public)
+    return Request(command.name, tuple(words[1:]), public)

@@ -8,8 +8,9 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.dates import zone
-from bot.knowledge import Digest, Event, Meeting
+from bot.knowledge.dates import zone
+from bot.knowledge.digest import Digest
+from bot.knowledge.schema import Event
 
 SCHEDULE_WINDOW = timedelta(days=120)  # chat.scheduleMessage refuses post_at further ahead
 DEFAULT_LEADS = (7, 1)
@@ -114,24 +115,12 @@ def post_time(event: Event, lead_days: int, sub: Subscription) -> datetime | Non
     return local.astimezone(ZoneInfo("UTC"))
 
 
-def dated_events(digest: Digest) -> list[tuple[Meeting, Event]]:
-    """Every event in the digest, each id once."""
-    seen: set[str] = set()
-    found = []
-    for meeting in digest.meetings:
-        for event in meeting.events:
-            if event.id not in seen:
-                seen.add(event.id)
-                found.append((meeting, event))
-    return found
-
-
 def plan_channel(digest: Digest, sub: Subscription, now: datetime) -> Plan:
     """What one subscription should have scheduled in Slack as of `now`."""
     due: list[Reminder] = []
     left: list[Unscheduled] = []
     horizon = now + SCHEDULE_WINDOW
-    for _, event in dated_events(digest):
+    for event in digest.events_by_id.values():
         if not event.date.has_day:
             end = event.date.end(sub.zone)
             if end is None or end > now:

@@ -11,9 +11,10 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from bot.requests import STATEFUL, parse
+from bot.commands.parsing import parse
+from bot.commands.registry import SUBCOMMANDS
+from bot.knowledge.versioning import content_version
 from bot.settings import Settings
-from bot.versioning import content_version
 
 KEEP = 200  # answers kept; older ones are removed when a new one is stored
 
@@ -23,7 +24,7 @@ def answer_key(settings: Settings, text: str, now: datetime, fmt: str) -> str | 
     if settings.cache_dir is None:
         return None
     request = parse(text)
-    if request.name in STATEFUL:
+    if SUBCOMMANDS[request.name].personal:
         return None
     parts = [
         content_version(settings.knowledge_dir),

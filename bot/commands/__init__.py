@@ -1,0 +1,1 @@
+"""`/sco` subcommands: text → request → query → template name and context."""

@@ -1,0 +1,98 @@
+"""`/sco remind on|off|status`: a channel's reminder subscription."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.commands.parsing import Request
+from bot.commands.situation import Caller, Reply, Situation
+from bot.reminders.plan import (
+    DEFAULT_LEADS,
+    DEFAULT_TIME,
+    SCHEDULE_WINDOW,
+    LeadError,
+    Subscription,
+    parse_leads,
+    parse_time_of_day,
+)
+
+ACTIONS = ("on", "off", "status")
+
+
+def handle(request: Request, situation: Situation) -> Reply:
+    """Subscribe, unsubscribe or show the caller's channel; say why when it cannot."""
+    action = request.args[0].casefold() if request.args else "status"
+    context = situation.context(
+        action=action,
+        status=None,
+        error=None,
+        refused=None,
+        events=situation.digest.events_by_id,
+        window=SCHEDULE_WINDOW,
+    )
+    problem = _refusal(request, situation, action)
+    if problem:
+        context.update(problem)
+        return Reply("remind.j2", context)
+    assert situation.caller is not None and situation.reminders is not None
+    desk = situation.reminders()
+    caller = situation.caller
+    if action == "on":
+        try:
+            sub = _subscription(request.args[1:], situation, caller)
+        except LeadError as bad:
+            context["error"] = str(bad)
+            return Reply("remind.j2", context)
+        context["status"] = desk.subscribe(sub, situation.now)
+    elif action == "off":
+        context["status"] = desk.unsubscribe(caller.channel_id, situation.now)
+    else:
+        context["status"] = desk.status(caller.channel_id, situation.now)
+    return Reply("remind.j2", context, request.public)
+
+
+def _refusal(request: Request, situation: Situation, action: str) -> dict[str, Any] | None:
+    """Why the request cannot go ahead (as template context), or None."""
+    if action not in ACTIONS:
+        return {"error": f"unknown action {request.args[0]!r}"}
+    if situation.caller is None or situation.reminders is None:
+        return {"error": "reminders need a channel (type the command in Slack)"}
+    changes = action in ("on", "off")
+    if changes and situation.admins and situation.caller.user_id not in situation.admins:
+        return {"refused": sorted(situation.admins)}
+    return None
+
+
+def _subscription(words: tuple[str, ...], situation: Situation, caller: Caller) -> Subscription:
+    """`[LEADS] [at HH:MM] [tz ZONE]` → a Subscription for the caller's channel."""
+    leads: list[str] = []
+    at = DEFAULT_TIME
+    zone = situation.timezone_name
+    rest = list(words)
+    while rest:
+        word = rest.pop(0)
+        if word.casefold() in ("at", "tz"):
+            if not rest:
+                raise LeadError(f"{word!r} needs a value")
+            value = rest.pop(0)
+            if word.casefold() == "at":
+                at = parse_time_of_day(value)
+            else:
+                zone = _zone_name(value)
+        else:
+            leads.append(word)
+    return Subscription(
+        channel_id=caller.channel_id,
+        leads=parse_leads(leads) if leads else DEFAULT_LEADS,
+        at=at,
+        timezone=zone,
+        subscriber=caller.user_id,
+    )
+
+
+def _zone_name(value: str) -> str:
+    try:
+        return ZoneInfo(value).key
+    except (ZoneInfoNotFoundError, ValueError):
+        raise LeadError(f"{value!r} is not an IANA timezone (e.g. Europe/Berlin)") from None

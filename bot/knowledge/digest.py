@@ -1,0 +1,76 @@
+"""The loaded digest: the validated models with the lookups built once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from bot.knowledge.schema import Actor, Document, Event, Meeting
+from bot.knowledge.text import alias_key
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The validated knowledge, with lookups built once at load."""
+
+    documents: tuple[Document, ...]
+    actors: tuple[Actor, ...]
+    meetings: tuple[Meeting, ...]
+    version: str
+    documents_by_id: Mapping[str, Document] = field(repr=False)
+    actors_by_id: Mapping[str, Actor] = field(repr=False)
+    aliases: Mapping[str, str] = field(repr=False)
+    # Every event, each id once (the first meeting that lists it), with that meeting.
+    events_by_id: Mapping[str, Event] = field(repr=False)
+    event_meetings: Mapping[str, Meeting] = field(repr=False)
+    # Derived views that queries work out once per digest (a digest never changes).
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def document(self, doc_id: str) -> Document:
+        """The source document with this id."""
+        return self.documents_by_id[doc_id]
+
+    def actor(self, actor_id: str) -> Actor:
+        """The actor with this id."""
+        return self.actors_by_id[actor_id]
+
+    def event(self, event_id: str) -> Event:
+        """The event with this id (KeyError when the digest has none)."""
+        return self.events_by_id[event_id]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The lookups are rebuilt on unpickling (mapping proxies do not pickle).
+        return (build_digest, (self.documents, self.actors, self.meetings, self.version))
+
+
+def build_digest(
+    documents: tuple[Document, ...],
+    actors: tuple[Actor, ...],
+    meetings: tuple[Meeting, ...],
+    version: str,
+) -> Digest:
+    """A Digest from validated models, with its lookups."""
+    aliases: dict[str, str] = {}
+    for actor in actors:
+        for name in (actor.id, actor.name, *actor.aliases):
+            aliases.setdefault(alias_key(name), actor.id)
+    events: dict[str, Event] = {}
+    event_meetings: dict[str, Meeting] = {}
+    for meeting in meetings:
+        for event in meeting.events:
+            if event.id not in events:
+                events[event.id] = event
+                event_meetings[event.id] = meeting
+    return Digest(
+        documents=documents,
+        actors=actors,
+        meetings=meetings,
+        version=version,
+        documents_by_id=MappingProxyType({d.id: d for d in documents}),
+        actors_by_id=MappingProxyType({a.id: a for a in actors}),
+        aliases=MappingProxyType(aliases),
+        events_by_id=MappingProxyType(events),
+        event_meetings=MappingProxyType(event_meetings),
+    )

@@ -1,0 +1,233 @@
+"""The digest's schema: frozen pydantic models, validated against the source texts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+from zoneinfo import ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+from bot.knowledge.dates import When, parse_when, zone
+from bot.knowledge.text import normalise_quote as normalise_quote
+
+SOURCES_INDEX = "sources/index.yaml"
+ACTORS_FILE = "actors.yaml"
+MEETINGS_FILE = "meetings.yaml"
+
+_SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def _context(info: ValidationInfo) -> Mapping[str, Any]:
+    return info.context or {}
+
+
+def _known_actor(value: str, info: ValidationInfo) -> str:
+    actors = _context(info).get("actors")
+    if actors is not None and value not in actors:
+        raise ValueError(f"unknown actor {value!r} (not in {ACTORS_FILE})")
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        zone(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA timezone") from None
+    return value
+
+
+def _nonblank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+Slug = Annotated[str, Field(pattern=_SLUG, max_length=80)]
+Text = Annotated[str, AfterValidator(_nonblank), Field(max_length=4000)]
+ActorRef = Annotated[str, AfterValidator(_known_actor)]
+TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+WhenField = Annotated[When, BeforeValidator(parse_when)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", strict=False, arbitrary_types_allowed=True
+    )
+
+
+class Document(_Frozen):
+    """A source document and its attribution."""
+
+    id: Slug
+    # A bare file name: sources are read from sources/ only, never from elsewhere on disk.
+    file: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.txt$", max_length=120)]
+    title: Text
+    publisher: Text
+    short: Text = Field(description="Short attribution used in citations")
+    published: date
+    dateline: str | None = None
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")]
+    language: str = "en"
+    account: Text = Field(description="Whose account of events this is")
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _iso_day(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return date.fromisoformat(value)
+        return value
+
+
+class SourceIndex(_Frozen):
+    """knowledge/sources/index.yaml."""
+
+    documents: tuple[Document, ...] = Field(min_length=1)
+
+
+class ActorKind(StrEnum):
+    """What kind of actor speaks or acts in the documents."""
+
+    STATE = "state"
+    ORGANISATION = "organisation"
+    BODY = "body"
+    PERSON = "person"
+
+
+class Actor(_Frozen):
+    """Someone the documents attribute positions or actions to."""
+
+    id: Slug
+    name: Text
+    kind: ActorKind
+    aliases: tuple[Text, ...] = ()
+
+
+class ActorIndex(_Frozen):
+    """knowledge/actors.yaml."""
+
+    actors: tuple[Actor, ...] = Field(min_length=1)
+
+
+class Citation(_Frozen):
+    """A verbatim quote from a source document."""
+
+    doc: str
+    quote: Annotated[str, Field(min_length=8, max_length=2000)]
+
+    @field_validator("doc")
+    @classmethod
+    def _known_doc(cls, value: str, info: ValidationInfo) -> str:
+        texts = _context(info).get("texts")
+        if texts is not None and value not in texts:
+            raise ValueError(f"unknown source document {value!r} (not in {SOURCES_INDEX})")
+        return value
+
+    @field_validator("quote")
+    @classmethod
+    def _verbatim(cls, value: str, info: ValidationInfo) -> str:
+        texts = _context(info).get("texts")
+        doc = info.data.get("doc")
+        if texts is not None and doc in texts and normalise_quote(value) not in texts[doc]:
+            raise ValueError(f"quote not found verbatim in {doc}")
+        return value
+
+
+Sources = Annotated[tuple[Citation, ...], Field(min_length=1)]
+
+
+class Participant(_Frozen):
+    """An actor the sources place at the meeting."""
+
+    actor: ActorRef
+    role: str | None = None
+    sources: Sources
+
+
+class OutcomeKind(StrEnum):
+    """What kind of outcome of a meeting an item is."""
+
+    DECISION = "decision"
+    AGREEMENT = "agreement"
+    STATEMENT = "statement"
+
+
+class Outcome(_Frozen):
+    """One decision, agreement or statement of the ministers jointly."""
+
+    id: Slug
+    theme: Text
+    kind: OutcomeKind
+    summary: Text
+    sources: Sources
+
+
+class Position(_Frozen):
+    """A position an actor stated, on a topic."""
+
+    id: Slug
+    actor: ActorRef
+    speaker: str | None = None
+    topic: Text
+    summary: Text
+    sources: Sources
+
+
+class Event(_Frozen):
+    """Something dated: a meeting, an exercise, a festival."""
+
+    id: Slug
+    title: Text
+    kind: Slug
+    date: WhenField
+    place: Text | None = None
+    timezone: TimeZoneName | None = None
+    summary: Text
+    sources: Sources
+
+
+class Talk(_Frozen):
+    """Bilateral talks held on the sidelines of a meeting."""
+
+    id: Slug
+    actor: ActorRef
+    speaker: str | None = None
+    counterparts: tuple[ActorRef, ...] = Field(min_length=1)
+    topics: tuple[Text, ...] = Field(min_length=1)
+    sources: Sources
+
+
+class Meeting(_Frozen):
+    """One meeting, what it decided and who said what there."""
+
+    id: Slug
+    title: Text
+    number: int | None = Field(default=None, ge=1)
+    date: WhenField
+    place: Text
+    timezone: TimeZoneName | None = None
+    chair: ActorRef
+    body: ActorRef = Field(description="The actor that speaks for the meeting's joint outcomes")
+    summary: Text
+    sources: Sources
+    participants: tuple[Participant, ...] = Field(min_length=1)
+    outcomes: tuple[Outcome, ...] = ()
+    positions: tuple[Position, ...] = ()
+    events: tuple[Event, ...] = ()
+    talks: tuple[Talk, ...] = ()
+
+
+class MeetingIndex(_Frozen):
+    """knowledge/meetings.yaml."""
+
+    meetings: tuple[Meeting, ...] = Field(min_length=1)

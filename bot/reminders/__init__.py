@@ -1,0 +1,1 @@
+"""Reminders: a pure plan, a ledger, and delivery through Slack's scheduler."""

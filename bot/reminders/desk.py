@@ -1,0 +1,95 @@
+"""The reminder desk: change a channel's subscription, then reconcile that channel."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.knowledge.digest import Digest
+from bot.reminders.delivery import Delivery
+from bot.reminders.ledger import Ledger
+from bot.reminders.plan import Plan, Subscription, plan_channel
+from bot.reminders.records import LedgerRow, State
+
+log = logging.getLogger("sco_bot.remind")
+
+Runner = Callable[[Callable[[], object]], object]
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    """A channel's subscription, what the plan holds for it, and what the ledger records."""
+
+    channel_id: str
+    subscription: Subscription | None
+    plan: Plan | None
+    ledger: list[LedgerRow]
+    slack_ready: bool
+    removed: int = 0
+
+    @property
+    def confirmed(self) -> set[tuple[str, str, int, int]]:
+        """Keys of reminders Slack has confirmed."""
+        return {r.reminder.key for r in self.ledger if r.state is State.SCHEDULED}
+
+
+def run_now(job: Callable[[], object]) -> object:
+    """Run a job in the caller's thread (the terminal)."""
+    return job()
+
+
+class ReminderDesk:
+    """Subscriptions for channels; each change is followed by a reconcile of that channel."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        delivery: Delivery | None,
+        digest: Callable[[], Digest],
+        clock: Callable[[], datetime],
+        run: Runner = run_now,
+    ) -> None:
+        self.ledger = ledger
+        self.delivery = delivery
+        self.digest = digest
+        self.clock = clock
+        self.run = run
+
+    def subscribe(self, sub: Subscription, now: datetime) -> ChannelStatus:
+        """Subscribe (or re-subscribe with new settings) and schedule its reminders."""
+        self.ledger.subscribe(sub)
+        self._reconcile(sub.channel_id)
+        return self.status(sub.channel_id, now)
+
+    def unsubscribe(self, channel_id: str, now: datetime) -> ChannelStatus:
+        """Unsubscribe and delete every pending reminder of the channel."""
+        pending = [r for r in self.ledger.ledger(channel_id) if r.reminder.post_at > now]
+        self.ledger.unsubscribe(channel_id)
+        self._reconcile(channel_id)
+        status = self.status(channel_id, now)
+        return ChannelStatus(
+            channel_id, None, None, status.ledger, status.slack_ready, removed=len(pending)
+        )
+
+    def status(self, channel_id: str, now: datetime) -> ChannelStatus:
+        """What the channel is subscribed to and what is scheduled for it."""
+        sub = self.ledger.subscription(channel_id)
+        plan = plan_channel(self.digest(), sub, now) if sub else None
+        ledger = [r for r in self.ledger.ledger(channel_id) if r.reminder.post_at > now]
+        return ChannelStatus(channel_id, sub, plan, ledger, self.delivery is not None)
+
+    def _reconcile(self, channel_id: str) -> None:
+        delivery = self.delivery
+        if delivery is None:
+            return
+
+        def job() -> object:
+            try:
+                return delivery.reconcile_channel(channel_id, self.clock())
+            except Exception:
+                log.exception("reconcile of %s after a subscription change failed", channel_id)
+                return None
+
+        self.run(job)

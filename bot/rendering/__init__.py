@@ -1,0 +1,1 @@
+"""Rendering: templates + context → Block Kit messages (or terminal text)."""

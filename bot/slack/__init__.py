@@ -1,0 +1,1 @@
+"""Slack: the Bolt app, its middleware and error handler, listeners by surface, HTTP."""

@@ -1,0 +1,28 @@
+"""The one error handler: an apology with a reference instead of Bolt's bare 500."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot.pipeline import Pipeline
+from bot.slack.responses import JSON_TYPE
+
+log = logging.getLogger("sco_bot")
+
+
+def register(app: App, pipeline: Pipeline) -> None:
+    """Answer any listener's failure with an ephemeral apology (HTTP 200) and log it once."""
+
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        reference = uuid.uuid4().hex[:8]
+        log.error("error %s handling %s", reference, body.get("command"), exc_info=error)
+        page = pipeline.render("error.j2", reference=reference)[0]
+        reply = {**page.payload(), "response_type": "ephemeral"}
+        return BoltResponse(status=200, body=json.dumps(reply), headers={"content-type": JSON_TYPE})
+
+    app.error(on_error)

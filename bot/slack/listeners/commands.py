@@ -1,0 +1,31 @@
+"""The `/sco` slash command: ack with the reply itself; long replies continue via response_url."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse, Respond
+
+from bot.clock import Clock
+from bot.commands.situation import Caller
+from bot.pipeline import Pipeline
+from bot.slack.responses import JSON_TYPE, respond_all
+
+COMMAND = "/sco"
+
+
+def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
+    """Attach the `/sco` command."""
+    follow_ups = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sco-follow-up")
+
+    def answer_sco(command: dict[str, Any], respond: Respond) -> BoltResponse:
+        caller = Caller(str(command.get("channel_id") or ""), command.get("user_id"))
+        reply = pipeline.respond(command.get("text") or "", clock.now(), caller)
+        if len(reply.messages) > 1:
+            # A reply longer than one message (50 blocks) continues through response_url.
+            follow_ups.submit(respond_all, respond, reply.messages[1:], reply.public)
+        # The acknowledgement is the reply itself, serialised once per cached answer.
+        return BoltResponse(status=200, body=reply.ack_body, headers={"content-type": JSON_TYPE})
+
+    app.command(COMMAND)(answer_sco)

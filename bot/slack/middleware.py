@@ -1,0 +1,53 @@
+"""Bolt middleware: what every request passes before any listener runs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
+from slack_sdk.signature import SignatureVerifier
+
+log = logging.getLogger("sco_bot")
+INVALID_REQUEST = '{"error": "invalid request"}'
+
+
+class SlackGate(Middleware):
+    """Every request, before authorization: Slack's signature (v0, 5-minute window), our app id,
+    and a debug log line. Malformed headers are a 401, not an exception; no unsigned request
+    costs an API call. A Middleware subclass, so Bolt injects no arguments per request."""
+
+    def __init__(self, signing_secret: str, app_id: str | None = None) -> None:
+        self.verifier = SignatureVerifier(signing_secret)
+        self.app_id = app_id
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        """Refuse what Slack did not sign for us; let the rest through."""
+        if req.mode != "socket_mode":  # Socket Mode frames come over Slack's own connection
+            headers = req.headers
+            timestamp = (headers.get("x-slack-request-timestamp") or [""])[0]
+            signature = (headers.get("x-slack-signature") or [""])[0]
+            try:
+                valid = self.verifier.is_valid(req.raw_body, timestamp, signature)
+            except (ValueError, TypeError):
+                valid = False
+            if not valid:
+                return BoltResponse(status=401, body=INVALID_REQUEST)
+        body = req.body
+        if self.app_id and body.get("api_app_id") != self.app_id:
+            # Correctly signed, but meant for another app of the workspace.
+            log.warning("refused a request for app %r", str(body.get("api_app_id"))[:20])
+            return BoltResponse(status=401, body=INVALID_REQUEST)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %r from %s in %s",
+                body.get("command", body.get("type")),
+                str(body.get("text") or "")[:80],
+                body.get("user_id"),
+                body.get("channel_id"),
+            )
+        # Bolt runs the rest of the chain after this returns: next() only lets it go on.
+        return next()

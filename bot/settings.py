@@ -1,13 +1,15 @@
-"""Settings: read from the environment once, validated, frozen."""
+"""Settings: declared once as a table (variable, parser, default, help), read from the
+environment once, validated, frozen. The README's settings table is checked against it."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -77,99 +79,170 @@ class Settings:
             raise SettingsError(problems)
 
 
+class Invalid(ValueError):
+    """A setting's value is malformed; the message says what was expected (never the value
+    of a secret)."""
+
+
+Parser = Callable[[str, Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: the Settings field it fills, how its text is parsed, its
+    default as the README shows it, and one line of help."""
+
+    variable: str
+    attribute: str
+    parse: Parser
+    default: str
+    help: str
+    secret: bool = False
+
+
+def _text(value: str, _parsed: Mapping[str, Any]) -> str:
+    return value
+
+
+def _bot_token(value: str, _parsed: Mapping[str, Any]) -> str:
+    if not value.startswith(("xoxb-", "xoxp-")):
+        raise Invalid("must start with xoxb- (a bot token)")
+    return value
+
+
+def _app_token(value: str, _parsed: Mapping[str, Any]) -> str:
+    if not value.startswith("xapp-"):
+        raise Invalid("must start with xapp- (an app-level token)")
+    return value
+
+
+def _api_url(value: str, _parsed: Mapping[str, Any]) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise Invalid(f"must be an http(s) URL, got {value!r}")
+    return value if value.endswith("/") else value + "/"
+
+
+def _directory(value: str, _parsed: Mapping[str, Any]) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise Invalid(f"{value!r} is not a directory")
+    return path
+
+
+def _zone(value: str, _parsed: Mapping[str, Any]) -> ZoneInfo:
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(f"{value!r} is not an IANA timezone (e.g. Europe/Berlin)") from None
+
+
+def _instant(value: str, parsed: Mapping[str, Any]) -> datetime:
+    try:
+        return parse_instant(value, parsed.get("timezone") or ZoneInfo("UTC"))
+    except ValueError:
+        raise Invalid(f"{value!r} is not an ISO date or datetime") from None
+
+
+def _database_url(value: str, _parsed: Mapping[str, Any]) -> str:
+    """Accept sqlite:///file and postgresql://...; plain postgresql URLs use psycopg 3."""
+    for plain in ("postgresql://", "postgres://"):
+        if value.startswith(plain):
+            return "postgresql+psycopg://" + value.removeprefix(plain)
+    if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+        raise Invalid(f"must be sqlite:///FILE or postgresql+psycopg://..., got {value!r}")
+    return value
+
+
+def _seconds(least: float) -> Parser:
+    def parse(value: str, _parsed: Mapping[str, Any]) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not number >= least:
+            raise Invalid(f"{value!r} is not a number of seconds >= {least:g}")
+        return number
+
+    return parse
+
+
+def _user_ids(value: str, _parsed: Mapping[str, Any]) -> frozenset[str]:
+    users = frozenset(re.split(r"[\s,]+", value)) - {""}
+    for user in sorted(users):
+        if not _USER_ID.match(user):
+            raise Invalid(f"{user!r} is not a Slack user id (like U012AB3CD)")
+    return users
+
+
+def _channel_id(value: str, _parsed: Mapping[str, Any]) -> str:
+    if not _CHANNEL_ID.match(value):
+        raise Invalid(f"{value!r} is not a channel id (like C012AB3CD)")
+    return value
+
+
+def _cache_dir(value: str, _parsed: Mapping[str, Any]) -> Path | None:
+    return None if value.casefold() in ("off", "none", "0") else Path(value)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SLACK_BOT_TOKEN", "slack_bot_token", _bot_token, "required to serve",
+            "bot token (`xoxb-`)", secret=True),
+    Setting("SLACK_SIGNING_SECRET", "slack_signing_secret", _text, "required for HTTP",
+            "verifies each request's signature (HTTP mode)", secret=True),
+    Setting("SLACK_APP_TOKEN", "slack_app_token", _app_token, "unset",
+            "app-level token (`xapp-`); when set, `serve` uses Socket Mode", secret=True),
+    Setting("SLACK_API_URL", "slack_api_url", _api_url, "`https://slack.com/api/`",
+            "base URL of Slack's Web API (point it at a local fake in development)"),
+    Setting("SCO_KNOWLEDGE_DIR", "knowledge_dir", _directory, "the project's `knowledge/`",
+            "the digest directory"),
+    Setting("SCO_TIMEZONE", "timezone", _zone, "`UTC`",
+            "IANA timezone for \"now\", for events without their own, and the default for "
+            "`remind on`"),
+    Setting("SCO_DATABASE_URL", "database_url", _database_url,
+            "`sqlite:///sco-bot.sqlite3` in the working directory",
+            "the ledger: `sqlite:///FILE` (one instance) or `postgresql://user@host/db` "
+            "(several instances; psycopg 3)"),
+    Setting("SCO_CLOCK", "clock_start", _instant, "real time",
+            "ISO datetime at which the bot's clock starts and then runs forward (rehearsals; "
+            "`serve` too)"),
+    Setting("SCO_RECONCILE_SECONDS", "reconcile_seconds", _seconds(1), "`3600`",
+            "how often `serve` reconciles reminders with Slack"),
+    Setting("SCO_RELOAD_SECONDS", "reload_seconds", _seconds(0.1), "`2`",
+            "how often `serve` looks for changes under `SCO_KNOWLEDGE_DIR` (SIGHUP reloads at "
+            "once)"),
+    Setting("SCO_ADMINS", "admins", _user_ids, "everyone",
+            "Slack user ids (comma or space separated); when set, only they may `remind on/off`"),
+    Setting("SCO_ADMIN_CHANNEL", "admin_channel", _channel_id, "unset",
+            "channel id told (once per distinct set of problems) when an edited digest is "
+            "invalid"),
+    Setting("SLACK_APP_ID", "slack_app_id", _text, "unset",
+            "when set, signed requests for another app (`api_app_id`) are refused with 401"),
+    Setting("SCO_SLACK_TIMEOUT", "slack_timeout_seconds", _seconds(0.1), "`10`",
+            "seconds to wait for one Slack Web API call"),
+    Setting("SCO_CACHE_DIR", "cache_dir", _cache_dir,
+            "`$XDG_CACHE_HOME/sco-bot` or `~/.cache/sco-bot`",
+            "where validated digests (by content hash), compiled templates and the terminal's "
+            "rendered answers are kept; `off` disables"),
+)  # fmt: skip
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from the environment, reporting every malformed value at once."""
     env = os.environ if env is None else env
     problems: list[str] = []
-
-    def text(name: str) -> str | None:
-        value = env.get(name, "").strip()
-        return value or None
-
-    bot_token = text("SLACK_BOT_TOKEN")
-    if bot_token and not bot_token.startswith(("xoxb-", "xoxp-")):
-        problems.append("SLACK_BOT_TOKEN must start with xoxb- (a bot token)")
-    app_token = text("SLACK_APP_TOKEN")
-    if app_token and not app_token.startswith("xapp-"):
-        problems.append("SLACK_APP_TOKEN must start with xapp- (an app-level token)")
-
-    api_url = text("SLACK_API_URL") or DEFAULT_SLACK_API_URL
-    parsed = urlparse(api_url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        problems.append(f"SLACK_API_URL must be an http(s) URL, got {api_url!r}")
-    if not api_url.endswith("/"):
-        api_url += "/"
-
-    knowledge_dir = Path(text("SCO_KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR)
-    if not knowledge_dir.is_dir():
-        problems.append(f"SCO_KNOWLEDGE_DIR {str(knowledge_dir)!r} is not a directory")
-
-    tz_name = text("SCO_TIMEZONE") or "UTC"
-    timezone = ZoneInfo("UTC")
-    try:
-        timezone = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"SCO_TIMEZONE {tz_name!r} is not an IANA timezone (e.g. Europe/Berlin)")
-
-    clock_start = None
-    clock_text = text("SCO_CLOCK")
-    if clock_text:
+    values: dict[str, Any] = {"cache_dir": _default_cache_dir(env)}
+    for setting in SETTINGS:
+        text = env.get(setting.variable, "").strip()
+        if not text:
+            continue
         try:
-            clock_start = parse_instant(clock_text, timezone)
-        except ValueError:
-            problems.append(f"SCO_CLOCK {clock_text!r} is not an ISO date or datetime")
-
-    database_url = _database_url(text("SCO_DATABASE_URL") or DEFAULT_DATABASE_URL, problems)
-
-    def seconds(name: str, default: float, least: float) -> float:
-        value = text(name)
-        if not value:
-            return default
-        try:
-            number = float(value)
-            if not number >= least:
-                raise ValueError
-            return number
-        except ValueError:
-            problems.append(f"{name} {value!r} is not a number of seconds >= {least:g}")
-            return default
-
-    reconcile_seconds = seconds("SCO_RECONCILE_SECONDS", 3600.0, 1)
-    reload_seconds = seconds("SCO_RELOAD_SECONDS", 2.0, 0.1)
-    slack_timeout = seconds("SCO_SLACK_TIMEOUT", 10.0, 0.1)
-
-    admins = frozenset(re.split(r"[\s,]+", text("SCO_ADMINS") or "")) - {""}
-    for user in sorted(admins):
-        if not _USER_ID.match(user):
-            problems.append(f"SCO_ADMINS: {user!r} is not a Slack user id (like U012AB3CD)")
-    admin_channel = text("SCO_ADMIN_CHANNEL")
-    if admin_channel and not _CHANNEL_ID.match(admin_channel):
-        problems.append(f"SCO_ADMIN_CHANNEL {admin_channel!r} is not a channel id (like C012AB3CD)")
-
-    cache_text = text("SCO_CACHE_DIR")
-    cache_dir: Path | None = _default_cache_dir(env)
-    if cache_text:
-        cache_dir = None if cache_text.casefold() in ("off", "none", "0") else Path(cache_text)
-
+            values[setting.attribute] = setting.parse(text, values)
+        except Invalid as bad:
+            problems.append(f"{setting.variable} {bad}")
     if problems:
         raise SettingsError(problems)
-    return Settings(
-        slack_bot_token=bot_token,
-        slack_signing_secret=text("SLACK_SIGNING_SECRET"),
-        slack_app_token=app_token,
-        slack_api_url=api_url,
-        knowledge_dir=knowledge_dir,
-        timezone=timezone,
-        clock_start=clock_start,
-        database_url=database_url,
-        reconcile_seconds=reconcile_seconds,
-        slack_app_id=text("SLACK_APP_ID"),
-        admins=admins,
-        admin_channel=admin_channel,
-        reload_seconds=reload_seconds,
-        slack_timeout_seconds=slack_timeout,
-        cache_dir=cache_dir,
-    )
+    return Settings(**values)
 
 
 def _default_cache_dir(env: Mapping[str, str]) -> Path | None:
@@ -177,15 +250,3 @@ def _default_cache_dir(env: Mapping[str, str]) -> Path | None:
         str(Path(env["HOME"]) / ".cache") if env.get("HOME") else None
     )
     return Path(base) / "sco-bot" if base else None
-
-
-def _database_url(url: str, problems: list[str]) -> str:
-    """Accept sqlite:///file and postgresql://...; plain postgresql URLs use psycopg 3."""
-    for plain in ("postgresql://", "postgres://"):
-        if url.startswith(plain):
-            return "postgresql+psycopg://" + url.removeprefix(plain)
-    if not url.startswith(("sqlite://", "postgresql+psycopg://")):
-        problems.append(
-            f"SCO_DATABASE_URL must be sqlite:///FILE or postgresql+psycopg://..., got {url!r}"
-        )
-    return url

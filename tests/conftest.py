@@ -7,6 +7,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
 
 from bot.knowledge.digest import Digest
 from bot.knowledge.holder import DigestHolder
@@ -60,3 +62,17 @@ def signed_headers(
 
 
 PROJECT = Path(__file__).resolve().parent.parent
+
+
+def send(
+    app: App,
+    text: str,
+    *,
+    secret: str = SIGNING_SECRET,
+    timestamp: int | None = None,
+    **fields: str,
+) -> BoltResponse:
+    """Dispatch a signed `/sco <text>` through the real Bolt app, as Slack would send it;
+    `fields` override the slash command's form fields (user_id, channel_id, response_url...)."""
+    body = slash_body(text, **fields)
+    return app.dispatch(BoltRequest(body=body, headers=signed_headers(body, secret, timestamp)))

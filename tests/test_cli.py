@@ -9,10 +9,7 @@ import shutil
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from bot.testing.fakeslack import FakeSlack, block_kit_problems
 from bot.testing.servers import sco_bot_serve
@@ -20,13 +17,6 @@ from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, signed_headers, s
 
 TIMEOUT = 20.0
 TITLE = "18th meeting of the SCO Council of Defence Ministers"
-
-
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    """conftest's fake Slack, shut down without its half-second poll in every teardown."""
-    with FakeSlack().serve_quickly() as fake:
-        yield fake
 
 
 def clean_env(**values: str) -> dict[str, str]:

@@ -38,13 +38,6 @@ class Reply:
 
 
 @pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    """conftest's fake Slack, shut down without its half-second poll in every teardown."""
-    with FakeSlack().serve_quickly() as fake:
-        yield fake
-
-
-@pytest.fixture
 def base_url(settings: Settings, pipeline: Pipeline) -> Iterator[str]:
     clock = Clock(start=datetime(2021, 7, 29, 9, 0, tzinfo=UTC))
     app = create_app(services=Services(settings, clock, pipeline.digest, pipeline.renderer))

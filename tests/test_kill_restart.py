@@ -7,9 +7,7 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,34 +21,14 @@ from bot.reminders.plan import Subscription, plan
 from bot.reminders.records import State
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
 from bot.testing.fakeslack import FakeSlack
-from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET
+from bot.testing.servers import start_serve
+from bot.testing.waiting import wait_until
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.databases import fresh_postgres, skip_without_postgres
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 CHANNELS = 60
 KILLS = 20
-
-
-def serve(env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--host", "127.0.0.1"],
-        cwd=PROJECT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-
-
-def wait_until(condition: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        pause.wait(0.05)
-    return False
 
 
 @pytest.fixture
@@ -85,7 +63,7 @@ def run_kills(url: str, fake: FakeSlack, instances: int, seed: int) -> dict[str,
     mid_work = 0
     for _ in range(KILLS):
         done_before = len(fake.scheduled)
-        procs = [serve(env) for _ in range(instances)]
+        procs = [start_serve(env, stderr=subprocess.DEVNULL) for _ in range(instances)]
         # Wait until this round's reconcile is under way, then kill at a random point in it.
         calls_before = len(fake.calls_to("chat."))
         wait_until(lambda n=calls_before: len(fake.calls_to("chat.")) > n, timeout=10)
@@ -96,7 +74,7 @@ def run_kills(url: str, fake: FakeSlack, instances: int, seed: int) -> dict[str,
             kills += 1
         mid_work += int(len(fake.scheduled) < len(desired) and len(fake.scheduled) > done_before)
     partial = len(fake.scheduled)
-    procs = [serve(env) for _ in range(instances)]
+    procs = [start_serve(env, stderr=subprocess.DEVNULL) for _ in range(instances)]
     try:
 
         def converged() -> bool:

@@ -7,11 +7,9 @@ import logging
 import os
 import shutil
 import signal
-import threading
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,19 +31,10 @@ from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings,
 from bot.slack.app import create_app
 from bot.testing.fakeslack import FakeSlack
 from bot.testing.servers import sco_bot_serve
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
+from bot.testing.waiting import wait_until
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, send, signed_headers, slash_body
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        pause.wait(0.02)
-    return False
 
 
 @pytest.fixture
@@ -169,28 +158,27 @@ def admin_app(settings: Settings, tmp_path: Path, fake_slack: FakeSlack) -> Iter
     yield create_app(services=build_services(configured, clock, serving=True))
 
 
-def send(app: App, text: str, user: str = "U123", **extra: str) -> tuple[int, str]:
-    body = slash_body(text, user_id=user, **extra)
-    response = app.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
+def status_and_body(app: App, text: str, **fields: str) -> tuple[int, str]:
+    response = send(app, text, **fields)
     return response.status, response.body
 
 
 def test_only_admins_change_subscriptions(admin_app: App, fake_slack: FakeSlack) -> None:
-    status, body = send(admin_app, "remind on")
+    status, body = status_and_body(admin_app, "remind on")
     assert status == 200 and "only <@UADMIN1>, <@UADMIN2> can turn reminders" in body
     assert fake_slack.calls_to("chat.scheduleMessage") == []
-    status, body = send(admin_app, "remind status")
+    status, body = status_and_body(admin_app, "remind status")
     assert "not subscribed" in body  # reading stays open to everyone
-    status, body = send(admin_app, "remind on", user="UADMIN2")
+    status, body = status_and_body(admin_app, "remind on", user_id="UADMIN2")
     assert "Subscribed." in body
-    assert "only <@UADMIN1>" in send(admin_app, "remind off")[1]
-    assert send(admin_app, "brief")[0] == 200
+    assert "only <@UADMIN1>" in status_and_body(admin_app, "remind off")[1]
+    assert status_and_body(admin_app, "brief")[0] == 200
 
 
 def test_a_request_for_another_app_is_refused(admin_app: App) -> None:
-    status, body = send(admin_app, "brief", api_app_id="A999")
+    status, body = status_and_body(admin_app, "brief", api_app_id="A999")
     assert status == 401 and "Defence Ministers" not in body
-    assert send(admin_app, "brief", api_app_id="A1")[0] == 200
+    assert status_and_body(admin_app, "brief", api_app_id="A1")[0] == 200
 
 
 # --- secrets ------------------------------------------------------------------------------------
@@ -220,14 +208,14 @@ def test_tokens_and_secrets_never_appear_in_logs_errors_or_replies(
             services=Services(configured, Clock(start=REHEARSAL), broken.digest, broken.renderer)
         )
         for text in ["brief", "sources", "positions <!channel>", "remind on", "nonsense"]:
-            outputs.append(send(app, text)[1])
+            outputs.append(status_and_body(app, text)[1])
         real = create_app(configured, clock=Clock(start=REHEARSAL))
         fake_slack.now = REHEARSAL.timestamp()
-        outputs.append(send(real, "remind on", channel_id="CGONE")[1])
+        outputs.append(status_and_body(real, "remind on", channel_id="CGONE")[1])
         assert wait_until(lambda: bool(fake_slack.calls_to("chat.postMessage"))), [
             (r.getMessage(), r.exc_info) for r in caplog.records if r.levelno >= logging.ERROR
         ]
-        bad = send(app, "brief")  # and a bad signature:
+        bad = status_and_body(app, "brief")  # and a bad signature:
         body = slash_body("brief")
         outputs.append(
             app.dispatch(BoltRequest(body=body, headers=signed_headers(body, secret="wrong"))).body

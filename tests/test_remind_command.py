@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from slack_bolt import App
-from slack_bolt.request import BoltRequest
 
 from bot.clock import Clock
 from bot.knowledge.digest import Digest
@@ -25,7 +22,8 @@ from bot.services import build_services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.app import create_app
 from bot.testing.fakeslack import FakeSlack, block_kit_problems
-from tests.conftest import signed_headers, slash_body
+from bot.testing.waiting import eventually
+from tests.conftest import send
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 
@@ -39,30 +37,18 @@ def app_and_url(settings: Settings, fake_slack: FakeSlack, tmp_path: Path) -> It
     yield create_app(services=build_services(configured, clock, serving=True))
 
 
-def send(app: App, text: str, channel: str = "C123", user: str = "U123") -> dict[str, object]:
-    body = slash_body(text, channel_id=channel, user_id=user)
-    response = app.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
+def reply_to(app: App, text: str) -> dict[str, object]:
+    response = send(app, text)
     assert response.status == 200, response.body
     reply: dict[str, object] = json.loads(response.body)
     assert block_kit_problems(reply) == []
     return reply
 
 
-def eventually(get: Callable[[], str], ok: Callable[[str], bool], timeout: float = 5.0) -> str:
-    """Re-read until `ok` holds (the reconcile runs in the background), with a deadline."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while True:
-        value = get()
-        if ok(value) or time.monotonic() > deadline:
-            return value
-        pause.wait(0.01)
-
-
 def test_remind_on_replies_with_local_times_and_schedules_in_slack(
     app_and_url: App, fake_slack: FakeSlack
 ) -> None:
-    reply = send(app_and_url, "remind on")
+    reply = reply_to(app_and_url, "remind on")
     text = json.dumps(reply, ensure_ascii=False)
     assert reply["response_type"] == "ephemeral"
     assert "11 October 2021 09:00 CEST" in text and "17 October 2021 09:00 CEST" in text
@@ -77,16 +63,16 @@ def test_remind_on_replies_with_local_times_and_schedules_in_slack(
 
 
 def test_remind_status_and_off(app_and_url: App, fake_slack: FakeSlack) -> None:
-    send(app_and_url, "remind on 1d at 08:30 tz Asia/Karachi")
+    reply_to(app_and_url, "remind on 1d at 08:30 tz Asia/Karachi")
     status = eventually(
-        lambda: json.dumps(send(app_and_url, "remind status"), ensure_ascii=False),
+        lambda: json.dumps(reply_to(app_and_url, "remind status"), ensure_ascii=False),
         lambda text: "PKT ✓" in text,
     )
     assert "17 October 2021 08:30 PKT ✓" in status
-    off = json.dumps(send(app_and_url, "remind off"), ensure_ascii=False)
+    off = json.dumps(reply_to(app_and_url, "remind off"), ensure_ascii=False)
     assert "Removed 1 pending reminder" in off
     fake_slack.wait_for(lambda cs: any(c.method == "chat.deleteScheduledMessage" for c in cs))
-    assert "not subscribed" in json.dumps(send(app_and_url, "remind status"))
+    assert "not subscribed" in json.dumps(reply_to(app_and_url, "remind status"))
 
 
 @pytest.mark.parametrize(
@@ -100,7 +86,7 @@ def test_remind_status_and_off(app_and_url: App, fake_slack: FakeSlack) -> None:
     ],
 )
 def test_bad_remind_arguments_explain_usage(app_and_url: App, text: str) -> None:
-    reply = json.dumps(send(app_and_url, text))
+    reply = json.dumps(reply_to(app_and_url, text))
     assert "Sorry" in reply and "/sco remind on [LEADS]" in reply
     assert "<!channel>" not in reply
 

@@ -91,12 +91,6 @@ class Bot:
 
 
 @pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack().serve_quickly() as fake:
-        yield fake
-
-
-@pytest.fixture
 def bot(settings: Settings, pipeline: Pipeline, fake_slack: FakeSlack) -> Bot:
     app = create_app(
         services=Services(settings, Clock(start=MEETING_TIME), pipeline.digest, pipeline.renderer)

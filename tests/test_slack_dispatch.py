@@ -11,7 +11,7 @@ import re
 import shutil
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,18 +33,11 @@ from bot.services import Services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.app import create_app
 from bot.testing.fakeslack import FakeSlack, block_kit_problems
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, send, signed_headers, slash_body
 
 MEETING_TIME = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
 BEFORE_FESTIVAL = datetime(2021, 10, 10, 0, 0, tzinfo=UTC)
 LONG_AFTER = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    """conftest's fake Slack, shut down without its half-second poll in every teardown."""
-    with FakeSlack().serve_quickly() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -57,14 +50,6 @@ def make_app(settings: Settings, pipeline: Pipeline) -> Callable[..., App]:
         )
 
     return make
-
-
-def send(
-    app: App, text: str, *, response_url: str | None = None, **header_args: Any
-) -> BoltResponse:
-    """POST a signed `/sco <text>` to the app, as Slack would."""
-    body = slash_body(text) if response_url is None else slash_body(text, response_url)
-    return app.dispatch(BoltRequest(body=body, headers=signed_headers(body, **header_args)))
 
 
 def payload(response: BoltResponse) -> dict[str, Any]:

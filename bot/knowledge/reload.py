@@ -17,6 +17,8 @@ from bot.knowledge.loader import load_digest
 log = logging.getLogger("sco_bot.reload")
 
 Fingerprint = tuple[tuple[str, int, int], ...]
+QUIET_SECONDS = 0.2  # a forced reload waits this long without a change before it loads
+SETTLE_TRIES = 25
 
 
 def fingerprint(directory: Path) -> Fingerprint:
@@ -76,7 +78,9 @@ class DigestReloader:
         """Reload if the files changed (or `force`); True when a new digest was swapped in."""
         with self._lock:
             current = fingerprint(self.directory)
-            if not force:
+            if force:
+                current = self._settled(current)
+            else:
                 if current == self._seen:
                     return False
                 if current != self._settling:
@@ -89,6 +93,10 @@ class DigestReloader:
             try:
                 digest = load_digest(self.directory)
             except DigestError as invalid:
+                if fingerprint(self.directory) != current:
+                    # Written to while we read it: judge it once the writer is done.
+                    self._seen = ()
+                    return False
                 key = hashlib.sha256("\n".join(map(str, invalid.problems)).encode()).hexdigest()
                 log.error(
                     "digest reload refused (%d problems); still serving %s:\n%s",
@@ -109,6 +117,18 @@ class DigestReloader:
             log.info("digest reloaded: %s -> %s", old, digest.version)
         self.on_swap(digest)
         return True
+
+    def _settled(self, current: Fingerprint) -> Fingerprint:
+        """Wait until the files stop changing: a SIGHUP may come while an editor is half-way
+        through writing, and a half-written file must be neither served nor reported."""
+        for _ in range(SETTLE_TRIES):
+            if self._stop.wait(min(self.interval, QUIET_SECONDS)):
+                break
+            again = fingerprint(self.directory)
+            if again == current:
+                break
+            current = again
+        return current
 
     def _loop(self) -> None:
         while not self._stop.is_set():

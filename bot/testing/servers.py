@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 _SERVING = re.compile(r"serving Slack requests at (http://127\.0\.0\.1:(\d+)/slack/events)")
 
 
@@ -23,15 +23,7 @@ def sco_bot_serve(
 ) -> Iterator[tuple[subprocess.Popen[str], str, int]]:
     """Run `sco-bot serve` on a free port; yield the process, its events URL and its port once
     it says it is serving (within `timeout`), and stop it afterwards."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--host", "127.0.0.1"],
-        cwd=PROJECT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_serve(env, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     lines: queue.Queue[str] = queue.Queue()
     # A thread drains stderr for the whole run: waiting never blocks past the deadline, and
@@ -58,6 +50,19 @@ def sco_bot_serve(
         proc.wait(timeout)
         reader.join(timeout)
         proc.stderr.close()
+
+
+def start_serve(env: dict[str, str], stderr: int = subprocess.PIPE) -> subprocess.Popen[str]:
+    """Start `sco-bot serve` on a free port of 127.0.0.1 (not waiting for it)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--host", "127.0.0.1"],
+        cwd=PROJECT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+    )
 
 
 def _drain(stream: IO[str], into: queue.Queue[str]) -> None:

@@ -20,7 +20,7 @@ from bot.knowledge.holder import DigestHolder
 from bot.knowledge.loader import load_digest
 from bot.knowledge.reload import DigestReloader
 from bot.pipeline import Pipeline
-from bot.queries import prepare
+from bot.queries.derived import prepare
 from bot.rendering.renderer import Renderer
 from bot.settings import Settings
 

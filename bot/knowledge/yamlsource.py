@@ -116,17 +116,7 @@ def _build(text: str, lines: dict[Path_, int] | None) -> Any:
     documents = 0
     try:
         while True:
-            try:
-                event = loader.get_event()  # type: ignore[no-untyped-call]
-            except yaml.reader.ReaderError as exc:
-                line = text[: exc.position].count("\n") + 1
-                raise YamlError(line, (), "a control character YAML does not allow") from None
-            except yaml.MarkedYAMLError as exc:
-                mark = exc.problem_mark or exc.context_mark
-                line = mark.line + 1 if mark else 1
-                raise YamlError(line, (), f"YAML syntax error: {exc.problem or exc}") from None
-            except yaml.YAMLError as exc:
-                raise YamlError(1, (), f"YAML error: {exc}") from None
+            event = _next_event(loader, text)
             kind = type(event)
             line = event.start_mark.line + 1
             if kind is ScalarEvent:
@@ -136,18 +126,7 @@ def _build(text: str, lines: dict[Path_, int] | None) -> Any:
                     continue
                 value = _scalar(event, line, stack, lines)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
-                mapping = kind is MappingStartEvent
-                _not_a_key(stack, line)
-                if lines is not None:
-                    lines[_path(stack)] = line
-                if len(stack) >= MAX_DEPTH:
-                    raise YamlError(
-                        line, _path(stack)[:MAX_DEPTH], f"nested more than {MAX_DEPTH} levels deep"
-                    )
-                tag = event.tag
-                if tag is not None and tag != "!" and tag != (_MAP if mapping else _SEQ):
-                    raise YamlError(line, _path(stack), f"unsupported YAML tag {tag}")
-                stack.append(_Open({} if mapping else []))
+                _open(event, kind is MappingStartEvent, line, stack, lines)
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 value = stack.pop().container
@@ -178,6 +157,36 @@ def _build(text: str, lines: dict[Path_, int] | None) -> Any:
                 top.key = None
     finally:
         loader.dispose()
+
+
+def _next_event(loader: Any, text: str) -> Any:
+    """The next parser event; YAML's own errors become YamlError with their line."""
+    try:
+        return loader.get_event()
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise YamlError(line, (), "a control character YAML does not allow") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise YamlError(line, (), f"YAML syntax error: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(1, (), f"YAML error: {exc}") from None
+
+
+def _open(
+    event: Any, mapping: bool, line: int, stack: list[_Open], lines: dict[Path_, int] | None
+) -> None:
+    """Start a mapping or sequence (checking its depth and tag)."""
+    _not_a_key(stack, line)
+    if lines is not None:
+        lines[_path(stack)] = line
+    if len(stack) >= MAX_DEPTH:
+        raise YamlError(line, _path(stack)[:MAX_DEPTH], f"nested more than {MAX_DEPTH} levels deep")
+    tag = event.tag
+    if tag is not None and tag != "!" and tag != (_MAP if mapping else _SEQ):
+        raise YamlError(line, _path(stack), f"unsupported YAML tag {tag}")
+    stack.append(_Open({} if mapping else []))
 
 
 def _not_a_key(stack: list[_Open], line: int) -> None:

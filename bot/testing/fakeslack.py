@@ -231,7 +231,10 @@ class FakeSlack:
                 return {"ok": False, "error": "invalid_scheduled_message_id"}
             del self.scheduled[ident]
             return {"ok": True}
-        # chat.scheduledMessages.list, paginated with a numeric cursor
+        return self._list_scheduled(channel, body, now)
+
+    def _list_scheduled(self, channel: str, body: dict[str, Any], now: float) -> dict[str, Any]:
+        """chat.scheduledMessages.list, paginated with a numeric cursor."""
         held = sorted(
             (m for m in self.scheduled.values() if m["channel"] == channel), key=lambda m: m["id"]
         )
@@ -335,7 +338,7 @@ def block_kit_problems(message: dict[str, Any]) -> list[str]:
 
 
 def main() -> None:
-    """Run the fake standalone for local development: `python -m tests.fakeslack --port 8099`."""
+    """Run the fake standalone for rehearsals: `python -m bot.testing.fakeslack --port 8099`."""
     import argparse
     from datetime import datetime
 

@@ -137,39 +137,30 @@ def _split(items: int, meetings: int) -> list[dict[str, int]]:
     return plan
 
 
-def generate(
-    directory: Path, meetings: int = 50, items: int = 10_000, seed: int = 2021
-) -> dict[str, Any]:
-    """Write the digest into `directory` (created; sources and actors copied). Returns stats."""
-    rng = random.Random(seed)
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(DEFAULT_KNOWLEDGE_DIR / "sources", directory / "sources", dirs_exist_ok=True)
-    shutil.copy2(DEFAULT_KNOWLEDGE_DIR / "actors.yaml", directory / "actors.yaml")
-    actors = yaml.safe_load((directory / "actors.yaml").read_text("utf-8"))
-    missing = {*STATES, BODY} - {a["id"] for a in actors["actors"]}
-    if missing:
-        raise ValueError(f"actors.yaml no longer has {sorted(missing)}: update bench/gen_digest.py")
-    index = yaml.safe_load((directory / "sources" / "index.yaml").read_text("utf-8"))
-    quotes = _quotes(directory / "sources", index["documents"])
-    doc_ids = sorted(quotes)
+class _Writer:
+    """Synthetic meetings drawn from one random stream (the same seed, the same digest)."""
 
-    def cite(n: int = 1) -> list[dict[str, str]]:
+    def __init__(self, rng: random.Random, quotes: dict[str, list[str]]) -> None:
+        self.rng = rng
+        self.quotes = quotes
+        self.doc_ids = sorted(quotes)
+
+    def cite(self, n: int = 1) -> list[dict[str, str]]:
+        """`n` citations: a random document and a verbatim quote from it."""
         out = []
         for _ in range(n):
-            doc = rng.choice(doc_ids)
-            out.append({"doc": doc, "quote": rng.choice(quotes[doc])})
+            doc = self.rng.choice(self.doc_ids)
+            out.append({"doc": doc, "quote": self.rng.choice(self.quotes[doc])})
         return out
 
-    out_meetings: list[dict[str, Any]] = []
-    counted = {k: 0 for k in SHARES}
-    for m, counts in enumerate(_split(items, meetings)):
+    def meeting(self, m: int, counts: dict[str, int]) -> dict[str, Any]:
+        """Meeting number `m` (from 0) with `counts` items of each kind."""
+        rng, cite = self.rng, self.cite
         day = FIRST_MEETING + timedelta(days=m * MEETING_STRIDE_DAYS)
         place, zone = PLACES[m % (len(PLACES) - 1)]
         chair = STATES[m % len(STATES)]
-        mid = f"sco-defmin-{day.year}-{m:02d}"
         meeting: dict[str, Any] = {
-            "id": mid,
+            "id": f"sco-defmin-{day.year}-{m:02d}",
             "title": f"Meeting {m + 1} of the SCO defence ministers (synthetic)",
             "number": m + 1,
             "date": day.isoformat(),
@@ -185,63 +176,92 @@ def generate(
                 for a in rng.sample([s for s in STATES if s != chair], 4)
             ],
         }
-        meeting["outcomes"] = [
+        meeting["outcomes"] = self._outcomes(m, counts["outcomes"])
+        meeting["positions"] = self._positions(m, counts["positions"])
+        meeting["events"] = [self._event(m, i, day) for i in range(counts["events"])]
+        meeting["talks"] = [self._talk(m, i) for i in range(counts["talks"])]
+        return meeting
+
+    def _outcomes(self, m: int, count: int) -> list[dict[str, Any]]:
+        rng = self.rng
+        return [
             {
                 "id": f"m{m:02d}-o{i:03d}",
                 "theme": rng.choice(THEMES),
                 "kind": rng.choice(["decision", "agreement", "statement"]),
                 "summary": f"Synthetic outcome {i} of meeting {m + 1}: the ministers agreed.",
-                "sources": cite(rng.choice([1, 1, 2])),
+                "sources": self.cite(rng.choice([1, 1, 2])),
             }
-            for i in range(counts["outcomes"])
+            for i in range(count)
         ]
-        meeting["positions"] = [
+
+    def _positions(self, m: int, count: int) -> list[dict[str, Any]]:
+        rng = self.rng
+        # The actors are drawn lazily, each just before its position's other draws.
+        return [
             {
                 "id": f"m{m:02d}-p{i:03d}",
                 "actor": actor,
                 **({"speaker": "Defence Minister"} if rng.random() < 0.5 else {}),
                 "topic": rng.choice(TOPICS),
                 "summary": f"Synthetic position {i} of {actor} at meeting {m + 1}.",
-                "sources": cite(rng.choice([1, 1, 2])),
+                "sources": self.cite(rng.choice([1, 1, 2])),
             }
-            for i, actor in enumerate(
-                rng.choice(POSITION_ACTORS) for _ in range(counts["positions"])
-            )
+            for i, actor in enumerate(rng.choice(POSITION_ACTORS) for _ in range(count))
         ]
-        events = []
-        for i in range(counts["events"]):
-            event_place, event_zone = rng.choice(PLACES)
-            event: dict[str, Any] = {
-                "id": f"m{m:02d}-e{i:03d}",
-                "title": f"Synthetic event {i} announced at meeting {m + 1}",
-                "kind": rng.choice(["exercise", "meeting", "festival", "conference"]),
-                "date": _date_of(rng, day),
-                "summary": "A synthetic dated event for benchmarks.",
-                "sources": cite(),
-            }
-            if rng.random() < 0.9:
-                event["place"] = event_place
-            if event_zone and rng.random() < 0.8:
-                event["timezone"] = event_zone
-            events.append(event)
-        meeting["events"] = events
-        meeting["talks"] = []
-        for i in range(counts["talks"]):
-            actor = rng.choice(STATES)
-            others = rng.sample([s for s in STATES if s != actor], rng.randint(1, 4))
-            meeting["talks"].append(
-                {
-                    "id": f"m{m:02d}-t{i:03d}",
-                    "actor": actor,
-                    "counterparts": others,
-                    "topics": rng.sample(TALK_TOPICS, rng.randint(1, 3)),
-                    "sources": cite(),
-                }
-            )
-        for kind in SHARES:
-            counted[kind] += len(meeting[kind])
-        out_meetings.append(meeting)
 
+    def _event(self, m: int, i: int, day: date) -> dict[str, Any]:
+        rng = self.rng
+        event_place, event_zone = rng.choice(PLACES)
+        event: dict[str, Any] = {
+            "id": f"m{m:02d}-e{i:03d}",
+            "title": f"Synthetic event {i} announced at meeting {m + 1}",
+            "kind": rng.choice(["exercise", "meeting", "festival", "conference"]),
+            "date": _date_of(rng, day),
+            "summary": "A synthetic dated event for benchmarks.",
+            "sources": self.cite(),
+        }
+        if rng.random() < 0.9:
+            event["place"] = event_place
+        if event_zone and rng.random() < 0.8:
+            event["timezone"] = event_zone
+        return event
+
+    def _talk(self, m: int, i: int) -> dict[str, Any]:
+        rng = self.rng
+        actor = rng.choice(STATES)
+        others = rng.sample([s for s in STATES if s != actor], rng.randint(1, 4))
+        return {
+            "id": f"m{m:02d}-t{i:03d}",
+            "actor": actor,
+            "counterparts": others,
+            "topics": rng.sample(TALK_TOPICS, rng.randint(1, 3)),
+            "sources": self.cite(),
+        }
+
+
+def _copy_real_parts(directory: Path) -> dict[str, list[str]]:
+    """Copy the real sources and actors into `directory`; the quotes the sources offer."""
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR / "sources", directory / "sources", dirs_exist_ok=True)
+    shutil.copy2(DEFAULT_KNOWLEDGE_DIR / "actors.yaml", directory / "actors.yaml")
+    actors = yaml.safe_load((directory / "actors.yaml").read_text("utf-8"))
+    missing = {*STATES, BODY} - {a["id"] for a in actors["actors"]}
+    if missing:
+        raise ValueError(f"actors.yaml no longer has {sorted(missing)}: update bench/gen_digest.py")
+    index = yaml.safe_load((directory / "sources" / "index.yaml").read_text("utf-8"))
+    return _quotes(directory / "sources", index["documents"])
+
+
+def generate(
+    directory: Path, meetings: int = 50, items: int = 10_000, seed: int = 2021
+) -> dict[str, Any]:
+    """Write the digest into `directory` (created; sources and actors copied). Returns stats."""
+    rng = random.Random(seed)
+    directory = Path(directory)
+    writer = _Writer(rng, _copy_real_parts(directory))
+    out_meetings = [writer.meeting(m, counts) for m, counts in enumerate(_split(items, meetings))]
+    counted = {kind: sum(len(meeting[kind]) for meeting in out_meetings) for kind in SHARES}
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     text = "# Synthetic digest for benchmarks (bench/gen_digest.py); quotes are verbatim.\n"
     text += yaml.dump(
@@ -268,6 +288,7 @@ def generate(
 
 
 def main() -> None:
+    """Generate into the directory given, then load it to check it is valid."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("directory", type=Path)
     parser.add_argument("--meetings", type=int, default=50)

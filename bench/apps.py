@@ -1,0 +1,111 @@
+"""The apps under test, built as `sco-bot serve` builds its own, and signed requests for them.
+
+`ours` and `ours-uncached` come from the composition root (bot.services.build_services with
+`serving=True`, then bot.slack.app.build_bolt_app), exactly as `sco-bot serve` does; `bare` is a
+slack_bolt.App with the same options whose one `/sco` listener only acks. Slack's libraries and
+the bot are imported inside the functions: the load generator imports this module and starts
+without them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.clock import Clock
+from bot.testing.slack_requests import sign
+
+SIGNING_SECRET = "bench-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-bench-token-0123456789"
+EVENTS_PATH = "/slack/events"
+# "Now" for every answer: the day after the Dushanbe meeting, so `brief` has its "what lies
+# ahead" and `upcoming` lists events (with real time the digest has nothing ahead).
+REHEARSAL_NOW = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
+APPS = ("ours", "ours-uncached", "bare")
+MINUTES_PER_DAY = 24 * 60
+
+
+def signed_headers(
+    body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
+    """Slack's headers for `body`, signed with our test signing secret unless told otherwise."""
+    return sign(body, secret, timestamp)
+
+
+def bench_settings(api_url: str, database_dir: str) -> Any:
+    """Settings for the apps under test: a fake Slack, a throwaway SQLite ledger, and the
+    clock starting at REHEARSAL_NOW and running forward (as SCO_CLOCK sets it for `serve`)."""
+    from bot.settings import Settings
+
+    return Settings(
+        clock_start=REHEARSAL_NOW,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=api_url,
+        database_url=f"sqlite:///{database_dir}/x.sqlite3",
+    )
+
+
+@dataclass(frozen=True)
+class SteppingClock(Clock):
+    """A clock whose every `now()` is one minute later than the last (wrapping after a day):
+    no two requests in a row share a minute, so no answer cached per minute is ever reused."""
+
+    ticks: Iterator[int] = field(default_factory=itertools.count, compare=False, repr=False)
+
+    def now(self) -> datetime:
+        """`start`, plus one minute more at every call."""
+        assert self.start is not None
+        return self.start + timedelta(minutes=next(self.ticks) % MINUTES_PER_DAY)
+
+
+@dataclass(frozen=True)
+class AppUnderTest:
+    """A Bolt app and what bot.slack.http.create_wsgi_app needs beside it."""
+
+    app: Any
+    version: Callable[[], str]
+    database: Callable[[], bool] | None = None
+
+
+def build_app(kind: str, settings: Any) -> AppUnderTest:
+    """`ours`: the services and Bolt app `sco-bot serve` builds from `settings`; `ours-uncached`:
+    the same on a clock a minute later at every request; `bare`: a slack_bolt.App with the same
+    options whose listener only acks."""
+    if kind in ("ours", "ours-uncached"):
+        from bot.services import build_services
+        from bot.slack.app import build_bolt_app
+
+        clock = SteppingClock(start=REHEARSAL_NOW) if kind == "ours-uncached" else None
+        services = build_services(settings, clock, serving=True)
+        return AppUnderTest(
+            build_bolt_app(services),
+            lambda: services.digests.current.version,
+            services.database_ok,
+        )
+    if kind == "bare":
+        return AppUnderTest(_bare_app(settings), lambda: "bare")
+    raise ValueError(f"unknown app {kind!r} (one of {', '.join(APPS)})")
+
+
+def _bare_app(settings: Any) -> Any:
+    """The reference: Bolt with our options (and a WebClient on the same fake), nothing else."""
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+
+    bare = App(
+        client=WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+        signing_secret=settings.slack_signing_secret,
+        process_before_response=True,
+        token_verification_enabled=False,
+        name="bare",
+    )
+
+    def only_ack(ack: Ack) -> None:
+        ack()
+
+    bare.command("/sco")(only_ack)
+    return bare

@@ -1,0 +1,207 @@
+"""The table bench.run prints (measurement, ours, reference, ratio / goal, met?): one function
+per measurement turns its figures into rows. The rows' names are what README figures are
+compared by: keep them stable."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, TextIO
+
+from bench.apps import APPS
+
+LABELS = {"ours": "", "ours-uncached": ", new minute each"}
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    measurement: str
+    ours: str
+    reference: str
+    ratio_goal: str
+    met: str  # "yes", "NO", or "" (no goal: information)
+
+
+def _met(ok: bool | None) -> str:
+    return "" if ok is None else ("yes" if ok else "NO")
+
+
+def dispatch_rows(d: dict[str, Any]) -> list[Row]:
+    """Per command and clock: median and p99 against bare."""
+    rows = []
+    for text, c in d["commands"].items():
+        for kind, label in LABELS.items():
+            r = c[f"{kind}_ratio_median"]
+            rows.append(
+                Row(
+                    f"dispatch /sco {text}{label} (median; p99)",
+                    f"{c[kind]['median']:.0f} µs; {c[kind]['p99']:.0f} µs",
+                    f"bare {c['bare']['median']:.0f} µs; {c['bare']['p99']:.0f} µs",
+                    f"{r:.2f}× (p99 {c[f'{kind}_ratio_p99']:.2f}×) / ≤1.25×",
+                    _met(r <= 1.25),
+                )
+            )
+    return rows
+
+
+def http_rows(h: dict[str, Any]) -> list[Row]:
+    """Per concurrency and clock: throughput and latency against bare; failures if any."""
+    rows = []
+    for conc, e in h["concurrency"].items():
+        b = e["bare"]
+        for kind, label in LABELS.items():
+            o = e[kind]
+            r = e[f"{kind}_throughput_ratio"]
+            rows.append(
+                Row(
+                    f"http /sco brief{label} c={conc} req/s",
+                    f"{o['requests_per_second']:.0f}",
+                    f"bare {b['requests_per_second']:.0f}",
+                    f"{r:.2f}× / ≥0.8×",
+                    _met(r >= 0.8),
+                )
+            )
+            if o["latency_ms"] and b["latency_ms"]:
+                p99 = o["latency_ms"]["p99"]
+                bare_ms = b["latency_ms"]
+                rows.append(
+                    Row(
+                        f"http /sco brief{label} c={conc} p50; p99",
+                        f"{o['latency_ms']['median']:.2f}; {p99:.2f} ms",
+                        f"bare {bare_ms['median']:.2f}; {bare_ms['p99']:.2f} ms",
+                        "p99 < 20 ms" if conc == "16" else "",
+                        _met(p99 < 20) if conc == "16" else "",
+                    )
+                )
+        errors = sum(e[k]["errors"] + e[k]["non_200"] for k in APPS)
+        if errors:
+            rows.append(Row(f"http c={conc} failed requests", str(errors), "", "0", "NO"))
+    return rows
+
+
+def cold_rows(c: dict[str, Any]) -> list[Row]:
+    """The whole process against importing slack_bolt."""
+    cmds = c["commands"]
+    ours, bolt = cmds["sco-bot ask brief"], cmds["import slack_bolt"]
+    return [
+        Row(
+            f"cold start sco-bot ask brief (median, {c['method']})",
+            f"{ours['median']:.0f} ms",
+            f"import slack_bolt {bolt['median']:.0f} ms "
+            f"(python {cmds['python -c pass']['median']:.0f} ms)",
+            f"{c['ratio_median']:.2f}× / ≤1.00×",
+            _met(c["ratio_median"] <= 1.0),
+        )
+    ]
+
+
+def digest_rows(g: dict[str, Any]) -> list[Row]:
+    """Load time and memory, start-up work, then answers at scale."""
+    gen = g["generated"]
+    load = g["load_seconds"]["median"]
+    tracemalloc, rss = g["tracemalloc"], g["rss"]
+    return [
+        Row(
+            f"load_digest ({gen['meetings']} meetings, {gen['items']} items)",
+            f"{load * 1000:.0f} ms",
+            "",
+            "< 1000 ms",
+            _met(load < 1.0),
+        ),
+        Row(
+            "load_digest memory (tracemalloc peak; RSS growth)",
+            f"{tracemalloc['peak_mb']:.0f} MB; {rss['peak_rss_growth_mb']:.0f} MB",
+            f"RSS peak {rss['peak_rss_mb']:.0f} MB",
+            "",
+            "",
+        ),
+        Row(
+            "at start, as serve does: templates compiled; derived views built",
+            f"{g['template_compile_ms']:.0f} ms; {g['prepare_ms']:.0f} ms",
+            "",
+            "",
+            "",
+        ),
+        *_answer_rows(g["answers"], g["reference_real_digest"]["answers"]),
+    ]
+
+
+ANSWER_FIGURES: dict[str, Callable[[dict[str, Any]], float]] = {
+    "first call": lambda a: a["first_ms"],
+    "repeated, median": lambda a: a["repeated_ms"]["median"],
+    "new minute each, median": lambda a: a["new_minute_ms"]["median"],
+}
+
+
+def _answer_rows(answers: dict[str, Any], real: dict[str, Any]) -> list[Row]:
+    """Per command and kind of call: the generated digest against the real one."""
+    rows = []
+    for text, a in answers.items():
+        for label, figure in ANSWER_FIGURES.items():
+            rows.append(
+                Row(
+                    f"answer /sco {text} at scale ({label})",
+                    f"{figure(a):.2f} ms ({a['blocks']} blocks)",
+                    f"real digest {figure(real[text]):.2f} ms",
+                    "< 5 ms",
+                    _met(figure(a) < 5),
+                )
+            )
+    return rows
+
+
+def fanout_rows(f: dict[str, Any]) -> list[Row]:
+    """Time against the rate's floor; nothing lost or doubled."""
+    t, u = f["throttled"], f["unthrottled"]
+    return [
+        Row(
+            f"fan-out {t['channels']} channels ({t['reminders_expected']} reminders), "
+            f"{t['calls_per_window']}/{t['rate_window_seconds']:g}s window",
+            f"{t['seconds']:.1f} s",
+            f"floor {t['floor_seconds']:.1f} s (naive {t['naive_floor_seconds']:.1f} s; "
+            f"with work {t['work_floor_seconds']:.1f} s; unthrottled {u['seconds']:.1f} s)",
+            f"{t['ratio_to_floor']:.2f}× / ≤1.10×" if t["ratio_to_floor"] else "n/a",
+            _met(t["ratio_to_floor"] is not None and t["ratio_to_floor"] <= 1.1),
+        ),
+        Row(
+            "fan-out lost; doubled",
+            f"{t['lost']}; {t['doubled']}",
+            f"unthrottled {u['lost']}; {u['doubled']}",
+            "0; 0",
+            _met(t["lost"] == t["doubled"] == u["lost"] == u["doubled"] == 0),
+        ),
+    ]
+
+
+SECTION_ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
+    "dispatch": dispatch_rows,
+    "http": http_rows,
+    "cold": cold_rows,
+    "digest": digest_rows,
+    "fanout": fanout_rows,
+}
+
+
+def rows(sections: dict[str, Any]) -> list[Row]:
+    """The table's rows for the sections measured, in bench.run's order."""
+    out: list[Row] = []
+    for name, to_rows in SECTION_ROWS.items():
+        if sections.get(name):
+            out += to_rows(sections[name])
+    return out
+
+
+def print_table(table_rows: list[Row], out: TextIO = sys.stdout) -> None:
+    """The rows as aligned columns under a header."""
+    header = Row("measurement", "ours", "reference", "ratio / goal", "met?")
+    table = [header, *table_rows]
+    names = list(asdict(header))
+    widths = [max(len(getattr(r, name)) for r in table) for name in names]
+    for i, row in enumerate(table):
+        cells = [getattr(row, name).ljust(w) for name, w in zip(names, widths, strict=True)]
+        print(" | ".join(cells).rstrip(), file=out)
+        if i == 0:
+            print("-+-".join("-" * w for w in widths), file=out)

@@ -249,7 +249,11 @@ def _copy_real_parts(directory: Path) -> dict[str, list[str]]:
     missing = {*STATES, BODY} - {a["id"] for a in actors["actors"]}
     if missing:
         raise ValueError(f"actors.yaml no longer has {sorted(missing)}: update bench/gen_digest.py")
-    index = yaml.safe_load((directory / "sources" / "index.yaml").read_text("utf-8"))
+    index_file = directory / "sources" / "index.yaml"
+    index = yaml.safe_load(index_file.read_text("utf-8"))
+    for doc in index["documents"]:
+        doc.pop("meetings", None)  # the generated meetings have other ids
+    index_file.write_text(yaml.safe_dump(index, sort_keys=False, allow_unicode=True), "utf-8")
     return _quotes(directory / "sources", index["documents"])
 
 

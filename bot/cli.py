@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from bot.answer_cache import AnswerCache, answer_key
 from bot.clock import Clock, parse_instant
-from bot.knowledge.errors import DigestError
+from bot.knowledge.errors import DigestError, Problem
 from bot.settings import Settings, SettingsError, load_settings
 
 # The schema, the template engine and Slack's libraries are imported where used: a cached
@@ -24,6 +24,7 @@ EXIT_INVALID_DIGEST = 1
 CONSOLE_USER = "console-user"
 
 if TYPE_CHECKING:
+    from bot.knowledge.digest import Digest
     from bot.services import Services
 
 
@@ -70,6 +71,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     check = knowledge_commands.add_parser("check", help="validate a digest directory")
     check.add_argument("directory", nargs="?", help="default: SCO_KNOWLEDGE_DIR or knowledge/")
+    covered = knowledge_commands.add_parser(
+        "coverage", help="list each source sentence and the digest items that cite it"
+    )
+    covered.add_argument("directory", nargs="?", help="default: SCO_KNOWLEDGE_DIR or knowledge/")
+    covered.add_argument("--all", action="store_true", help="every sentence, not only the gaps")
     return parser
 
 
@@ -184,25 +190,61 @@ def _cached_ask(settings: Settings, clock: Clock, text: str, fmt: str, channel: 
     return answer
 
 
+def _digest_dir(parser: argparse.ArgumentParser, settings: Settings, given: str | None) -> Path:
+    directory = Path(given) if given else settings.knowledge_dir
+    if not directory.is_dir():
+        parser.error(f"{directory} is not a directory")
+    return directory
+
+
 def _check(parser: argparse.ArgumentParser, settings: Settings, args: argparse.Namespace) -> int:
     from bot.knowledge.loader import load_digest
 
-    directory = Path(args.directory) if args.directory else settings.knowledge_dir
-    if not directory.is_dir():
-        parser.error(f"{directory} is not a directory")
+    directory = _digest_dir(parser, settings, args.directory)
+    warnings: list[Problem] = []
     try:
-        digest = load_digest(directory)
+        digest = load_digest(directory, warnings=warnings)
     except DigestError as exc:
         _fail_digest(exc)
+    if args.knowledge_command == "coverage":
+        return _coverage(settings, directory, digest, args.all)
     meetings = len(digest.meetings)
     items = sum(
         len(m.outcomes) + len(m.positions) + len(m.events) + len(m.talks) for m in digest.meetings
     )
     print(
-        f"{directory}: valid (version {digest.version}; {meetings} meetings, "
-        f"{items} items, {len(digest.actors)} actors, {len(digest.documents)} sources)"
+        f"{directory}: valid (version {digest.version}; {_count(meetings, 'meeting')}, "
+        f"{_count(items, 'item')}, {_count(len(digest.actors), 'actor')}, "
+        f"{_count(len(digest.documents), 'source')})"
     )
+    for warning in warnings:
+        print(f"warning: {warning}")
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _coverage(settings: Settings, directory: Path, digest: Digest, verbose: bool) -> int:
+    from bot.knowledge.coverage import coverage
+    from bot.rendering.renderer import Renderer
+    from bot.rendering.terminal import to_terminal
+
+    sources = coverage(digest, directory)
+    total = sum(len(s.sentences) for s in sources)
+    covered = sum(len(s.sentences) - len(s.uncovered) for s in sources)
+    percent = round(covered * 100 / total, 1) if total else 100.0
+    context = {
+        "sources": sources,
+        "verbose": verbose,
+        "total": total,
+        "covered": covered,
+        "percent": percent,
+    }
+    pages = Renderer(settings.templates_dir).messages("cli_coverage.j2", context)
+    print(to_terminal(pages).rstrip("\n"))
+    return 0 if covered == total else 1
 
 
 def main(argv: list[str] | None = None) -> int:

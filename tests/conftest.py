@@ -15,18 +15,24 @@ from bot.knowledge.holder import DigestHolder
 from bot.knowledge.loader import load_digest
 from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
-from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings
+from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.testing.fakeslack import FakeSlack
 from bot.testing.slack_requests import sign
 from bot.testing.slack_requests import slash_body as slash_body  # re-exported to the tests
 
+PROJECT = Path(__file__).resolve().parent.parent
+# The digest the behaviour tests run on: written for the tests (a frozen copy of the 2021 digest
+# in the v1 schema), so that a curator who edits knowledge/ never breaks them. Tests of the
+# shipped digest's own content read knowledge/ and carry the `shipped_digest` marker.
+TEST_DIGEST = PROJECT / "tests" / "digests" / "sco-2021-v1"
+TWO_MEETINGS = PROJECT / "tests" / "digests" / "two-meetings"
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token-0123456789"
 
 
 @pytest.fixture(scope="session")
 def digest() -> Digest:
-    return load_digest(DEFAULT_KNOWLEDGE_DIR)
+    return load_digest(TEST_DIGEST)
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +57,7 @@ def settings(fake_slack: FakeSlack) -> Settings:
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.api_url,
+        knowledge_dir=TEST_DIGEST,
     )
 
 
@@ -59,9 +66,6 @@ def signed_headers(
 ) -> dict[str, str]:
     """Slack's headers for `body`, signed with our test signing secret unless told otherwise."""
     return sign(body, secret, timestamp)
-
-
-PROJECT = Path(__file__).resolve().parent.parent
 
 
 def send(

@@ -14,6 +14,7 @@ SUBCOMMAND_PREFIXES: tuple[str, ...] = (
     "positions ",
     "upcoming ",
     "sources ",
+    "compare ",
     "help ",
     "remind ",
     "remind on ",

@@ -22,8 +22,7 @@ import pytest
 
 from bot.knowledge.errors import DigestError, Problem
 from bot.knowledge.loader import load_digest
-from bot.settings import DEFAULT_KNOWLEDGE_DIR
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, TEST_DIGEST
 
 PROBLEM_LINE = re.compile(r"^knowledge/[\w/.-]+\.yaml:\d+: \S.*: .+$")
 MEETINGS = "meetings.yaml"
@@ -57,7 +56,7 @@ def case(name: str) -> Callable[[Breaker], Breaker]:
 
 def copy_digest(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
-    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, target)
+    shutil.copytree(TEST_DIGEST, target)
     return target
 
 
@@ -421,7 +420,7 @@ def test_a_leading_bom_is_read_as_the_same_digest_or_refused_cleanly(tmp_path: P
     # YAML allows a byte-order mark at the start of a stream (editors on Windows add one): the
     # digest must read as if it were not there, or be refused with a located problem; never a
     # crash and never a different digest.
-    original = load_digest(DEFAULT_KNOWLEDGE_DIR)
+    original = load_digest(TEST_DIGEST)
     directory = copy_digest(tmp_path)
     for relative in (MEETINGS, ACTORS, INDEX):
         path = directory / relative

@@ -11,9 +11,18 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from bot.testing.fakeslack import FakeSlack, block_kit_problems
 from bot.testing.servers import sco_bot_serve
-from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, signed_headers, slash_body
+from tests.conftest import (
+    BOT_TOKEN,
+    PROJECT,
+    SIGNING_SECRET,
+    TEST_DIGEST,
+    signed_headers,
+    slash_body,
+)
 
 TIMEOUT = 20.0
 TITLE = "18th meeting of the SCO Council of Defence Ministers"
@@ -27,6 +36,7 @@ def clean_env(**values: str) -> dict[str, str]:
         if not k.startswith(("SLACK_", "SCO_")) and k != "PYTHONWARNINGS"
     }
     env["PYTHONUNBUFFERED"] = "1"
+    env["SCO_KNOWLEDGE_DIR"] = str(TEST_DIGEST)
     env.update(values)
     return env
 
@@ -139,16 +149,24 @@ def test_console_ends_at_end_of_input() -> None:
 # --- knowledge check ---------------------------------------------------------------------------
 
 
+@pytest.mark.shipped_digest
 def test_knowledge_check_accepts_the_shipped_digest() -> None:
-    result = sco_bot("knowledge", "check")
+    result = sco_bot("knowledge", "check", str(PROJECT / "knowledge"))
 
     assert result.returncode == 0, result.stderr
-    assert re.search(r"valid \(version [0-9a-f]+; 1 meetings", result.stdout), result.stdout
+    assert re.search(r"valid \(version [0-9a-f]+; \d+ meetings?", result.stdout), result.stdout
+
+
+def test_knowledge_check_accepts_a_digest_and_counts_it() -> None:
+    result = sco_bot("knowledge", "check", str(TEST_DIGEST))
+
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"valid \(version [0-9a-f]+; 1 meeting, ", result.stdout), result.stdout
 
 
 def test_knowledge_check_points_at_a_quote_missing_from_its_source(tmp_path: Path) -> None:
     knowledge = tmp_path / "knowledge"
-    shutil.copytree(PROJECT / "knowledge", knowledge)
+    shutil.copytree(TEST_DIGEST, knowledge)
     meetings = knowledge / "meetings.yaml"
     lines = meetings.read_text(encoding="utf-8").splitlines(keepends=True)
     target = next(i for i, line in enumerate(lines) if line.strip().startswith("quote: "))

@@ -19,11 +19,10 @@ from bot.knowledge.loader import load_digest
 from bot.reminders.ledger import Ledger
 from bot.reminders.plan import Subscription, plan
 from bot.reminders.records import State
-from bot.settings import DEFAULT_KNOWLEDGE_DIR
 from bot.testing.fakeslack import FakeSlack
 from bot.testing.servers import start_serve
 from bot.testing.waiting import wait_until
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST
 from tests.databases import fresh_postgres, skip_without_postgres
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
@@ -48,7 +47,7 @@ def run_kills(url: str, fake: FakeSlack, instances: int, seed: int) -> dict[str,
         store.subscribe(sub)
     desired = {
         (r.channel_id, int(r.post_at.timestamp()))
-        for r in plan(load_digest(DEFAULT_KNOWLEDGE_DIR), subs, REHEARSAL)
+        for r in plan(load_digest(TEST_DIGEST), subs, REHEARSAL)
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}
     env.update(

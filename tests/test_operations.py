@@ -27,12 +27,12 @@ from bot.knowledge.reload import DigestReloader
 from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
 from bot.services import Services, build_services
-from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings, load_settings
+from bot.settings import DEFAULT_TEMPLATES_DIR, Settings, load_settings
 from bot.slack.app import create_app
 from bot.testing.fakeslack import FakeSlack
 from bot.testing.servers import sco_bot_serve
 from bot.testing.waiting import wait_until
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, send, signed_headers, slash_body
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST, send, signed_headers, slash_body
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 
@@ -40,7 +40,7 @@ REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def knowledge(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
-    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, target)
+    shutil.copytree(TEST_DIGEST, target)
     return target
 
 

@@ -76,10 +76,11 @@ def test_timing_of_each_precision() -> None:
 
 
 def test_latest_meeting_by_default_and_by_id(digest: Digest) -> None:
-    assert lookup.find_meeting(digest, None).id == "sco-defmin-2021-dushanbe"
-    assert lookup.find_meeting(digest, "sco-defmin-2021").id == "sco-defmin-2021-dushanbe"
+    now = at("2021-08-01T00:00+00:00")
+    assert lookup.find_meeting(digest, None, now).id == "sco-defmin-2021-dushanbe"
+    assert lookup.find_meeting(digest, "sco-defmin-2021", now).id == "sco-defmin-2021-dushanbe"
     with pytest.raises(lookup.NotFound) as missing:
-        lookup.find_meeting(digest, "sco-defmin-2021-dushanbee")
+        lookup.find_meeting(digest, "sco-defmin-2021-dushanbee", now)
     assert missing.value.suggestions == ["sco-defmin-2021-dushanbe"]
 
 
@@ -103,17 +104,20 @@ def test_positions_grouped_by_topic(digest: Digest) -> None:
     assert "Afghanistan and counter-terrorism" in topics
     assert "China's core interests" in topics
     assert all(
-        not s.joint and "Wei Fenghe" in (s.speaker or "") for g in china.topics for s in g.items
+        not s.joint and "Wei Fenghe" in (s.speaker or "") for g in china.topics for s in g.claims
     )
     joint = positions_q.positions(digest, lookup.find_actor(digest, "ministers"))
-    assert sum(len(g.items) for g in joint.topics) == len(digest.meetings[0].outcomes)
-    assert all(s.joint for g in joint.topics for s in g.items)
+    # An outcome citing two documents is two claims (one per account), never one merged claim.
+    ids = {s.id for g in joint.topics for s in g.claims}
+    assert ids == {o.id for o in digest.meetings[0].outcomes}
+    assert all(s.joint for g in joint.topics for s in g.claims)
+    assert all(len({c.doc for c in s.citations}) == 1 for g in joint.topics for s in g.claims)
 
 
 def test_brief_keeps_joint_outcomes_apart_from_china(digest: Digest) -> None:
     b = briefing.brief(digest, digest.meetings[0], at("2021-07-29T00:00+00:00"), UTC_ZONE)
     assert b.chair.id == "tajikistan"
-    assert [d.event.id for d in b.ahead][-1] == "sco-defmin-2022-uzbekistan"
-    assert "sco-defmin-2021-dushanbe-meeting" not in [d.event.id for d in b.ahead]
+    assert [d.event.id for d in b.referred][-1] == "sco-defmin-2022-uzbekistan"
+    assert "sco-defmin-2021-dushanbe-meeting" not in [d.event.id for d in b.referred]
     assert [d.id for d in b.documents] == ["sco-secretariat-2021-07-28", "chinamil-2021-07-29"]
     assert b.talks[0][1].id == "china" and len(b.talks[0][2]) == 5

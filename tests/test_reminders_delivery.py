@@ -20,10 +20,10 @@ from bot.reminders.plan import Subscription
 from bot.reminders.records import State
 from bot.reminders.slack_scheduler import SlackScheduler
 from bot.rendering.renderer import Renderer
-from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings
+from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.client import create_web_client
 from bot.testing.fakeslack import RESET, STALL, FakeSlack
-from tests.conftest import BOT_TOKEN
+from tests.conftest import BOT_TOKEN, TEST_DIGEST
 from tests.databases import database
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
@@ -33,7 +33,7 @@ FESTIVAL = "fanfares-of-peace-2021"
 class World:
     """A store, a delivery and a desk wired to the fake Slack, at a fixed `now`."""
 
-    def __init__(self, url: str, fake: FakeSlack, knowledge: Path = DEFAULT_KNOWLEDGE_DIR) -> None:
+    def __init__(self, url: str, fake: FakeSlack, knowledge: Path = TEST_DIGEST) -> None:
         self.url = url
         self.fake = fake
         self.now = REHEARSAL
@@ -132,7 +132,7 @@ def test_changing_leads_deletes_stale_and_schedules_missing(world: World) -> Non
 
 def test_a_moved_event_is_rescheduled(world: World, tmp_path: Path) -> None:
     knowledge = tmp_path / "knowledge"
-    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, knowledge)
+    shutil.copytree(TEST_DIGEST, knowledge)
     world.knowledge = knowledge
     world.reload()
     world.desk.subscribe(Subscription("C1", leads=(1,)), world.now)

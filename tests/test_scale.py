@@ -23,7 +23,8 @@ from bot.queries import positions as positions_q
 from bot.rendering.blocks import MAX_BLOCKS, MAX_MESSAGES
 from bot.rendering.renderer import Renderer
 from bot.rendering.terminal import to_terminal
-from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR
+from bot.settings import DEFAULT_TEMPLATES_DIR
+from tests.conftest import TEST_DIGEST
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def test_positions_show_the_most_recent_meetings_and_name_the_rest(
     china = lookup.find_actor(big, "china")
     found = positions_q.positions(big, china)
     assert found.earlier, "a 12-meeting digest should not fit in one reply"
-    shown_meetings = {s.meeting.id for g in found.topics for s in g.items}
+    shown_meetings = {s.meeting.id for g in found.topics for s in g.claims}
     newest_first = sorted(
         (m for m in big.meetings if m.date.first), key=lambda m: m.date.first, reverse=True
     )
@@ -73,8 +74,8 @@ def test_positions_for_one_earlier_meeting(big: Digest, big_briefer: Pipeline) -
     meeting, count = positions_q.positions(big, china).earlier[-1]
     answer = big_briefer.respond(f"positions PRC {meeting.id}", latest(big))
     text = to_terminal(answer.messages)
-    assert f"Stated positions of *China* at the {meeting.title}" in text
-    assert text.count(f"at the {meeting.title}, {meeting.place}") == count
+    assert f"Statements of *China* at the {meeting.title}" in text
+    assert text.count(f"At the {meeting.title}, {meeting.place}") == count
     found = positions_q.positions(big, china, meeting)
     assert found.shown == found.total == count and not found.earlier
 
@@ -146,7 +147,7 @@ def _lines_by_compose(text: str) -> dict[tuple[str | int, ...], int]:
 
 @pytest.mark.parametrize("name", ["meetings.yaml", "actors.yaml", "sources/index.yaml"])
 def test_the_reader_agrees_with_pyyaml_on_the_digest(name: str) -> None:
-    text = (DEFAULT_KNOWLEDGE_DIR / name).read_text("utf-8")
+    text = (TEST_DIGEST / name).read_text("utf-8")
     data, lines = load_yaml(text)
     assert data == _reference(text)
     for path, line in _lines_by_compose(text).items():

@@ -102,6 +102,7 @@ def test_every_template_file_is_used() -> None:
         "reminder_broken.j2",
         "cli_plan.j2",
         "cli_sync.j2",
+        "cli_coverage.j2",
         "digest_invalid.j2",
         "truncated.j2",
     }
@@ -117,17 +118,19 @@ def test_brief_reads_as_a_briefing(pipeline: Pipeline) -> None:
     )
     assert "Fanfares of Peace festival of military orchestras* — 18–23 October 2021" in text
     assert "in 81 days" in text
-    assert "in 2022, exact date not yet announced" in text
+    assert "in 2022; day not given in the sources" in text
     assert "http://eng.sectsco.org/20210728/770367.html" in text
-    assert "_(SCO Secretariat)_" in text and "_(China Military Online)_" in text
+    assert "_(SCO Secretariat, 28 Jul 2021)_" in text
+    assert "_(China Military Online, 29 Jul 2021)_" in text
 
 
 def test_positions_attribute_speaker_source_and_date(pipeline: Pipeline) -> None:
     text = to_terminal(
         pipeline.respond("positions china", datetime(2021, 8, 1, tzinfo=UTC)).messages
     )
-    assert "Said by Wei Fenghe" in text
-    assert "China Military Online, 29 July 2021" in text
+    # A v1 digest gives no stance: the document is reported as a third party, citing the speaker.
+    assert "China Military Online, 29 Jul 2021 reports, citing Wei Fenghe" in text
+    assert "At the 18th meeting of the SCO Council of Defence Ministers, Dushanbe" in text
     assert "“China has never bullied any other country" in text
 
 

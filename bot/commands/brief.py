@@ -12,7 +12,7 @@ def handle(request: Request, situation: Situation) -> Reply:
     """The briefing on the meeting named (or the latest), or what names are known."""
     digest = situation.digest
     try:
-        meeting = find_meeting(digest, request.args[0] if request.args else None)
+        meeting = find_meeting(digest, request.args[0] if request.args else None, situation.now)
     except NotFound as missing:
         return Reply("not_found.j2", situation.context(kind="meeting", missing=missing))
     briefing = brief(digest, meeting, situation.now, situation.timezone)

@@ -31,7 +31,7 @@ def _split_meeting(
     """`china sco-defmin-2021`: the last word may name a meeting (id or prefix)."""
     if len(words) > 1 and alias_key(" ".join(words)) not in situation.digest.aliases:
         try:
-            return words[:-1], find_meeting(situation.digest, words[-1])
+            return words[:-1], find_meeting(situation.digest, words[-1], situation.now)
         except NotFound:
             pass
     return words, None

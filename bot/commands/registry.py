@@ -40,6 +40,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         Subcommand("brief", ("briefing", "summary")),
         Subcommand("positions", ("position", "pos", "actor")),
         Subcommand("upcoming", ("events", "next", "calendar")),
+        Subcommand("compare", ("accounts", "versus", "vs", "diff")),
         Subcommand("sources", ("source", "docs", "documents")),
         Subcommand("remind", ("reminders", "reminder"), personal=True),
         Subcommand("help", ("?", "usage", "-h", "--help")),

@@ -54,5 +54,6 @@ class Situation:
             "timezone": self.timezone_name,
             "version": self.digest.version,
             "docs": self.digest.documents_by_id,
+            "actors": self.digest.actors_by_id,
             **values,
         }

@@ -1,4 +1,5 @@
-"""Dates that carry their precision: a day, a day range, a month, a year, or unknown."""
+"""Dates that carry their precision: a day, a day range, a month, a season, a quarter, a year,
+or unknown."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ class Precision(StrEnum):
     DAY = "day"
     RANGE = "range"
     MONTH = "month"
+    SEASON = "season"
+    QUARTER = "quarter"
     YEAR = "year"
     UNKNOWN = "unknown"
 
@@ -25,6 +28,12 @@ class Precision(StrEnum):
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INTERVAL = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
+_SEASON = re.compile(r"^(\d{4})-(spring|summer|autumn|fall|winter)$", re.IGNORECASE)
+# Northern-hemisphere meteorological seasons; winter YYYY runs from December YYYY into YYYY+1.
+SEASON_MONTHS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+SEASON_NAMES = {3: "spring", 6: "summer", 9: "autumn", 12: "winter"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,10 @@ class When:
             return f"{self.first.isoformat()}/{self.last.isoformat()}"
         if self.precision is Precision.MONTH:
             return f"{self.first.year:04d}-{self.first.month:02d}"
+        if self.precision is Precision.SEASON:
+            return f"{self.first.year:04d}-{SEASON_NAMES[self.first.month]}"
+        if self.precision is Precision.QUARTER:
+            return f"{self.first.year:04d}-Q{(self.first.month - 1) // 3 + 1}"
         return f"{self.first.year:04d}"
 
 
@@ -86,40 +99,66 @@ def _day(text: str) -> date:
         raise ValueError(f"{text!r} is not a date that exists ({exc})") from None
 
 
+FORMS = (
+    "YYYY-MM-DD, START/END, {start, end}, YYYY-MM, YYYY-Q1..Q4, YYYY-spring..winter, YYYY"
+    " or unknown"
+)
+
+
 def parse_when(value: Any) -> When:
-    """Parse the digest's date forms: 2021-10-18, {start, end}, 2021-10, 2022, unknown."""
+    """Parse the digest's date forms: 2021-10-18, {start, end} or START/END, 2021-10, 2022-Q3,
+    2022-autumn, 2022, unknown."""
     if isinstance(value, When):
         return value
     if value is None or (isinstance(value, str) and value.strip().lower() == "unknown"):
         return When(Precision.UNKNOWN)
     if isinstance(value, bool):
-        raise ValueError("a date must be YYYY-MM-DD, YYYY-MM, YYYY, {start, end} or unknown")
+        raise ValueError(f"a date must be {FORMS}")
     if isinstance(value, int):
         value = str(value)
     if isinstance(value, dict):
         if set(value) != {"start", "end"}:
             raise ValueError("a date range must have exactly the keys 'start' and 'end'")
-        first = _day(str(value["start"]))
-        last = _day(str(value["end"]))
-        if last < first:
-            raise ValueError(f"the range ends ({last}) before it starts ({first})")
-        if last == first:
-            return When(Precision.DAY, first, last)
-        return When(Precision.RANGE, first, last)
+        return _range(str(value["start"]), str(value["end"]))
     if isinstance(value, str):
-        text = value.strip()
-        if _DAY.match(text):
-            day = _day(text)
-            return When(Precision.DAY, day, day)
-        if m := _MONTH.match(text):
-            year, month = int(m.group(1)), int(m.group(2))
-            if not 1 <= month <= 12:
-                raise ValueError(f"{text!r} has no month {month}")
-            days = calendar.monthrange(year, month)[1]
-            return When(Precision.MONTH, date(year, month, 1), date(year, month, days))
-        if m := _YEAR.match(text):
-            year = int(m.group(1))
-            return When(Precision.YEAR, date(year, 1, 1), date(year, 12, 31))
-    raise ValueError(
-        f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM, YYYY, {{start, end}} or unknown"
-    )
+        found = _parse_text(value.strip())
+        if found is not None:
+            return found
+    raise ValueError(f"{value!r} is not a date: use {FORMS}")
+
+
+def _range(start: str, end: str) -> When:
+    first, last = _day(start), _day(end)
+    if last < first:
+        raise ValueError(f"the range ends ({last}) before it starts ({first})")
+    return When(Precision.DAY if last == first else Precision.RANGE, first, last)
+
+
+def _parse_text(text: str) -> When | None:
+    if _DAY.match(text):
+        day = _day(text)
+        return When(Precision.DAY, day, day)
+    if m := _INTERVAL.match(text):
+        return _range(m.group(1), m.group(2))
+    if m := _MONTH.match(text):
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(f"{text!r} has no month {month}")
+        return When(Precision.MONTH, date(year, month, 1), _month_end(year, month))
+    if m := _QUARTER.match(text):
+        year, first_month = int(m.group(1)), (int(m.group(2)) - 1) * 3 + 1
+        return When(
+            Precision.QUARTER, date(year, first_month, 1), _month_end(year, first_month + 2)
+        )
+    if m := _SEASON.match(text):
+        year, start = int(m.group(1)), SEASON_MONTHS[m.group(2).lower()]
+        end_year, end_month = (year + 1, 2) if start == 12 else (year, start + 2)
+        return When(Precision.SEASON, date(year, start, 1), _month_end(end_year, end_month))
+    if m := _YEAR.match(text):
+        year = int(m.group(1))
+        return When(Precision.YEAR, date(year, 1, 1), date(year, 12, 31))
+    return None
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from bot.knowledge.claims import Claim, claims_of
 from bot.knowledge.schema import Actor, Document, Event, Meeting
 from bot.knowledge.text import alias_key
 
@@ -25,6 +26,9 @@ class Digest:
     # Every event, each id once (the first meeting that lists it), with that meeting.
     events_by_id: Mapping[str, Event] = field(repr=False)
     event_meetings: Mapping[str, Meeting] = field(repr=False)
+    # Placeholder event id -> the event that superseded it (the later, real one).
+    superseded_by: Mapping[str, Event] = field(repr=False)
+    claims: tuple[Claim, ...] = field(repr=False)
     # Derived views that queries work out once per digest (a digest never changes).
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -39,6 +43,18 @@ class Digest:
     def event(self, event_id: str) -> Event:
         """The event with this id (KeyError when the digest has none)."""
         return self.events_by_id[event_id]
+
+    def current_event(self, event: Event) -> Event:
+        """What became of an event: the last event of its supersession chain (itself if none)."""
+        seen = {event.id}
+        while (later := self.superseded_by.get(event.id)) is not None and later.id not in seen:
+            seen.add(later.id)
+            event = later
+        return event
+
+    def meeting(self, meeting_id: str) -> Meeting:
+        """The meeting with this id."""
+        return next(m for m in self.meetings if m.id == meeting_id)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The lookups are rebuilt on unpickling (mapping proxies do not pickle).
@@ -63,14 +79,19 @@ def build_digest(
             if event.id not in events:
                 events[event.id] = event
                 event_meetings[event.id] = meeting
+    documents_by_id = {d.id: d for d in documents}
+    superseded_by = {e.supersedes: e for e in events.values() if e.supersedes}
+    claims = tuple(c for m in meetings for c in claims_of(m, documents_by_id))
     return Digest(
         documents=documents,
         actors=actors,
         meetings=meetings,
         version=version,
-        documents_by_id=MappingProxyType({d.id: d for d in documents}),
+        documents_by_id=MappingProxyType(documents_by_id),
         actors_by_id=MappingProxyType({a.id: a for a in actors}),
         aliases=MappingProxyType(aliases),
         events_by_id=MappingProxyType(events),
         event_meetings=MappingProxyType(event_meetings),
+        superseded_by=MappingProxyType(superseded_by),
+        claims=claims,
     )

@@ -179,18 +179,21 @@ def _ids(data: Any) -> list[str]:
     return found
 
 
-def load_digest(directory: Path, cache_dir: Path | None = None) -> Digest:
+def load_digest(
+    directory: Path, cache_dir: Path | None = None, *, warnings: list[Problem] | None = None
+) -> Digest:
     """Load and validate the digest in `directory`; raise DigestError listing every problem.
 
     With `cache_dir`, a digest that validated before is read back from a pickle named by its
-    content hash: YAML parsing and validation are skipped until a file changes."""
+    content hash: YAML parsing and validation are skipped until a file changes. With
+    `warnings`, what loads but should change is appended to it (the cache is not used)."""
     directory = Path(directory)
     version = content_version(directory)
-    cached = _from_cache(cache_dir, version)
+    cached = _from_cache(cache_dir if warnings is None else None, version)
     if cached is not None:
         return cached
     with _collector_paused():
-        digest = _load(directory, version)
+        digest = _load(directory, version, warnings)
     _to_cache(cache_dir, digest)
     return digest
 
@@ -239,7 +242,7 @@ def _to_cache(cache_dir: Path | None, digest: Digest) -> None:
         pass  # a cache that cannot be written only costs time
 
 
-def _load(directory: Path, version: str) -> Digest:
+def _load(directory: Path, version: str, warnings: list[Problem] | None = None) -> Digest:
     found = _Collector(directory)
     texts: dict[str, str] = {}
     documents: tuple[Document, ...] = ()
@@ -254,12 +257,107 @@ def _load(directory: Path, version: str) -> Digest:
         _check_aliases(found, actors, actor_index[1])
     meetings: tuple[Meeting, ...] = ()
     # Without a valid actor list, references cannot be checked; other errors still are.
-    context = {"texts": texts, "actors": {a.id for a in actors} if actors else None}
+    context = {
+        "texts": texts,
+        "documents": {d.id for d in documents} if index is not None else None,
+        "actors": {a.id for a in actors} if actors else None,
+    }
     meeting_index = found.load(MEETINGS_FILE, MeetingIndex, context)
     if meeting_index is not None:
         meetings = meeting_index[0].meetings
+        _check_events(found, meetings, meeting_index[1])
+        if warnings is not None:
+            warnings += _warnings(directory, documents, meetings, meeting_index[1])
+    if index is not None:
+        _check_documents(found, documents, actors, meetings, index[1])
+        if warnings is not None:
+            warnings += _document_warnings(directory, documents, index[1])
     found.raise_if_any()
     return build_digest(documents, actors, meetings, version)
+
+
+def _check_documents(
+    found: _Collector,
+    documents: tuple[Document, ...],
+    actors: tuple[Actor, ...],
+    meetings: tuple[Meeting, ...],
+    lines: LineMap,
+) -> None:
+    """References from the index: participants, meetings, and citation labels kept unique."""
+    actor_ids = {a.id for a in actors}
+    meeting_ids = {m.id for m in meetings}
+    labels: dict[str, str] = {}
+    for i, doc in enumerate(documents):
+        if actors and doc.participant and doc.participant not in actor_ids:
+            path: Path_ = ("documents", i, "participant")
+            found.add(
+                SOURCES_INDEX, lines.line_of(path), path, f"unknown actor {doc.participant!r}"
+            )
+        for j, meeting_id in enumerate(doc.meetings):
+            if meetings and meeting_id not in meeting_ids:
+                path = ("documents", i, "meetings", j)
+                found.add(
+                    SOURCES_INDEX, lines.line_of(path), path, f"unknown meeting {meeting_id!r}"
+                )
+        owner = labels.setdefault(doc.citation_label, doc.id)
+        if owner != doc.id:
+            path = ("documents", i, "label")
+            message = f"label {doc.citation_label!r} also names {owner!r}: give each a `label:`"
+            found.add(SOURCES_INDEX, lines.line_of(path), path, message)
+
+
+def _check_events(found: _Collector, meetings: tuple[Meeting, ...], lines: LineMap) -> None:
+    """An event supersedes an existing, other event."""
+    ids = {e.id for m in meetings for e in m.events}
+    for i, meeting in enumerate(meetings):
+        for j, event in enumerate(meeting.events):
+            target = event.supersedes
+            if target is not None and (target not in ids or target == event.id):
+                path: Path_ = ("meetings", i, "events", j, "supersedes")
+                found.add(MEETINGS_FILE, lines.line_of(path), path, f"no other event {target!r}")
+
+
+def _warnings(
+    directory: Path, documents: tuple[Document, ...], meetings: tuple[Meeting, ...], lines: LineMap
+) -> list[Problem]:
+    """What loads but should change: claims merging two accounts, documents without a stance."""
+    found: list[Problem] = []
+    for i, meeting in enumerate(meetings):
+        for field in ("outcomes", "positions"):
+            for j, item in enumerate(getattr(meeting, field)):
+                docs = list(dict.fromkeys(c.doc for c in item.sources))
+                if len(docs) > 1:
+                    path: Path_ = ("meetings", i, field, j, "sources")
+                    message = (
+                        f"{item.id} cites {len(docs)} documents ({', '.join(docs)}): write one "
+                        "claim per reporting document (they are shown apart until then)"
+                    )
+                    found.append(_problem(directory, MEETINGS_FILE, lines, path, message))
+    return found
+
+
+def _document_warnings(
+    directory: Path, documents: tuple[Document, ...], lines: LineMap
+) -> list[Problem]:
+    """Documents that do not say how they speak are cited as a third party's report."""
+    return [
+        _problem(
+            directory,
+            SOURCES_INDEX,
+            lines,
+            ("documents", i),
+            f"{doc.id} has no `stance:` (joint, participant or third_party): its claims are "
+            "shown as a third party's report",
+        )
+        for i, doc in enumerate(documents)
+        if "stance" not in doc.model_fields_set
+    ]
+
+
+def _problem(directory: Path, relative: str, lines: LineMap, path: Path_, message: str) -> Problem:
+    return Problem(
+        _display_name(directory, relative), lines.line_of(path), format_path(path), message
+    )
 
 
 def _read_texts(

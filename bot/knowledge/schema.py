@@ -16,10 +16,11 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from bot.knowledge.dates import When, parse_when, zone
-from bot.knowledge.text import normalise_quote as normalise_quote
+from bot.knowledge.text import closest_passage, normalise_quote
 
 SOURCES_INDEX = "sources/index.yaml"
 ACTORS_FILE = "actors.yaml"
@@ -66,6 +67,36 @@ class _Frozen(BaseModel):
     )
 
 
+class Stance(StrEnum):
+    """How a document speaks about a meeting."""
+
+    JOINT = "joint"  # for the meeting as a whole (the host's or secretariat's joint release)
+    PARTICIPANT = "participant"  # one participant's own account
+    THIRD_PARTY = "third_party"  # a press agency or observer
+
+
+class Voice(StrEnum):
+    """How the reporting document reports a claim."""
+
+    JOINT = "joint"  # the joint release's own voice about what all agreed or said
+    ACCOUNT = "account"  # a participant's account of a joint (or another's) position
+    SPEECH = "speech"  # reported speech of a named person
+    OWN = "own"  # a participant's account of its own side's position
+    THIRD_PARTY = "third_party"  # a report by someone who is not the speaker
+
+
+class Status(StrEnum):
+    """What became of an outcome or event, in the source's own terms."""
+
+    PROPOSED = "proposed"
+    AGREED = "agreed"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    POSTPONED = "postponed"
+    CANCELLED = "cancelled"
+
+
 class Document(_Frozen):
     """A source document and its attribution."""
 
@@ -80,6 +111,23 @@ class Document(_Frozen):
     url: Annotated[str, Field(pattern=r"^https?://\S+$")]
     language: str = "en"
     account: Text = Field(description="Whose account of events this is")
+    stance: Stance = Stance.THIRD_PARTY
+    participant: ActorRef | None = None
+    label: Text | None = Field(default=None, max_length=120)
+    meetings: tuple[Slug, ...] = ()
+    partial: bool = False
+
+    @model_validator(mode="after")
+    def _participant_with_stance(self) -> Document:
+        if (self.stance is Stance.PARTICIPANT) != (self.participant is not None):
+            raise ValueError("a participant's account (stance: participant) names its participant")
+        return self
+
+    @property
+    def citation_label(self) -> str:
+        """How citations name it: its label, else short name and date (unique in a digest)."""
+        published = self.published
+        return self.label or f"{self.short}, {published.day} {published:%b} {published.year}"
 
     @field_validator("published", mode="before")
     @classmethod
@@ -128,8 +176,9 @@ class Citation(_Frozen):
     @field_validator("doc")
     @classmethod
     def _known_doc(cls, value: str, info: ValidationInfo) -> str:
-        texts = _context(info).get("texts")
-        if texts is not None and value not in texts:
+        # Known from the index even when its text could not be read (reported once, there).
+        known = _context(info).get("documents")
+        if known is not None and value not in known:
             raise ValueError(f"unknown source document {value!r} (not in {SOURCES_INDEX})")
         return value
 
@@ -138,12 +187,44 @@ class Citation(_Frozen):
     def _verbatim(cls, value: str, info: ValidationInfo) -> str:
         texts = _context(info).get("texts")
         doc = info.data.get("doc")
-        if texts is not None and doc in texts and normalise_quote(value) not in texts[doc]:
-            raise ValueError(f"quote not found verbatim in {doc}")
+        if texts is not None and doc in texts:
+            quote = normalise_quote(value)
+            if quote not in texts[doc]:
+                hint = closest_passage(quote, texts[doc])
+                raise ValueError(f"quote not found verbatim in {doc} ({hint})")
         return value
 
 
 Sources = Annotated[tuple[Citation, ...], Field(min_length=1)]
+Words = tuple[Annotated[str, AfterValidator(_nonblank), Field(max_length=80)], ...]
+
+
+class NotBriefed(Citation):
+    """A sentence of a source deliberately left out of the briefing, and why."""
+
+    reason: Text
+
+
+class Chair(_Frozen):
+    """Who chaired a meeting, and (optionally) which sources say so."""
+
+    actor: ActorRef
+    sources: tuple[Citation, ...] = ()
+
+
+def _chair(value: Any) -> Any:
+    return {"actor": value} if isinstance(value, str) else value
+
+
+class _Claim(_Frozen):
+    """What outcomes and positions share: who reports them how, their status and time."""
+
+    voice: Voice | None = None  # derived from the reporting document when not given
+    status: Status | None = None
+    at_meeting: bool = True
+    when: WhenField | None = None  # when it was said, if not at the meeting
+    keywords: Words = ()
+    mentions: tuple[ActorRef, ...] = ()
 
 
 class Participant(_Frozen):
@@ -162,17 +243,18 @@ class OutcomeKind(StrEnum):
     STATEMENT = "statement"
 
 
-class Outcome(_Frozen):
-    """One decision, agreement or statement of the ministers jointly."""
+class Outcome(_Claim):
+    """One decision, agreement or statement of the meeting's participants jointly."""
 
     id: Slug
     theme: Text
     kind: OutcomeKind
+    speaker: str | None = None  # a named person who reported it (an official), if any
     summary: Text
     sources: Sources
 
 
-class Position(_Frozen):
+class Position(_Claim):
     """A position an actor stated, on a topic."""
 
     id: Slug
@@ -194,6 +276,10 @@ class Event(_Frozen):
     timezone: TimeZoneName | None = None
     summary: Text
     sources: Sources
+    status: Status | None = None
+    supersedes: Slug | None = None  # the earlier placeholder event this one is what became of
+    keywords: Words = ()
+    mentions: tuple[ActorRef, ...] = ()
 
 
 class Talk(_Frozen):
@@ -205,6 +291,8 @@ class Talk(_Frozen):
     counterparts: tuple[ActorRef, ...] = Field(min_length=1)
     topics: tuple[Text, ...] = Field(min_length=1)
     sources: Sources
+    date: WhenField | None = None  # when the talks were held, if not the meeting's date
+    status: Status | None = None
 
 
 class Meeting(_Frozen):
@@ -213,14 +301,18 @@ class Meeting(_Frozen):
     id: Slug
     title: Text
     number: int | None = Field(default=None, ge=1)
+    body_name: Text | None = None  # the body's name as the numbering source gives it
+    number_sources: tuple[Citation, ...] = ()  # who gives the numbering and the body's name
     date: WhenField
     place: Text
     timezone: TimeZoneName | None = None
-    chair: ActorRef
+    chair: Annotated[Chair, BeforeValidator(_chair)]
     body: ActorRef = Field(description="The actor that speaks for the meeting's joint outcomes")
     summary: Text
     sources: Sources
     participants: tuple[Participant, ...] = Field(min_length=1)
+    participants_complete: bool = False  # True only when a source lists everyone who took part
+    not_briefed: tuple[NotBriefed, ...] = ()
     outcomes: tuple[Outcome, ...] = ()
     positions: tuple[Position, ...] = ()
     events: tuple[Event, ...] = ()

@@ -41,12 +41,15 @@ class Timing:
 
 @dataclass(frozen=True)
 class Dated:
-    """An event with the timezone it is dated in and its timing relative to now."""
+    """An event with the timezone it is dated in and its timing relative to now, and what it
+    became (a later event superseding it) or what it replaces (the placeholder it supersedes)."""
 
     event: Event
     meeting: Meeting
     timezone: str
     timing: Timing
+    became: Event | None = None
+    replaces: Event | None = None
 
 
 def event_zone(event: Event, default: tzinfo) -> tzinfo:
@@ -85,6 +88,8 @@ class _Slot:
     timezone: str
     tz: tzinfo
     end: datetime | None  # None when undated: never over
+    became: Event | None = None
+    replaces: Event | None = None
 
 
 def event_slots(digest: Digest, default_tz: tzinfo) -> list[_Slot]:
@@ -95,12 +100,14 @@ def event_slots(digest: Digest, default_tz: tzinfo) -> list[_Slot]:
     key = ("calendar", zone_name(default_tz))
     cached: list[_Slot] | None = digest.memo.get(key)
     if cached is None:
-        cached = _slots(digest.meetings, default_tz)
+        # A superseded placeholder is shown as what it became, never beside it.
+        slots = _slots(digest, digest.meetings, default_tz)
+        cached = [slot for slot in slots if slot.became is None]
         digest.memo[key] = cached
     return cached
 
 
-def _slots(meetings: Iterable[Meeting], default_tz: tzinfo) -> list[_Slot]:
+def _slots(digest: Digest, meetings: Iterable[Meeting], default_tz: tzinfo) -> list[_Slot]:
     seen: set[str] = set()
     slots = []
     default_name = zone_name(default_tz)
@@ -110,23 +117,37 @@ def _slots(meetings: Iterable[Meeting], default_tz: tzinfo) -> list[_Slot]:
                 continue
             seen.add(event.id)
             tz = event_zone(event, default_tz)
+            became = digest.current_event(event)
+            replaces = digest.events_by_id.get(event.supersedes or "")
             slots.append(
-                _Slot(event, meeting, event.timezone or default_name, tz, event.date.end(tz))
+                _Slot(
+                    event,
+                    meeting,
+                    event.timezone or default_name,
+                    tz,
+                    event.date.end(tz),
+                    became if became.id != event.id else None,
+                    replaces,
+                )
             )
     slots.sort(key=lambda slot: _sort_key(slot.event))
     return slots
 
 
 def _dated(slot: _Slot, now: datetime) -> Dated:
-    return Dated(slot.event, slot.meeting, slot.timezone, timing(slot.event.date, slot.tz, now))
+    when = timing(slot.event.date, slot.tz, now)
+    return Dated(slot.event, slot.meeting, slot.timezone, when, slot.became, slot.replaces)
 
 
 def timed_events(
     digest: Digest, now: datetime, default_tz: tzinfo, meetings: Iterable[Meeting] | None = None
 ) -> list[Dated]:
-    """Every event in the digest (or of the given meetings) with its timing, each id once,
-    soonest first."""
-    slots = event_slots(digest, default_tz) if meetings is None else _slots(meetings, default_tz)
+    """Every current event in the digest (superseded placeholders left out), or every event of
+    the given meetings (each saying what it became), with its timing, soonest first."""
+    if meetings is None:
+        slots = event_slots(digest, default_tz)
+    else:
+        slots = _slots(digest, meetings, default_tz)
     return [_dated(slot, now) for slot in slots]
 
 

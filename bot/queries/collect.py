@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Citation, Document
+from bot.knowledge.schema import Citation, Document, Meeting
 
 T = TypeVar("T")
 
@@ -23,3 +23,15 @@ def cited_documents(digest: Digest, citations: list[Citation]) -> list[Document]
     """The documents these citations come from, each once, in the index's order."""
     wanted = {c.doc for c in citations}
     return [d for d in digest.documents if d.id in wanted]
+
+
+def meeting_citations(meeting: Meeting) -> list[Citation]:
+    """Every citation of a meeting and its items."""
+    items: list[tuple[Citation, ...]] = [meeting.sources, meeting.chair.sources]
+    items += [meeting.number_sources]
+    items += [p.sources for p in meeting.participants]
+    items += [o.sources for o in meeting.outcomes]
+    items += [p.sources for p in meeting.positions]
+    items += [e.sources for e in meeting.events]
+    items += [t.sources for t in meeting.talks]
+    return [c for group in items for c in group]

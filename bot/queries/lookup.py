@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
-from datetime import date
+from datetime import UTC, date, datetime
 
+from bot.knowledge.dates import zone
 from bot.knowledge.digest import Digest
 from bot.knowledge.schema import Actor, Meeting
 from bot.knowledge.text import alias_key
@@ -26,10 +27,23 @@ def latest_first(meeting: Meeting) -> tuple[int, date]:
     return (0, first) if first is not None else (-1, date.min)
 
 
-def find_meeting(digest: Digest, wanted: str | None) -> Meeting:
-    """The meeting with this id (or a unique id prefix), or the most recent one."""
+def latest_held(digest: Digest, now: datetime) -> Meeting:
+    """The latest meeting that has begun as of `now` (else the soonest one to come)."""
+    begun = [m for m in digest.meetings if _begun(m, now)]
+    if begun:
+        return max(begun, key=latest_first)
+    return min(digest.meetings, key=lambda m: m.date.first or date.max)
+
+
+def _begun(meeting: Meeting, now: datetime) -> bool:
+    start = meeting.date.start(zone(meeting.timezone) if meeting.timezone else UTC)
+    return start is not None and start <= now
+
+
+def find_meeting(digest: Digest, wanted: str | None, now: datetime) -> Meeting:
+    """The meeting with this id (or a unique id prefix), or the latest one held as of `now`."""
     if not wanted:
-        return max(digest.meetings, key=latest_first)
+        return latest_held(digest, now)
     key = wanted.strip().casefold()
     ids = [m.id for m in digest.meetings]
     matches = [m for m in digest.meetings if m.id == key] or [

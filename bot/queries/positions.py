@@ -1,127 +1,157 @@
-"""`positions`: what an actor stated, by topic, newest meetings first."""
+"""`positions`: what an actor stated (or, for a meeting's joint body, the outcomes it reports),
+by topic, newest meetings first; and what else the digest says that concerns the actor."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.knowledge.claims import Claim
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Actor, Citation, Document, Meeting, Talk
+from bot.knowledge.schema import Actor, Document, Event, Meeting, Talk
+from bot.queries.briefing import TopicClaims, by_topic
 from bot.queries.collect import cited_documents, grouped
 from bot.queries.lookup import latest_first
 
 # What one Slack message comfortably holds; the reply says how many more there are.
 POSITIONS_SHOWN = 25
+MENTIONS_SHOWN = 10
 
 
 @dataclass(frozen=True)
-class Stated:
-    """One position as `positions` shows it: what, who said it, where and when."""
+class Mention:
+    """A claim or an event that concerns an actor without being its statement."""
 
-    summary: str
-    speaker: str | None
     meeting: Meeting
-    citations: tuple[Citation, ...]
-    joint: bool
-
-
-@dataclass(frozen=True)
-class TopicGroup:
-    """An actor's positions on one topic."""
-
-    topic: str
-    items: list[Stated]
+    claim: Claim | None = None
+    event: Event | None = None
 
 
 @dataclass(frozen=True)
 class ActorPositions:
     """What `positions <actor> [meeting]` shows: the most recent meetings' statements that fit
-    in one reply, and which earlier meetings hold the rest."""
+    in one reply, which earlier meetings hold the rest, and what else concerns the actor."""
 
     actor: Actor
-    topics: list[TopicGroup]
+    joint_body: bool  # the actor speaks for meetings jointly: its statements are outcomes
+    topics: list[TopicClaims]
     documents: list[Document]
     appearances: list[tuple[Meeting, str | None]]
     talks: list[tuple[Talk, Actor, list[Actor]]]
+    mentions: list[Mention]
     meeting: Meeting | None = None  # the one meeting asked for, if any
     earlier: list[tuple[Meeting, int]] = field(default_factory=list)  # not shown: (meeting, count)
     shown: int = 0
     total: int = 0
+    more_mentions: int = 0
 
 
-def statements(digest: Digest) -> Mapping[str, list[tuple[str, Stated]]]:
-    """Every actor's statements (topic, what), most recent meeting first; once per digest."""
-    cached: Mapping[str, list[tuple[str, Stated]]] | None = digest.memo.get("statements")
+def statements(digest: Digest) -> Mapping[str, list[Claim]]:
+    """Every actor's claims, most recent meeting first; worked out once per digest."""
+    cached: Mapping[str, list[Claim]] | None = digest.memo.get("statements")
     if cached is not None:
         return cached
-    found: dict[str, list[tuple[str, Stated]]] = {}
-    for meeting in sorted(digest.meetings, key=latest_first, reverse=True):
-        for o in meeting.outcomes:
-            found.setdefault(meeting.body, []).append(
-                (o.theme, Stated(o.summary, None, meeting, o.sources, True))
-            )
-        for p in meeting.positions:
-            found.setdefault(p.actor, []).append(
-                (p.topic, Stated(p.summary, p.speaker, meeting, p.sources, False))
-            )
+    order = {m.id: i for i, m in enumerate(sorted(digest.meetings, key=latest_first, reverse=True))}
+    found: dict[str, list[Claim]] = {}
+    for claim in sorted(digest.claims, key=lambda c: order[c.meeting.id]):
+        found.setdefault(claim.actor, []).append(claim)
     digest.memo["statements"] = found
+    return found
+
+
+def mentions(digest: Digest) -> Mapping[str, list[Mention]]:
+    """Claims and events concerning each actor other than its own statements: those listing it
+    under `mentions`, and those naming it in their words; worked out once per digest."""
+    cached: Mapping[str, list[Mention]] | None = digest.memo.get("mentions")
+    if cached is not None:
+        return cached
+    names = {a.id: re.compile(rf"\b{re.escape(a.name)}\b", re.IGNORECASE) for a in digest.actors}
+    found: dict[str, list[Mention]] = {}
+    for claim in digest.claims:
+        for actor_id, name in names.items():
+            if actor_id != claim.actor and (
+                actor_id in claim.mentions or name.search(claim.summary)
+            ):
+                found.setdefault(actor_id, []).append(Mention(claim.meeting, claim=claim))
+    for event in digest.events_by_id.values():
+        meeting = digest.event_meetings[event.id]
+        for actor_id, name in names.items():
+            if actor_id in event.mentions or name.search(f"{event.title} {event.place or ''}"):
+                found.setdefault(actor_id, []).append(Mention(meeting, event=event))
+    digest.memo["mentions"] = found
     return found
 
 
 def positions(
     digest: Digest, actor: Actor, meeting: Meeting | None = None, limit: int = POSITIONS_SHOWN
 ) -> ActorPositions:
-    """An actor's stated positions grouped by topic, most recent meeting first: whole meetings
-    while they fit in `limit` statements (always the latest), the rest named as earlier."""
+    """An actor's statements grouped by topic, most recent meeting first: whole meetings while
+    they fit in `limit` statements (always the latest), the rest named as earlier."""
     stated = statements(digest).get(actor.id, [])
+    concerning = mentions(digest).get(actor.id, [])
     if meeting is not None:
-        stated = [pair for pair in stated if pair[1].meeting.id == meeting.id]
-    shown: list[tuple[str, Stated]] = []
+        stated = [c for c in stated if c.meeting.id == meeting.id]
+        concerning = [m for m in concerning if m.meeting.id == meeting.id]
+    shown: list[Claim] = []
     earlier: list[tuple[Meeting, int]] = []
-    for pairs in grouped(stated, lambda pair: pair[1].meeting.id).values():
-        if shown and (earlier or len(shown) + len(pairs) > limit):
-            earlier.append((pairs[0][1].meeting, len(pairs)))
+    for claims in grouped(stated, lambda c: c.meeting.id).values():
+        if shown and (earlier or len(shown) + len(claims) > limit):
+            earlier.append((claims[0].meeting, len(claims)))
         else:
-            shown += pairs
-    groups = grouped(shown, lambda pair: pair[0])
-    citations = [c for _, s in shown for c in s.citations]
-    appearances = [
+            shown += claims
+    return ActorPositions(
+        actor=actor,
+        joint_body=any(m.body == actor.id for m in digest.meetings),
+        topics=by_topic(shown),
+        documents=cited_documents(digest, [c for claim in shown for c in claim.citations]),
+        appearances=_appearances(digest, actor, meeting),
+        talks=_talks(digest, actor, meeting),
+        mentions=concerning[:MENTIONS_SHOWN],
+        meeting=meeting,
+        earlier=earlier,
+        shown=len(shown),
+        total=len(stated),
+        more_mentions=max(0, len(concerning) - MENTIONS_SHOWN),
+    )
+
+
+def _appearances(
+    digest: Digest, actor: Actor, meeting: Meeting | None
+) -> list[tuple[Meeting, str | None]]:
+    return [
         (m, p.role)
         for m in digest.meetings
         if meeting is None or m.id == meeting.id
         for p in m.participants
         if p.actor == actor.id
     ]
-    talks = [
+
+
+def _talks(
+    digest: Digest, actor: Actor, meeting: Meeting | None
+) -> list[tuple[Talk, Actor, list[Actor]]]:
+    return [
         (t, digest.actor(t.actor), [digest.actor(c) for c in t.counterparts])
         for m in digest.meetings
         if meeting is None or m.id == meeting.id
         for t in m.talks
         if actor.id == t.actor or actor.id in t.counterparts
     ]
-    return ActorPositions(
-        actor=actor,
-        topics=[TopicGroup(topic, [s for _, s in pairs]) for topic, pairs in groups.items()],
-        documents=cited_documents(digest, citations),
-        appearances=appearances,
-        talks=talks,
-        meeting=meeting,
-        earlier=earlier,
-        shown=len(shown),
-        total=len(stated),
-    )
 
 
 @dataclass(frozen=True)
 class ActorSummary:
-    """An actor and how many positions the digest records for it."""
+    """An actor and how many statements the digest records for it."""
 
     actor: Actor
     count: int
+    joint_body: bool = False
 
 
 def actors_known(digest: Digest) -> list[ActorSummary]:
-    """Every actor with the number of positions recorded for it, most first."""
+    """Every actor with the number of statements recorded for it, most first."""
     stated = statements(digest)
-    rows = [ActorSummary(a, len(stated.get(a.id, []))) for a in digest.actors]
+    bodies = {m.body for m in digest.meetings}
+    rows = [ActorSummary(a, len(stated.get(a.id, [])), a.id in bodies) for a in digest.actors]
     return sorted(rows, key=lambda r: -r.count)

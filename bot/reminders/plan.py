@@ -121,6 +121,8 @@ def plan_channel(digest: Digest, sub: Subscription, now: datetime) -> Plan:
     left: list[Unscheduled] = []
     horizon = now + SCHEDULE_WINDOW
     for event in digest.events_by_id.values():
+        if event.id in digest.superseded_by:
+            continue  # its reminders are the superseding event's: never both
         if not event.date.has_day:
             end = event.date.end(sub.zone)
             if end is None or end > now:

@@ -98,10 +98,9 @@ def parse_blocks(source: str) -> list[dict[str, Any]]:
 
 def fallback(blocks: Sequence[Mapping[str, Any]]) -> str:
     """The notification text of a message: its headers and sections, within Slack's limit."""
-    parts = []
-    for block in blocks:
-        if block["type"] in ("header", "section"):
-            parts.append(block["text"]["text"])
+    parts = [b["text"]["text"] for b in blocks if b["type"] in ("header", "section")]
+    if not parts:  # a page of context lines only (the tail of a long reply)
+        parts = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
     text = "\n".join(parts) or " "
     return _truncate(text, MAX_FALLBACK)
 

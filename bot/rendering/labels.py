@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.knowledge.dates import Precision, When
+from bot.knowledge.dates import SEASON_NAMES, Precision, When
 from bot.rendering.mrkdwn import Mrkdwn, escape_mrkdwn
 
 _MONTHS = [
@@ -26,6 +26,9 @@ _MONTHS = [
 ]
 
 
+_ORDINALS = ["first", "second", "third", "fourth"]
+
+
 def day_label(day: date) -> str:
     """28 July 2021."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
@@ -35,7 +38,7 @@ def when_label(when: When) -> str:
     """A date at its precision: 28 July 2021, 18–23 October 2021, October 2021, 2022."""
     first, last = when.first, when.last
     if when.precision is Precision.UNKNOWN or first is None or last is None:
-        return "date not yet announced"
+        return "date not given in the sources"
     if when.precision is Precision.DAY:
         return day_label(first)
     if when.precision is Precision.RANGE:
@@ -49,6 +52,13 @@ def when_label(when: When) -> str:
         return f"{day_label(first)} \u2013 {day_label(last)}"
     if when.precision is Precision.MONTH:
         return f"{_MONTHS[first.month - 1]} {first.year}"
+    if when.precision is Precision.SEASON:
+        season = SEASON_NAMES[first.month]
+        if first.year != last.year:
+            return f"{season} {first.year}\u2013{str(last.year)[-2:]}"
+        return f"{season} {first.year}"
+    if when.precision is Precision.QUARTER:
+        return f"{_ORDINALS[(first.month - 1) // 3]} quarter of {first.year}"
     return str(first.year)
 
 
@@ -62,9 +72,20 @@ def shorten(text: str, limit: int = 220) -> str:
 
 
 def source_tag(citations: Iterable[Any], docs: Mapping[str, Any]) -> Mrkdwn:
-    """`_(SCO Secretariat; China Military Online)_`: each cited document's short name, once."""
-    shorts = (escape_mrkdwn(docs[doc].short) for doc in dict.fromkeys(c.doc for c in citations))
-    return Mrkdwn("_(" + "; ".join(shorts) + ")_")
+    """`_(SCO Secretariat, 28 Jul 2021; China Military Online, 29 Jul 2021)_`: each cited
+    document's label (unique in a digest), once."""
+    labels = (
+        escape_mrkdwn(docs[doc].citation_label + (" (partial copy)" if docs[doc].partial else ""))
+        for doc in dict.fromkeys(c.doc for c in citations)
+    )
+    return Mrkdwn("_(" + "; ".join(labels) + ")_")
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 11th, 18th, 22nd."""
+    suffixes = {1: "st", 2: "nd", 3: "rd"}
+    suffix = "th" if 10 <= number % 100 <= 20 else suffixes.get(number % 10, "th")
+    return f"{number}{suffix}"
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:

@@ -56,6 +56,7 @@ def create_environment(
         moment_in=labels.moment_in,
         shorten=labels.shorten,
         plural=labels.plural,
+        ordinal=labels.ordinal,
         tag=labels.source_tag,
     )
     return env

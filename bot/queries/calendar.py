@@ -10,6 +10,7 @@ from enum import StrEnum
 from bot.knowledge.dates import When, zone, zone_name
 from bot.knowledge.digest import Digest
 from bot.knowledge.schema import Event, Meeting
+from bot.knowledge.schema import Status as EventStatus
 
 RECENT_PAST_EVENTS = 5
 # What one Slack message comfortably holds; the reply says how many more there are.
@@ -50,6 +51,8 @@ class Dated:
     timing: Timing
     became: Event | None = None
     replaces: Event | None = None
+    status: EventStatus | None = None  # as far as the sources published by `now` say
+    became_timing: Timing | None = None
 
 
 def event_zone(event: Event, default: tzinfo) -> tzinfo:
@@ -90,6 +93,10 @@ class _Slot:
     end: datetime | None  # None when undated: never over
     became: Event | None = None
     replaces: Event | None = None
+    # The day the first document reporting it (and so its status) was published; the day the
+    # first document of the event that superseded it was.
+    known_from: date = date.min
+    became_known_from: date = date.max
 
 
 def event_slots(digest: Digest, default_tz: tzinfo) -> list[_Slot]:
@@ -100,11 +107,23 @@ def event_slots(digest: Digest, default_tz: tzinfo) -> list[_Slot]:
     key = ("calendar", zone_name(default_tz))
     cached: list[_Slot] | None = digest.memo.get(key)
     if cached is None:
-        # A superseded placeholder is shown as what it became, never beside it.
-        slots = _slots(digest, digest.meetings, default_tz)
-        cached = [slot for slot in slots if slot.became is None]
+        cached = _slots(digest, digest.meetings, default_tz)
         digest.memo[key] = cached
     return cached
+
+
+def _current(slots: list[_Slot], today: date) -> list[_Slot]:
+    """The events as the sources published by `today` know them: a placeholder is shown as
+    what it became (never beside it) once a document reporting the later event is out, and
+    until then the placeholder stands alone."""
+    shown = []
+    for slot in slots:
+        if slot.became is not None and slot.became_known_from <= today:
+            continue
+        if slot.replaces is not None and slot.known_from > today:
+            continue
+        shown.append(slot)
+    return shown
 
 
 def _slots(digest: Digest, meetings: Iterable[Meeting], default_tz: tzinfo) -> list[_Slot]:
@@ -117,7 +136,7 @@ def _slots(digest: Digest, meetings: Iterable[Meeting], default_tz: tzinfo) -> l
                 continue
             seen.add(event.id)
             tz = event_zone(event, default_tz)
-            became = digest.current_event(event)
+            became = digest.superseded_by.get(event.id)
             replaces = digest.events_by_id.get(event.supersedes or "")
             slots.append(
                 _Slot(
@@ -126,17 +145,31 @@ def _slots(digest: Digest, meetings: Iterable[Meeting], default_tz: tzinfo) -> l
                     event.timezone or default_name,
                     tz,
                     event.date.end(tz),
-                    became if became.id != event.id else None,
+                    became,
                     replaces,
+                    _published(digest, event),
+                    _published(digest, became) if became else date.max,
                 )
             )
     slots.sort(key=lambda slot: _sort_key(slot.event))
     return slots
 
 
+def _published(digest: Digest, event: Event) -> date:
+    return min(digest.document(c.doc).published for c in event.sources)
+
+
 def _dated(slot: _Slot, now: datetime) -> Dated:
     when = timing(slot.event.date, slot.tz, now)
-    return Dated(slot.event, slot.meeting, slot.timezone, when, slot.became, slot.replaces)
+    today = now.astimezone(slot.tz).date()
+    became = slot.became if slot.became_known_from <= today else None
+    status = slot.event.status if slot.known_from <= today else None
+    became_timing = None
+    if became is not None:
+        became_timing = timing(became.date, event_zone(became, slot.tz), now)
+    return Dated(
+        slot.event, slot.meeting, slot.timezone, when, became, slot.replaces, status, became_timing
+    )
 
 
 def timed_events(
@@ -145,7 +178,7 @@ def timed_events(
     """Every current event in the digest (superseded placeholders left out), or every event of
     the given meetings (each saying what it became), with its timing, soonest first."""
     if meetings is None:
-        slots = event_slots(digest, default_tz)
+        slots = _current(event_slots(digest, default_tz), now.date())
     else:
         slots = _slots(digest, meetings, default_tz)
     return [_dated(slot, now) for slot in slots]
@@ -166,7 +199,7 @@ def upcoming(
 ) -> Upcoming:
     """Events after now, soonest first (undated last), at most `limit` of them with the count
     of the rest; else the most recent past events."""
-    slots = event_slots(digest, default_tz)
+    slots = _current(event_slots(digest, default_tz), now.date())
     ahead = [slot for slot in slots if slot.end is None or now < slot.end]
     if ahead:
         return Upcoming(

@@ -1,7 +1,9 @@
-"""Block markup (::header, ::section, ::context, ::divider) → Block Kit messages within limits."""
+"""Block markup (::header, ::section, ::context, ::divider, ::actions) → Block Kit messages
+within Slack's limits."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,8 +18,13 @@ MAX_FALLBACK = 3000
 # Slack takes a reply's first message in the ack and the rest through response_url, which
 # accepts only five uses: a longer reply would lose its tail, so it is cut with a note instead.
 MAX_MESSAGES = 5
+MAX_ACTION_ELEMENTS = 25
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_OPTIONS = 100
+MAX_OPTION_VALUE = 150
 
-_MARKER = re.compile(r"^::(header|section|context|divider)\s*$")
+_MARKER = re.compile(r"^::(header|section|context|divider|actions)\s*$")
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,12 @@ def parse_blocks(source: str) -> list[dict[str, Any]]:
                 )
         elif kind == "divider":
             blocks.append({"type": "divider"})
+        elif kind == "actions":
+            elements = [_element(line) for line in lines if line.strip()]
+            for i in range(0, len(elements), MAX_ACTION_ELEMENTS):
+                blocks.append(
+                    {"type": "actions", "elements": elements[i : i + MAX_ACTION_ELEMENTS]}
+                )
 
     for line in source.split("\n"):
         marker = _MARKER.match(line)
@@ -94,6 +107,43 @@ def parse_blocks(source: str) -> list[dict[str, Any]]:
             lines.append(line)
     flush()
     return blocks
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": _truncate(" ".join(str(text).split()), limit)}
+
+
+def _element(line: str) -> dict[str, Any]:
+    """One interactive element of an ::actions block: `button {json}` or `select {json}`, the
+    JSON written by the template's `tojson` (so data never breaks out of its field)."""
+    kind, _, raw = line.strip().partition(" ")
+    spec = json.loads(raw)
+    if kind == "button":
+        button = {
+            "type": "button",
+            "action_id": spec["action_id"],
+            "text": _plain(spec["text"], MAX_BUTTON_TEXT),
+            "value": str(spec.get("value", ""))[:MAX_BUTTON_VALUE],
+        }
+        if spec.get("style") in ("primary", "danger"):
+            button["style"] = spec["style"]
+        return button
+    if kind == "select":
+        options = [
+            {"text": _plain(label, MAX_BUTTON_TEXT), "value": str(value)[:MAX_OPTION_VALUE]}
+            for value, label in spec["options"][:MAX_OPTIONS]
+        ]
+        select = {
+            "type": "static_select",
+            "action_id": spec["action_id"],
+            "placeholder": _plain(spec["placeholder"], MAX_BUTTON_TEXT),
+            "options": options,
+        }
+        chosen = [o for o in options if o["value"] == spec.get("initial")]
+        if chosen:
+            select["initial_option"] = chosen[0]
+        return select
+    raise ValueError(f"unknown ::actions element {kind!r}")
 
 
 def fallback(blocks: Sequence[Mapping[str, Any]]) -> str:

@@ -332,8 +332,32 @@ def block_kit_problems(message: dict[str, Any]) -> list[str]:
         elif kind == "context":
             if not 0 < len(block["elements"]) <= MAX_CONTEXT_ELEMENTS:
                 problems.append(f"blocks[{i}] context has {len(block['elements'])} elements")
+        elif kind == "actions":
+            problems += _actions_problems(i, block)
         elif kind != "divider":
             problems.append(f"blocks[{i}] has unexpected type {kind!r}")
+    return problems
+
+
+def _actions_problems(i: int, block: dict[str, Any]) -> list[str]:
+    """Slack's limits on an actions block: 1-25 elements, labels <= 75, values <= 2000, action
+    ids unique in the message block."""
+    problems = []
+    elements = block.get("elements") or []
+    if not 0 < len(elements) <= 25:
+        problems.append(f"blocks[{i}] actions has {len(elements)} elements")
+    ids = [e.get("action_id") for e in elements]
+    if len(ids) != len(set(ids)):
+        problems.append(f"blocks[{i}] repeats an action_id")
+    for element in elements:
+        label = element.get("text") or element.get("placeholder") or {}
+        if label.get("type") != "plain_text" or not 0 < len(label.get("text", "")) <= 75:
+            problems.append(f"blocks[{i}] element label {label!r}")
+        if len(str(element.get("value", ""))) > 2000:
+            problems.append(f"blocks[{i}] element value too long")
+        for option in element.get("options", []):
+            if len(option["value"]) > 150 or not 0 < len(option["text"]["text"]) <= 75:
+                problems.append(f"blocks[{i}] option {option!r}")
     return problems
 
 

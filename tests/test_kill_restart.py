@@ -56,6 +56,7 @@ def run_kills(url: str, fake: FakeSlack, instances: int, seed: int) -> dict[str,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake.api_url,
         SCO_CLOCK=REHEARSAL.isoformat(),
+        SCO_KNOWLEDGE_DIR=str(TEST_DIGEST),
     )
     rng = random.Random(seed)
     kills = 0

@@ -11,7 +11,7 @@ from bot.knowledge.dates import parse_when
 from bot.knowledge.digest import Digest
 from bot.queries import briefing, calendar, lookup
 from bot.queries import positions as positions_q
-from bot.queries.calendar import Status
+from bot.queries.calendar import Phase
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -33,19 +33,19 @@ def test_upcoming_the_day_after_the_meeting(digest: Digest) -> None:
         "sco-defmin-2022-uzbekistan",
     ]
     festival = found.ahead[2]
-    assert festival.timing == calendar.Timing(Status.UPCOMING, 81)
-    assert found.ahead[0].timing.status is Status.EXPECTED
-    assert found.ahead[3].timing.status is Status.UPCOMING
+    assert festival.timing == calendar.Timing(Phase.UPCOMING, 81)
+    assert found.ahead[0].timing.phase is Phase.EXPECTED
+    assert found.ahead[3].timing.phase is Phase.UPCOMING
     assert found.recent == []
 
 
 @pytest.mark.parametrize(
     ("now", "status", "days"),
     [
-        ("2021-10-17T18:59+00:00", Status.UPCOMING, 1),  # 23:59 in Karachi, the eve
-        ("2021-10-17T19:00+00:00", Status.ONGOING, 5),  # midnight in Karachi: day one
-        ("2021-10-23T18:59+00:00", Status.ONGOING, 0),  # last day, 23:59 local
-        ("2021-10-23T19:00+00:00", Status.PAST, 1),
+        ("2021-10-17T18:59+00:00", Phase.UPCOMING, 1),  # 23:59 in Karachi, the eve
+        ("2021-10-17T19:00+00:00", Phase.ONGOING, 5),  # midnight in Karachi: day one
+        ("2021-10-23T18:59+00:00", Phase.ONGOING, 0),  # last day, 23:59 local
+        ("2021-10-23T19:00+00:00", Phase.PAST, 1),
     ],
 )
 def test_festival_boundaries_are_local_to_pakistan(
@@ -60,18 +60,18 @@ def test_nothing_upcoming_today_shows_recent_past(digest: Digest) -> None:
     assert found.ahead == []
     assert titles(found.recent)[0] == "sco-defmin-2022-uzbekistan"
     assert len(found.recent) == 5
-    assert all(d.timing.status is Status.PAST for d in found.recent)
+    assert all(d.timing.phase is Phase.PAST for d in found.recent)
 
 
 def test_timing_of_each_precision() -> None:
     now = at("2021-07-29T12:00+00:00")
-    assert calendar.timing(parse_when("2021"), UTC_ZONE, now).status is Status.EXPECTED
+    assert calendar.timing(parse_when("2021"), UTC_ZONE, now).phase is Phase.EXPECTED
     assert calendar.timing(parse_when("2021-08"), UTC_ZONE, now) == calendar.Timing(
-        Status.UPCOMING, 3
+        Phase.UPCOMING, 3
     )
-    assert calendar.timing(parse_when("unknown"), UTC_ZONE, now).status is Status.UNDATED
+    assert calendar.timing(parse_when("unknown"), UTC_ZONE, now).phase is Phase.UNDATED
     assert calendar.timing(parse_when("2021-07-29"), UTC_ZONE, now) == calendar.Timing(
-        Status.ONGOING, 0
+        Phase.ONGOING, 0
     )
 
 

@@ -13,7 +13,7 @@ from bot.reminders.ledger import Ledger
 from bot.reminders.plan import Subscription
 from bot.reminders.records import State
 from bot.testing.fakeslack import FakeSlack
-from tests.conftest import BOT_TOKEN, PROJECT
+from tests.conftest import BOT_TOKEN, PROJECT, TEST_DIGEST
 from tests.databases import fresh_postgres, skip_without_postgres
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
@@ -46,7 +46,10 @@ def test_three_instances_schedule_each_reminder_once(fake_slack: FakeSlack, tmp_
             store.subscribe(Subscription(f"C{i:04d}", leads=LEADS, timezone="Asia/Karachi"))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}
         env.update(
-            SCO_DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake_slack.api_url
+            SCO_DATABASE_URL=url,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_API_URL=fake_slack.api_url,
+            SCO_KNOWLEDGE_DIR=str(TEST_DIGEST),
         )
 
         results = sync_processes(3, env)

@@ -17,8 +17,9 @@ RECENT_PAST_EVENTS = 5
 UPCOMING_SHOWN = 20
 
 
-class Status(StrEnum):
-    """Where an event stands relative to now."""
+class Phase(StrEnum):
+    """Where an event stands in time relative to now (not what became of it: that is its
+    `status` in the sources)."""
 
     UPCOMING = "upcoming"  # starts after now, its day known
     ONGOING = "ongoing"  # started, not over
@@ -31,13 +32,13 @@ class Status(StrEnum):
 class Timing:
     """An event's status relative to now, in whole calendar days where the day is known."""
 
-    status: Status
+    phase: Phase
     days: int | None = None  # until it starts (upcoming), until it ends (ongoing), since (past)
 
     @property
     def is_ahead(self) -> bool:
         """True when the event has not (certainly) finished yet."""
-        return self.status is not Status.PAST
+        return self.phase is not Phase.PAST
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,15 @@ def timing(when: When, tz: tzinfo, now: datetime) -> Timing:
     """Where a dated thing stands relative to `now`, judged in its own timezone."""
     start, end = when.start(tz), when.end(tz)
     if start is None or end is None or when.first is None or when.last is None:
-        return Timing(Status.UNDATED)
+        return Timing(Phase.UNDATED)
     today = now.astimezone(tz).date()
     if now >= end:
-        return Timing(Status.PAST, (today - when.last).days)
+        return Timing(Phase.PAST, (today - when.last).days)
     if now < start:
-        return Timing(Status.UPCOMING, (when.first - today).days)
+        return Timing(Phase.UPCOMING, (when.first - today).days)
     if when.has_day:
-        return Timing(Status.ONGOING, (when.last - today).days)
-    return Timing(Status.EXPECTED, (when.last - today).days)
+        return Timing(Phase.ONGOING, (when.last - today).days)
+    return Timing(Phase.EXPECTED, (when.last - today).days)
 
 
 def _sort_key(event: Event) -> tuple[int, date, date]:

@@ -268,3 +268,36 @@ def test_readme_settings_table_matches_the_settings() -> None:
     readme = (PROJECT / "README.md").read_text()
     rows = re.findall(r"^\| `([A-Z_]+)` \| (.+) \| (.+) \|$", readme, re.M)
     assert [(v, h, d) for v, h, d in rows] == [(s.variable, s.help, s.default) for s in SETTINGS]
+
+
+def test_sigterm_mid_reconcile_lets_the_reconcile_finish(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.knowledge.loader import load_digest
+    from bot.reminders.ledger import Ledger
+    from bot.reminders.plan import Subscription, plan
+    from bot.settings import DEFAULT_KNOWLEDGE_DIR
+
+    rehearsal = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    subs = [Subscription(f"C{i:04d}", leads=(7, 1), timezone="UTC") for i in range(8)]
+    ledger = Ledger(url)
+    for sub in subs:
+        ledger.subscribe(sub)
+    ledger.close()
+    desired = {
+        (r.channel_id, int(r.post_at.timestamp()))
+        for r in plan(load_digest(DEFAULT_KNOWLEDGE_DIR), subs, rehearsal)
+    }
+    assert desired
+    fake_slack.now = rehearsal.timestamp()
+    fake_slack.latency = 0.1  # the reconcile takes about a second
+    env = serve_env(fake_slack, tmp_path, SCO_CLOCK=rehearsal.isoformat())
+    with serving(env, tmp_path) as served:
+        fake_slack.wait_for(lambda calls: any(c.method.startswith("chat.") for c in calls), TIMEOUT)
+        served.proc.send_signal(signal.SIGTERM)
+        assert served.proc.wait(TIMEOUT) == 0, served.lines()
+    scheduled = {(m["channel"], int(m["post_at"])) for m in fake_slack.scheduled.values()}
+    assert scheduled == desired

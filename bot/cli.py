@@ -168,7 +168,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
-    from bot.rendering.terminal import to_terminal
+    from bot.rendering.terminal import show, to_terminal
 
     services = _services(settings, clock)
     now = clock.now()
@@ -190,7 +190,7 @@ def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
         pages = services.pipeline.render(
             "cli_plan.j2", plans=plans, channel=args.channel, **context
         )
-        print(to_terminal(pages).rstrip("\n"))
+        show(to_terminal(pages).rstrip("\n"))
         return 0
     if not settings.slack_bot_token:
         raise SettingsError(["SLACK_BOT_TOKEN is not set (sync schedules through Slack's API)"])
@@ -198,7 +198,7 @@ def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     assert delivery is not None
     report = delivery.reconcile(now)
     pages = services.pipeline.render("cli_sync.j2", report=report, **context)
-    print(to_terminal(pages).rstrip("\n"))
+    show(to_terminal(pages).rstrip("\n"))
     return 1 if report.failed else 0
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -28,6 +28,20 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 
+class _Version(argparse.Action):
+    """`--version`: the installed distribution's version (read only when asked)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("sco-bot")
+        except PackageNotFoundError:
+            found = "unknown (not installed)"
+        print(f"sco-bot {found}")
+        parser.exit(0)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a bad argument in one line and exits 2, never with a traceback."""
 
@@ -37,6 +51,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sco-bot", description="Slack briefings on SCO meetings.")
+    parser.add_argument("--version", nargs=0, action=_Version, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     serve = commands.add_parser("serve", help="answer Slack (HTTP, or Socket Mode)")
@@ -91,10 +106,18 @@ def _clock(parser: argparse.ArgumentParser, settings: Settings, at: str | None) 
 def _services(settings: Settings, clock: Clock | None = None, *, serving: bool = False) -> Services:
     from bot.services import build_services
 
+    _make_state_dir(settings)
     try:
         return build_services(settings, clock, serving=serving)
     except DigestError as exc:
         _fail_digest(exc)
+
+
+def _make_state_dir(settings: Settings) -> None:
+    """Create the SQLite ledger's directory (the XDG state directory by default)."""
+    if settings.database_url.startswith("sqlite:///"):
+        path = Path(settings.database_url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _fail_digest(exc: DigestError) -> NoReturn:
@@ -118,7 +141,15 @@ def _ask(services: Services, text: str, now: datetime, fmt: str, channel: str) -
 
 
 def _console(services: Services, channel: str) -> None:
+    from bot.rendering.terminal import line_editing, show
+
     print("sco-bot console: type a /sco command (e.g. `brief`, `upcoming`), `quit` to leave.")
+    state = services.settings.state_dir
+    with line_editing(state / "console_history" if state else None):
+        _console_loop(services, channel, show)
+
+
+def _console_loop(services: Services, channel: str, show: Callable[[str], None]) -> None:
     while True:
         try:
             line = input("/sco ")
@@ -128,7 +159,7 @@ def _console(services: Services, channel: str) -> None:
         text = line.strip().removeprefix("/sco").strip()
         if text.casefold() in ("quit", "exit", ":q"):
             return
-        print(_ask(services, text, services.clock.now(), "text", channel))
+        show(_ask(services, text, services.clock.now(), "text", channel))
         print()
 
 
@@ -136,7 +167,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     # Slack's libraries are imported here only: the terminal paths start without them.
     from bot.serve import serve
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     socket_mode = args.socket or bool(settings.slack_app_token)
     settings.require_slack(socket_mode)
     services = _services(settings, serving=True)
@@ -144,7 +174,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
-    from bot.rendering.terminal import to_terminal
+    from bot.rendering.terminal import show, to_terminal
 
     services = _services(settings, clock)
     now = clock.now()
@@ -166,7 +196,7 @@ def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
         pages = services.pipeline.render(
             "cli_plan.j2", plans=plans, channel=args.channel, **context
         )
-        print(to_terminal(pages).rstrip("\n"))
+        show(to_terminal(pages).rstrip("\n"))
         return 0
     if not settings.slack_bot_token:
         raise SettingsError(["SLACK_BOT_TOKEN is not set (sync schedules through Slack's API)"])
@@ -174,7 +204,7 @@ def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     assert delivery is not None
     report = delivery.reconcile(now)
     pages = services.pipeline.render("cli_sync.j2", report=report, **context)
-    print(to_terminal(pages).rstrip("\n"))
+    show(to_terminal(pages).rstrip("\n"))
     return 1 if report.failed else 0
 
 
@@ -247,12 +277,20 @@ def _coverage(settings: Settings, directory: Path, digest: Digest, verbose: bool
     return 0 if covered == total else 1
 
 
+def _configure_logging(settings: Settings) -> None:
+    from bot.logs import configure
+
+    secrets = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
+    configure(settings.log_format, settings.log_level, [s for s in secrets if s])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `sco-bot` command."""
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        _configure_logging(settings)
         if args.command == "knowledge":
             return _check(parser, settings, args)
         if args.command == "serve":
@@ -264,7 +302,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "reminders":
             return _reminders(settings, clock, args)
         if args.command == "ask":
-            print(_cached_ask(settings, clock, " ".join(args.text), args.format, args.channel))
+            answer = _cached_ask(settings, clock, " ".join(args.text), args.format, args.channel)
+            if args.format == "blocks":
+                print(answer)  # exactly Slack's payload, whatever the output is
+            else:
+                from bot.rendering.terminal import show
+
+                show(answer)
             return 0
         _console(_services(settings, clock), args.channel)
         return 0

@@ -16,8 +16,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.clock import Clock, parse_instant
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
-DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "templates"
+
+
+def _shipped(name: str) -> Path:
+    """A shipped directory: inside the package in an installed wheel (bot/data/NAME), else the
+    repository's top-level NAME/ (a checkout or an editable install)."""
+    installed = Path(__file__).resolve().parent / "data" / name
+    return installed if installed.is_dir() else PROJECT_ROOT / name
+
+
+DEFAULT_KNOWLEDGE_DIR = _shipped("knowledge")
+DEFAULT_TEMPLATES_DIR = _shipped("templates")
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///sco-bot.sqlite3"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
@@ -52,6 +61,10 @@ class Settings:
     reload_seconds: float = 2.0
     slack_timeout_seconds: float = 10.0
     cache_dir: Path | None = None
+    state_dir: Path | None = None
+    log_format: str = "text"
+    log_level: str = "INFO"
+    health_port: int | None = 3000
 
     def __repr__(self) -> str:
         # Tokens and secrets never reach logs through a repr.
@@ -185,6 +198,30 @@ def _cache_dir(value: str, _parsed: Mapping[str, Any]) -> Path | None:
     return None if value.casefold() in ("off", "none", "0") else Path(value)
 
 
+def _state_dir(value: str, _parsed: Mapping[str, Any]) -> Path:
+    return Path(value).expanduser()
+
+
+def _log_format(value: str, _parsed: Mapping[str, Any]) -> str:
+    if value.casefold() not in ("text", "json"):
+        raise Invalid(f"must be text or json, got {value!r}")
+    return value.casefold()
+
+
+def _log_level(value: str, _parsed: Mapping[str, Any]) -> str:
+    if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise Invalid(f"must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {value!r}")
+    return value.upper()
+
+
+def _port_or_off(value: str, _parsed: Mapping[str, Any]) -> int | None:
+    if value.casefold() == "off":
+        return None
+    if not value.isdigit() or int(value) > 65535:
+        raise Invalid(f"must be a TCP port (0 picks a free one) or off, got {value!r}")
+    return int(value)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("SLACK_BOT_TOKEN", "slack_bot_token", _bot_token, "required to serve",
             "bot token (`xoxb-`)", secret=True),
@@ -200,7 +237,7 @@ SETTINGS: tuple[Setting, ...] = (
             "IANA timezone for \"now\", for events without their own, and the default for "
             "`remind on`"),
     Setting("SCO_DATABASE_URL", "database_url", _database_url,
-            "`sqlite:///sco-bot.sqlite3` in the working directory",
+            "`ledger.sqlite3` in `SCO_STATE_DIR`",
             "the ledger: `sqlite:///FILE` (one instance) or `postgresql://user@host/db` "
             "(several instances; psycopg 3)"),
     Setting("SCO_CLOCK", "clock_start", _instant, "real time",
@@ -224,6 +261,18 @@ SETTINGS: tuple[Setting, ...] = (
             "`$XDG_CACHE_HOME/sco-bot` or `~/.cache/sco-bot`",
             "where validated digests (by content hash), compiled templates and the terminal's "
             "rendered answers are kept; `off` disables"),
+    Setting("SCO_STATE_DIR", "state_dir", _state_dir,
+            "`$XDG_STATE_HOME/sco-bot` or `~/.local/state/sco-bot`",
+            "where the default SQLite ledger and the console's history live (`serve` prints "
+            "the ledger's path at start)"),
+    Setting("SCO_LOG_FORMAT", "log_format", _log_format, "`text`",
+            "`json`: one JSON object per line (level, event, request id, team, channel, "
+            "duration; never a token)"),
+    Setting("SCO_LOG_LEVEL", "log_level", _log_level, "`INFO`",
+            "`DEBUG`, `INFO`, `WARNING` or `ERROR`"),
+    Setting("SCO_HEALTH_PORT", "health_port", _port_or_off, "`3000`",
+            "in Socket Mode, the port serving only `GET /healthz` (`off` for none); HTTP mode "
+            "serves it beside `/slack/events`"),
 )  # fmt: skip
 
 
@@ -231,7 +280,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from the environment, reporting every malformed value at once."""
     env = os.environ if env is None else env
     problems: list[str] = []
-    values: dict[str, Any] = {"cache_dir": _default_cache_dir(env)}
+    values: dict[str, Any] = {
+        "cache_dir": _default_cache_dir(env),
+        "state_dir": _default_state_dir(env),
+    }
     for setting in SETTINGS:
         text = env.get(setting.variable, "").strip()
         if not text:
@@ -242,11 +294,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             problems.append(f"{setting.variable} {bad}")
     if problems:
         raise SettingsError(problems)
+    if "database_url" not in values and values["state_dir"] is not None:
+        values["database_url"] = f"sqlite:///{values['state_dir'] / 'ledger.sqlite3'}"
     return Settings(**values)
 
 
 def _default_cache_dir(env: Mapping[str, str]) -> Path | None:
     base = env.get("XDG_CACHE_HOME") or (
         str(Path(env["HOME"]) / ".cache") if env.get("HOME") else None
+    )
+    return Path(base) / "sco-bot" if base else None
+
+
+def _default_state_dir(env: Mapping[str, str]) -> Path | None:
+    base = env.get("XDG_STATE_HOME") or (
+        str(Path(env["HOME"]) / ".local" / "state") if env.get("HOME") else None
     )
     return Path(base) / "sco-bot" if base else None

@@ -8,7 +8,9 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -209,3 +211,99 @@ def test_serve_answers_a_signed_command_over_http(fake_slack: FakeSlack, tmp_pat
         assert data["blocks"][0]["text"]["text"] == TITLE
         assert "as of 29 July 2021 09:" in json.dumps(data)
         assert [c.method for c in fake_slack.snapshot()] == ["auth.test"]
+
+
+# --- version and the terminal as a terminal -----------------------------------------------------
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    result = sco_bot("--version")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"sco-bot {version('sco-bot')}\n"
+
+
+class Terminal:
+    """`sco-bot` with a pseudo-terminal for its stdin, stdout and stderr."""
+
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        import pty
+
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env={**env, "TERM": "xterm-256color"},
+            cwd=PROJECT,
+        )
+        os.close(slave)
+        self.output = b""
+
+    def read_until(self, done: Callable[[bytes], bool]) -> bytes:
+        """Read the terminal until `done(output)` or the program ends (within TIMEOUT)."""
+        import select
+
+        deadline = time.monotonic() + TIMEOUT
+        while not done(self.output) and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:  # EIO: the program ended and the terminal closed
+                    break
+                if not chunk:
+                    break
+                self.output += chunk
+        return self.output
+
+    def type(self, keys: bytes) -> None:
+        os.write(self.master, keys)
+
+    def finish(self) -> bytes:
+        self.read_until(lambda _: False)
+        assert self.proc.wait(TIMEOUT) == 0, self.output
+        os.close(self.master)
+        return self.output
+
+
+def test_ask_on_a_terminal_shows_real_bold_and_is_plain_when_piped_or_no_color() -> None:
+    piped = sco_bot("ask", "brief", "--at", "2021-08-01")
+    title = piped.stdout.splitlines()[0]
+    styled = Terminal("ask", "brief", "--at", "2021-08-01", env=clean_env()).finish()
+    no_color = Terminal("ask", "brief", "--at", "2021-08-01", env=clean_env(NO_COLOR="1")).finish()
+
+    bold = re.search(r"(?<![\w*])\*(\S[^*\n]*?\S)\*(?![\w*])", piped.stdout)
+    assert bold is not None and "\x1b[" not in piped.stdout  # piped: the mrkdwn text itself
+    assert f"\x1b[1m{title}\x1b[0m".encode() in styled
+    assert f"\x1b[1m{bold.group(1)}\x1b[0m".encode() in styled  # real bold, not *asterisks*
+    assert bold.group(0).encode() not in styled
+    assert b"\x1b[" not in no_color and title.encode() in no_color
+
+
+def test_ask_blocks_on_a_terminal_is_exactly_the_slack_payload() -> None:
+    piped = sco_bot("ask", "sources", "--format", "blocks")
+    on_terminal = Terminal("ask", "sources", "--format", "blocks", env=clean_env()).finish()
+
+    assert on_terminal.replace(b"\r\n", b"\n").decode() == piped.stdout
+
+
+def test_console_recalls_the_previous_command_with_the_up_arrow(tmp_path: Path) -> None:
+    title = sco_bot("ask", "brief", "--at", "2021-10-10").stdout.splitlines()[0].encode()
+    env = clean_env(NO_COLOR="1", HOME=str(tmp_path), SCO_STATE_DIR=str(tmp_path / "state"))
+    console = Terminal("console", "--at", "2021-10-10", env=env)
+
+    console.read_until(lambda out: out.count(b"\n/sco ") >= 1)
+    console.type(b"brief\r")
+    console.read_until(lambda out: out.count(b"\n/sco ") >= 2)
+    console.type(b"\x1b[A\r")  # up arrow: the line before, again
+    console.read_until(lambda out: out.count(b"\n/sco ") >= 3)
+    console.type(b"quit\r")
+    output = console.finish()
+
+    assert output.count(title) == 2, output
+    history = (tmp_path / "state" / "console_history").read_text()
+    assert "brief" in history.splitlines()

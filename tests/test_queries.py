@@ -49,7 +49,7 @@ def test_upcoming_the_day_after_the_meeting(digest: Digest) -> None:
     ],
 )
 def test_festival_boundaries_are_local_to_pakistan(
-    digest: Digest, now: str, status: Status, days: int
+    digest: Digest, now: str, status: Phase, days: int
 ) -> None:
     events = {d.event.id: d for d in calendar.timed_events(digest, at(now), UTC_ZONE)}
     assert events["fanfares-of-peace-2021"].timing == calendar.Timing(status, days)

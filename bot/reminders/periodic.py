@@ -35,6 +35,12 @@ class PeriodicReconcile:
         """Stop the loop (the current reconcile finishes)."""
         self._stop.set()
 
+    def join(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for the loop to end; True once it has."""
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:

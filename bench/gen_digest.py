@@ -240,11 +240,12 @@ class _Writer:
         }
 
 
-def _copy_real_parts(directory: Path) -> dict[str, list[str]]:
-    """Copy the real sources and actors into `directory`; the quotes the sources offer."""
+def _copy_real_parts(directory: Path, base: Path) -> dict[str, list[str]]:
+    """Copy the sources and actors of the digest `base` into `directory`; the quotes the
+    sources offer."""
     directory.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(DEFAULT_KNOWLEDGE_DIR / "sources", directory / "sources", dirs_exist_ok=True)
-    shutil.copy2(DEFAULT_KNOWLEDGE_DIR / "actors.yaml", directory / "actors.yaml")
+    shutil.copytree(base / "sources", directory / "sources", dirs_exist_ok=True)
+    shutil.copy2(base / "actors.yaml", directory / "actors.yaml")
     actors = yaml.safe_load((directory / "actors.yaml").read_text("utf-8"))
     missing = {*STATES, BODY} - {a["id"] for a in actors["actors"]}
     if missing:
@@ -258,12 +259,16 @@ def _copy_real_parts(directory: Path) -> dict[str, list[str]]:
 
 
 def generate(
-    directory: Path, meetings: int = 50, items: int = 10_000, seed: int = 2021
+    directory: Path,
+    meetings: int = 50,
+    items: int = 10_000,
+    seed: int = 2021,
+    base: Path = DEFAULT_KNOWLEDGE_DIR,
 ) -> dict[str, Any]:
     """Write the digest into `directory` (created; sources and actors copied). Returns stats."""
     rng = random.Random(seed)
     directory = Path(directory)
-    writer = _Writer(rng, _copy_real_parts(directory))
+    writer = _Writer(rng, _copy_real_parts(directory, base))
     out_meetings = [writer.meeting(m, counts) for m, counts in enumerate(_split(items, meetings))]
     counted = {kind: sum(len(meeting[kind]) for meeting in out_meetings) for kind in SHARES}
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -30,7 +30,7 @@ from tests.conftest import TEST_DIGEST
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Digest:
     directory = tmp_path_factory.mktemp("big") / "knowledge"
-    generate(directory, meetings=12, items=1_500)
+    generate(directory, meetings=12, items=1_500, base=TEST_DIGEST)
     return load_digest(directory)
 
 

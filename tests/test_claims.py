@@ -3,6 +3,7 @@ statuses, time precision, supersession, labels, compare, sources per meeting, co
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import Clock
 from bot.knowledge.coverage import coverage, sentences
 from bot.knowledge.dates import Precision, parse_when
 from bot.knowledge.digest import Digest
@@ -23,8 +25,11 @@ from bot.queries.briefing import brief
 from bot.reminders.plan import Subscription, plan_channel
 from bot.rendering.renderer import Renderer
 from bot.rendering.terminal import to_terminal
-from bot.settings import DEFAULT_TEMPLATES_DIR
-from tests.conftest import TEST_DIGEST, TWO_MEETINGS
+from bot.services import Services
+from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
+from bot.slack.app import create_app
+from bot.testing.fakeslack import block_kit_problems
+from tests.conftest import TEST_DIGEST, TWO_MEETINGS, send
 
 UTC_ZONE = ZoneInfo("UTC")
 BETWEEN = datetime(2031, 9, 1, tzinfo=UTC)  # after meeting 1, before meeting 2
@@ -303,3 +308,23 @@ def test_a_v1_digest_loads_unchanged_and_check_warns_about_merged_accounts() -> 
         "sco-secretariat-2021-07-28",
         "chinamil-2021-07-29",
     }
+
+
+# --- end to end through Slack -----------------------------------------------------------------
+
+
+def test_compare_and_supersession_through_the_real_app(two: Digest, settings: Settings) -> None:
+    services = Services(
+        settings, Clock(start=AFTER), DigestHolder(two), Renderer(DEFAULT_TEMPLATES_DIR)
+    )
+    app = create_app(services=services)
+    response = send(app, "compare navigation council-2031")
+    assert response.status == 200
+    body = json.loads(response.body)
+    assert block_kit_problems(body) == []
+    text = json.dumps(body, ensure_ascii=False)
+    lead = "_Lemuria’s account (Lemurian MoD, 13 Jun 2031 (partial copy)) reports of the "
+    assert lead + "participants:_" in text
+    upcoming = json.dumps(json.loads(send(app, "upcoming").body), ensure_ascii=False)
+    assert "Joint maritime rescue exercise (proposed)” (autumn 2032) became" in upcoming
+    assert "Next meeting of the Defence Council* — 2032" not in upcoming

@@ -44,18 +44,6 @@ class Digest:
         """The event with this id (KeyError when the digest has none)."""
         return self.events_by_id[event_id]
 
-    def current_event(self, event: Event) -> Event:
-        """What became of an event: the last event of its supersession chain (itself if none)."""
-        seen = {event.id}
-        while (later := self.superseded_by.get(event.id)) is not None and later.id not in seen:
-            seen.add(later.id)
-            event = later
-        return event
-
-    def meeting(self, meeting_id: str) -> Meeting:
-        """The meeting with this id."""
-        return next(m for m in self.meetings if m.id == meeting_id)
-
     def __reduce__(self) -> tuple[Any, ...]:
         # The lookups are rebuilt on unpickling (mapping proxies do not pickle).
         return (build_digest, (self.documents, self.actors, self.meetings, self.version))

@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 
 from bot.knowledge.claims import Claim
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Actor, Citation, Document, Meeting, Participant, Talk, Voice
+from bot.knowledge.schema import Actor, Document, Meeting, Participant, Talk, Voice
 from bot.queries.calendar import Dated, timed_events
 from bot.queries.collect import cited_documents, grouped, meeting_citations
 
@@ -102,8 +102,3 @@ def _speakers(digest: Digest, claims: list[Claim]) -> list[Speaker]:
         )
         for actor, items in found.items()
     ]
-
-
-def citations_of(claims: list[Claim]) -> list[Citation]:
-    """Every citation of these claims."""
-    return [c for claim in claims for c in claim.citations]

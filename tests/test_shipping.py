@@ -26,7 +26,14 @@ from bot.logs import JsonFormatter, TextFormatter
 from bot.settings import SETTINGS
 from bot.testing.fakeslack import STALL, FakeSlack
 from bot.testing.waiting import eventually, wait_until
-from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, signed_headers, slash_body
+from tests.conftest import (
+    BOT_TOKEN,
+    PROJECT,
+    SIGNING_SECRET,
+    TEST_DIGEST,
+    signed_headers,
+    slash_body,
+)
 
 TIMEOUT = 20.0
 APP_TOKEN = "xapp-1-A1-test-app-token-0123456789"
@@ -278,7 +285,6 @@ def test_sigterm_mid_reconcile_lets_the_reconcile_finish(
     from bot.knowledge.loader import load_digest
     from bot.reminders.ledger import Ledger
     from bot.reminders.plan import Subscription, plan
-    from bot.settings import DEFAULT_KNOWLEDGE_DIR
 
     rehearsal = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
     url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
@@ -289,12 +295,14 @@ def test_sigterm_mid_reconcile_lets_the_reconcile_finish(
     ledger.close()
     desired = {
         (r.channel_id, int(r.post_at.timestamp()))
-        for r in plan(load_digest(DEFAULT_KNOWLEDGE_DIR), subs, rehearsal)
+        for r in plan(load_digest(TEST_DIGEST), subs, rehearsal)
     }
     assert desired
     fake_slack.now = rehearsal.timestamp()
     fake_slack.latency = 0.1  # the reconcile takes about a second
-    env = serve_env(fake_slack, tmp_path, SCO_CLOCK=rehearsal.isoformat())
+    env = serve_env(
+        fake_slack, tmp_path, SCO_CLOCK=rehearsal.isoformat(), SCO_KNOWLEDGE_DIR=str(TEST_DIGEST)
+    )
     with serving(env, tmp_path) as served:
         fake_slack.wait_for(lambda calls: any(c.method.startswith("chat.") for c in calls), TIMEOUT)
         served.proc.send_signal(signal.SIGTERM)

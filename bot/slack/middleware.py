@@ -13,6 +13,20 @@ log = logging.getLogger("sco_bot")
 INVALID_REQUEST = '{"error": "invalid request"}'
 
 
+def is_signed(
+    verifier: SignatureVerifier, body: bytes | str, timestamp: str, signature: str
+) -> bool:
+    """Whether Slack signed `body` (v0, 5-minute window); malformed headers are simply unsigned.
+
+    Without a signing secret nothing is signed: an empty key is no secret."""
+    if not verifier.signing_secret:
+        return False
+    try:
+        return verifier.is_valid(body, timestamp, signature)
+    except (ValueError, TypeError):
+        return False
+
+
 class SlackGate(Middleware):
     """Every request, before authorization: Slack's signature (v0, 5-minute window), our app id,
     and a debug log line. Malformed headers are a 401, not an exception; no unsigned request
@@ -30,11 +44,7 @@ class SlackGate(Middleware):
             headers = req.headers
             timestamp = (headers.get("x-slack-request-timestamp") or [""])[0]
             signature = (headers.get("x-slack-signature") or [""])[0]
-            try:
-                valid = self.verifier.is_valid(req.raw_body, timestamp, signature)
-            except (ValueError, TypeError):
-                valid = False
-            if not valid:
+            if not is_signed(self.verifier, req.raw_body, timestamp, signature):
                 return BoltResponse(status=401, body=INVALID_REQUEST)
         body = req.body
         if self.app_id and body.get("api_app_id") != self.app_id:

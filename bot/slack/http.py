@@ -207,8 +207,22 @@ def create_http_server(
         cleanup_interval=1,
         asyncore_use_poll=True,
     )
-    dispatcher = ThreadedTaskDispatcher()
-    dispatcher.set_thread_count(threads)
-    server = _Server(wsgi, map={}, dispatcher=dispatcher, adj=adj)
+    try:
+        server = _Server(wsgi, map={}, _start=True, adj=adj, dispatcher=_workers(threads))
+    except OSError as exc:  # address in use, not ours to bind: the operator's to fix
+        raise ListenError(
+            f"sco-bot: cannot listen on {host}:{port}: {exc.strerror or exc}"
+        ) from None
     server.request_seconds = request_seconds
     return server
+
+
+def _workers(threads: int) -> ThreadedTaskDispatcher:
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(threads)
+    return dispatcher
+
+
+class ListenError(SystemExit):
+    """The server cannot listen where it was told to: the process ends with this one line
+    (a SystemExit, so `sco-bot serve` prints no traceback)."""

@@ -3,6 +3,7 @@ answer (one line, or file:line), never a traceback or a hang."""
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -10,10 +11,12 @@ import socket
 import subprocess
 import sys
 import threading
+import tracemalloc
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from slack_bolt import App
@@ -24,6 +27,8 @@ from bot.knowledge.errors import DigestError
 from bot.knowledge.holder import DigestHolder
 from bot.knowledge.loader import load_digest
 from bot.knowledge.reload import DigestReloader
+from bot.pipeline import CACHE_BYTES, Pipeline
+from bot.rendering.renderer import Renderer
 from bot.services import build_services
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, Settings, SettingsError, load_settings
 from bot.slack.app import create_app
@@ -275,3 +280,47 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+
+
+# --- item 7: the answer cache is bounded by memory and keeps only what can be hit ---------------
+
+
+@pytest.fixture
+def fresh_pipeline(digest: Digest, renderer: Renderer) -> Pipeline:
+    return Pipeline(DigestHolder(digest), renderer, ZoneInfo("UTC"))
+
+
+def test_distinct_40000_character_briefs_do_not_grow_memory_without_bound(
+    fresh_pipeline: Pipeline,
+) -> None:
+    now = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
+    fresh_pipeline.respond("brief", now)
+    words = "ab " * 13_333  # 40,000 characters, 13,333 words: each word is kept in the key
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(300):
+            fresh_pipeline.respond(f"brief {i} {words}", now)
+        gc.collect()
+        grown = (tracemalloc.get_traced_memory()[0] - before) / 1e6
+    finally:
+        tracemalloc.stop()
+
+    print(f"\n300 distinct 40,000-character briefs: +{grown:.1f} MB held")
+    assert grown < 2 * CACHE_BYTES / 1e6, f"{grown:.1f} MB"
+    entries, estimated = fresh_pipeline.cache_usage()
+    assert 0 < entries < 300 and estimated <= CACHE_BYTES
+
+
+def test_answers_from_past_minutes_are_dropped(fresh_pipeline: Pipeline) -> None:
+    minute = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
+    for text in ("brief", "upcoming", "positions", "sources"):
+        fresh_pipeline.respond(text, minute)
+    assert fresh_pipeline.cache_usage()[0] == 4
+
+    fresh_pipeline.respond("brief", minute + timedelta(minutes=1))
+    assert fresh_pipeline.cache_usage()[0] == 1  # the earlier minute can never be asked again
+
+    late = fresh_pipeline.respond("upcoming", minute + timedelta(seconds=30))
+    assert late.messages and fresh_pipeline.cache_usage()[0] == 1  # answered, not kept

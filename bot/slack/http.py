@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
@@ -54,28 +53,37 @@ def _reply(start_response: StartResponse, status: str, payload: dict[str, Any]) 
 
 
 class HealthProbe:
-    """Asks `database()` at most once at a time and waits for it at most `seconds`: a database
-    that stops answering makes health 503 in bounded time without holding server threads."""
+    """Asks `database()` at most once at a time and answers within `seconds` of asking.
+
+    While a question is out, other callers get the last answer at once ("unreachable" when
+    there is none yet or the question is overdue): a burst of checks against a silent database holds one server
+    thread, not all of them, and health is 503 within the bound."""
 
     def __init__(self, database: Callable[[], bool], seconds: float = HEALTH_SECONDS) -> None:
         self.database = database
         self.seconds = seconds
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sco-health")
         self._pending: Future[bool] | None = None
+        self._asked = 0.0
+        self._last: bool | None = None
         self._lock = threading.Lock()
 
     def ok(self) -> bool:
         """True when the database answered within the bound."""
         with self._lock:
-            if self._pending is None or self._pending.done():
-                self._pending = self._pool.submit(self.database)
-            pending = self._pending
+            pending, now = self._pending, time.monotonic()
+            if pending is None or pending.done():
+                pending = self._pending = self._pool.submit(self.database)
+                self._asked = now
+            else:  # someone already waits for the answer: not known to be up is down
+                return bool(self._last) and now - self._asked < self.seconds
+            deadline = self._asked + self.seconds
         try:
-            return pending.result(timeout=self.seconds)
-        except FutureTimeout:
-            return False
-        except Exception:
-            return False
+            answer = pending.result(timeout=max(0.0, deadline - time.monotonic()))
+        except Exception:  # timed out, or the check itself failed
+            answer = False
+        self._last = answer
+        return answer
 
 
 def _body_is_an_object(raw: bytes, content_type: str) -> bool:

@@ -99,6 +99,10 @@ class Pipeline:
         self._remember(key, rendered)
         return rendered
 
+    def needs_ledger(self, text: str) -> bool:
+        """Whether answering `text` reads or writes the reminder ledger (a database)."""
+        return SUBCOMMANDS[parse(text).name].personal
+
     def _remember(self, key: _Key, rendered: Rendered) -> None:
         """Cache an answer; drop what can no longer be asked for, then the oldest."""
         version, request, minute = key

@@ -4,13 +4,16 @@ answer (one line, or file:line), never a traceback or a hang."""
 from __future__ import annotations
 
 import gc
+import json
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import replace
@@ -32,6 +35,7 @@ from bot.rendering.renderer import Renderer
 from bot.services import build_services
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, Settings, SettingsError, load_settings
 from bot.slack.app import create_app
+from bot.testing.fakeslack import FakeSlack, block_kit_problems
 from bot.testing.waiting import wait_until
 from tests.conftest import PROJECT, send
 
@@ -324,3 +328,40 @@ def test_answers_from_past_minutes_are_dropped(fresh_pipeline: Pipeline) -> None
 
     late = fresh_pipeline.respond("upcoming", minute + timedelta(seconds=30))
     assert late.messages and fresh_pipeline.cache_usage()[0] == 1  # answered, not kept
+
+
+# --- item 6: a slow ledger still gets an answer within Slack's 3 seconds ------------------------
+
+
+def test_remind_off_is_acknowledged_in_time_while_another_process_holds_the_lock(
+    remind_app: App, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    subscribed = send(remind_app, "remind on 7d", response_url=fake_slack.response_url("on"))
+    assert "Subscribed." in subscribed.body
+
+    other = sqlite3.connect(tmp_path / "ledger.sqlite3", isolation_level=None, timeout=10)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process's write: the ledger must wait
+        started = time.monotonic()
+        acked = send(remind_app, "remind off", response_url=fake_slack.response_url("off"))
+        elapsed = time.monotonic() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    print(f"\nremind off with the ledger locked: acknowledged in {elapsed:.2f} s")
+    assert acked.status == 200 and elapsed < 3.0, (acked.status, elapsed)
+    assert wait_until(lambda: bool(fake_slack.calls_to("/respond/off")), timeout=30)
+    (follow_up,) = fake_slack.calls_to("/respond/off")
+    assert "Reminders are off for this channel" in json.dumps(follow_up.body)
+    assert follow_up.body["response_type"] == "ephemeral"
+    assert block_kit_problems(follow_up.body) == []
+    assert "not subscribed" in send(remind_app, "remind status").body
+
+
+def test_remind_status_with_a_free_ledger_is_answered_in_the_ack(
+    remind_app: App, fake_slack: FakeSlack
+) -> None:
+    reply = send(remind_app, "remind status", response_url=fake_slack.response_url("status"))
+    assert reply.status == 200 and "not subscribed" in reply.body
+    assert fake_slack.calls_to("/respond") == []

@@ -56,8 +56,8 @@ class HealthProbe:
     """Asks `database()` at most once at a time and answers within `seconds` of asking.
 
     While a question is out, other callers get the last answer at once ("unreachable" when
-    there is none yet or the question is overdue): a burst of checks against a silent database holds one server
-    thread, not all of them, and health is 503 within the bound."""
+    there is none yet or the question is overdue): a burst of checks against a silent database
+    holds one server thread, not all of them, and health is 503 within the bound."""
 
     def __init__(self, database: Callable[[], bool], seconds: float = HEALTH_SECONDS) -> None:
         self.database = database

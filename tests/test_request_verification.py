@@ -493,10 +493,27 @@ def test_a_body_of_exactly_1_mb_is_accepted_and_one_byte_more_is_413(served: Bot
     assert statuses == [200, 413]
 
 
+# Found while hardening (issue 12): Bolt parses any form body containing the letters "payload"
+# as an interactive payload, finds no `payload` field and sees an empty request: a command
+# typed with the word "payload", or from a channel named like it, got 404 "Unhandled request".
+@pytest.mark.parametrize(
+    "body",
+    [slash_body("positions payload"), slash_body("brief", channel_name="payload-team")],
+    ids=["in-the-text", "in-the-channel-name"],
+)
+def test_a_signed_command_mentioning_payload_is_answered(served: Bot, body: str) -> None:
+    reply = served.http(body.encode(), sign(body.encode()))
+
+    assert reply.status == 200, (reply.status, reply.body[:200])
+    assert block_kit_problems({k: reply.json()[k] for k in ("text", "blocks")}) == []
+    assert len(served.seen) == 1
+
+
 def test_report_how_many_verification_cases_were_tried() -> None:
     both = len(FORGED) + 3 + 5 + 1  # forged, unparsable timestamps, missing fields, empty body
-    # 2 MB, truncated x2, non-UTF-8 x2, methods, unparsable, not objects (unsigned, signed), 1 MB
-    http_only = 1 + 2 + 2 + 3 + 3 + len(NOT_OBJECTS) + 4 + 1
+    # 2 MB, truncated x2, non-UTF-8 x2, methods, unparsable, not objects (unsigned, signed),
+    # 1 MB, "payload" x2
+    http_only = 1 + 2 + 2 + 3 + 3 + len(NOT_OBJECTS) + 4 + 1 + 2
     print(
         f"\nverification cases: {both} x 2 transports (dispatch, HTTP) + {http_only} HTTP-only "
         f"+ 1 replay-window = {both * 2 + http_only + 1}"

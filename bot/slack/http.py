@@ -13,19 +13,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_sdk.signature import SignatureVerifier
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
-from bot.slack.middleware import is_signed
+from bot.slack.middleware import SIGNATURE_CHECKED, is_signed
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -62,7 +63,6 @@ class HealthProbe:
     def __init__(self, database: Callable[[], bool], seconds: float = HEALTH_SECONDS) -> None:
         self.database = database
         self.seconds = seconds
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sco-health")
         self._pending: Future[bool] | None = None
         self._asked = 0.0
         self._last: bool | None = None
@@ -73,7 +73,7 @@ class HealthProbe:
         with self._lock:
             pending, now = self._pending, time.monotonic()
             if pending is None or pending.done():
-                pending = self._pending = self._pool.submit(self.database)
+                pending = self._pending = self._ask()
                 self._asked = now
             else:  # someone already waits for the answer: not known to be up is down
                 return bool(self._last) and now - self._asked < self.seconds
@@ -83,6 +83,19 @@ class HealthProbe:
         except Exception:  # timed out, or the check itself failed
             answer = False
         self._last = answer
+        return answer
+
+    def _ask(self) -> Future[bool]:
+        # A daemon thread: a question stuck on a silent database never holds up the exit.
+        answer: Future[bool] = Future()
+
+        def ask() -> None:
+            try:
+                answer.set_result(bool(self.database()))
+            except Exception as exc:
+                answer.set_exception(exc)
+
+        threading.Thread(target=ask, name="sco-health", daemon=True).start()
         return answer
 
 
@@ -97,6 +110,36 @@ def _body_is_an_object(raw: bytes, content_type: str) -> bool:
     return True
 
 
+def _unambiguous(text: str) -> str:
+    """The form as Bolt will read it right: Bolt takes any body containing "payload" for an
+    interactive payload, so a command typed with that word (or from a channel named like it)
+    parsed as empty. "%70" decodes to "p": the fields are unchanged, the substring is gone."""
+    if "payload" not in text or text.lstrip().startswith("{"):
+        return text
+    if any(key == "payload" for key, _ in parse_qsl(text, keep_blank_values=True)):
+        return text
+    return text.replace("payload", "%70ayload")
+
+
+class _VerifiedHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter for requests whose signature we checked on the raw body."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        """Hand Bolt the body in a form it parses right, marked as verified."""
+        body = request.get_body()
+        headers = request.get_headers()
+        if not str(request.environ.get("CONTENT_TYPE") or "").startswith("application/json"):
+            body = _unambiguous(body)
+        return self.app.dispatch(
+            BoltRequest(
+                body=body,
+                query=request.query_string,
+                headers=headers,
+                context={SIGNATURE_CHECKED: True},
+            )
+        )
+
+
 def create_wsgi_app(
     app: App,
     version: Callable[[], str],
@@ -106,7 +149,7 @@ def create_wsgi_app(
 ) -> WsgiApp:
     """Route POST /slack/events (signed only) to Bolt and GET /healthz to a JSON status: the
     digest version and, when `database` is given, whether the ledger answers (503 if not)."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    slack = _VerifiedHandler(app, path=EVENTS_PATH)
     # Bolt keeps the secret it was built with and has no public accessor for it.
     verifier = SignatureVerifier(app._signing_secret if signing_secret is None else signing_secret)
     probe = HealthProbe(database) if database is not None else None
@@ -152,7 +195,8 @@ def create_wsgi_app(
             return health(start_response)
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             return events(environ, start_response)
-        return slack(environ, start_response)
+        # Nothing else reaches Bolt: only a verified POST is ever dispatched.
+        return _reply(start_response, "404 Not Found", {"error": "not found"})
 
     return wsgi
 

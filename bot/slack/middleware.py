@@ -11,6 +11,9 @@ from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger("sco_bot")
 INVALID_REQUEST = '{"error": "invalid request"}'
+# Set in a request's context by our HTTP layer once it verified the raw body itself (a request
+# it re-encoded for Bolt's parser no longer matches its signature). No body can set it.
+SIGNATURE_CHECKED = "sco_signature_checked"
 
 
 def is_signed(
@@ -40,7 +43,8 @@ class SlackGate(Middleware):
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse:
         """Refuse what Slack did not sign for us; let the rest through."""
-        if req.mode != "socket_mode":  # Socket Mode frames come over Slack's own connection
+        # Socket Mode frames come over Slack's own connection; HTTP ones our server verified.
+        if req.mode != "socket_mode" and not req.context.get(SIGNATURE_CHECKED):
             headers = req.headers
             timestamp = (headers.get("x-slack-request-timestamp") or [""])[0]
             signature = (headers.get("x-slack-signature") or [""])[0]

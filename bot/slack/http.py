@@ -32,7 +32,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1024 * 1024
 # /healthz answers within this, whatever the database does (a probe still running is reused).
-HEALTH_SECONDS = 1.5
+HEALTH_SECONDS = 1.0
 # Idle connections cost a socket, not a thread: hold many, and give each request this long to
 # arrive whole (a client sending one header line every few seconds is dropped, not waited on).
 CONNECTION_LIMIT = 1000

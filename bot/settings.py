@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock, parse_instant
@@ -172,9 +172,15 @@ def _database_url(value: str, _parsed: Mapping[str, Any]) -> str:
     """Accept sqlite:///file and postgresql://...; plain postgresql URLs use psycopg 3."""
     for plain in ("postgresql://", "postgres://"):
         if value.startswith(plain):
-            return "postgresql+psycopg://" + value.removeprefix(plain)
+            value = "postgresql+psycopg://" + value.removeprefix(plain)
     if not value.startswith(("sqlite://", "postgresql+psycopg://")):
         raise Invalid(f"must be sqlite:///FILE or postgresql+psycopg://..., got {_shown(value)}")
+    if value.startswith("postgresql"):
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises ValueError for a port that is not one)
+        except ValueError:
+            raise Invalid(f"has a malformed host or port: {_shown(value)}") from None
     return value
 
 

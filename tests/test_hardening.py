@@ -77,13 +77,22 @@ BAD_SETTINGS_TOO = {
     "SLACK_API_URL": "http://host:99999/",
     "SCO_CLOCK": "9999-12-31T23:59-14:00",
     "SCO_DATABASE_URL": f"postgres+bad://u:{SECRET}@h/db",
+    "SLACK_APP_TOKEN": "xapp" + SECRET,
+}
+MORE_BAD_SETTINGS = {
+    "SCO_DATABASE_URL": f"postgresql://u:{SECRET}@db:99999/x",
+    "SCO_ADMINS": "U1," + "U" * 500,
+    "SLACK_BOT_TOKEN": SECRET,
 }
 
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [*BAD_SETTINGS.items(), *BAD_SETTINGS_TOO.items()],
-    ids=[f"{k}={v[:30]}" for k, v in [*BAD_SETTINGS.items(), *BAD_SETTINGS_TOO.items()]],
+    [*BAD_SETTINGS.items(), *BAD_SETTINGS_TOO.items(), *MORE_BAD_SETTINGS.items()],
+    ids=[
+        f"{k}={v[:30]}"
+        for k, v in [*BAD_SETTINGS.items(), *BAD_SETTINGS_TOO.items(), *MORE_BAD_SETTINGS.items()]
+    ],
 )
 def test_a_bad_setting_is_one_line_naming_it_without_its_secret(variable: str, value: str) -> None:
     with pytest.raises(SettingsError) as refused:

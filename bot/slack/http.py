@@ -140,6 +140,38 @@ class _VerifiedHandler(SlackRequestHandler):
         )
 
 
+def _events(
+    slack: SlackRequestHandler,
+    verifier: SignatureVerifier,
+    environ: dict[str, Any],
+    start_response: StartResponse,
+) -> Iterable[bytes]:
+    """POST /slack/events: refused unless signed and parsable; then Bolt's."""
+    invalid = {"error": "invalid request"}
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    except ValueError:
+        return _reply(start_response, "400 Bad Request", invalid)
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    if not is_signed(verifier, raw, timestamp, environ.get("HTTP_X_SLACK_SIGNATURE", "")):
+        return _reply(start_response, "401 Unauthorized", invalid)
+    try:
+        if not _body_is_an_object(raw, environ.get("CONTENT_TYPE") or ""):
+            return _reply(start_response, "400 Bad Request", invalid)
+    except (ValueError, UnicodeDecodeError):
+        # Bolt would fail decoding it (a 500); Slack only ever sends UTF-8 JSON or forms.
+        return _reply(start_response, "400 Bad Request", invalid)
+    environ["wsgi.input"] = io.BytesIO(raw)
+    environ["CONTENT_LENGTH"] = str(len(raw))
+    try:
+        return slack(environ, start_response)
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        # Signed, yet shaped so that Bolt's request parsing fails: not ours to 500 on.
+        log.warning("refused a signed request Bolt could not parse: %s", type(exc).__name__)
+        return _reply(start_response, "400 Bad Request", invalid)
+
+
 def create_wsgi_app(
     app: App,
     version: Callable[[], str],
@@ -164,37 +196,12 @@ def create_wsgi_app(
         code = "200 OK" if status["status"] == "ok" else "503 Service Unavailable"
         return _reply(start_response, code, status)
 
-    def events(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        invalid = {"error": "invalid request"}
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            raw = environ["wsgi.input"].read(length) if length > 0 else b""
-        except ValueError:
-            return _reply(start_response, "400 Bad Request", invalid)
-        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
-        if not is_signed(verifier, raw, timestamp, environ.get("HTTP_X_SLACK_SIGNATURE", "")):
-            return _reply(start_response, "401 Unauthorized", invalid)
-        try:
-            if not _body_is_an_object(raw, environ.get("CONTENT_TYPE") or ""):
-                return _reply(start_response, "400 Bad Request", invalid)
-        except (ValueError, UnicodeDecodeError):
-            # Bolt would fail decoding it (a 500); Slack only ever sends UTF-8 JSON or forms.
-            return _reply(start_response, "400 Bad Request", invalid)
-        environ["wsgi.input"] = io.BytesIO(raw)
-        environ["CONTENT_LENGTH"] = str(len(raw))
-        try:
-            return slack(environ, start_response)
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            # Signed, yet shaped so that Bolt's request parsing fails: not ours to 500 on.
-            log.warning("refused a signed request Bolt could not parse: %s", type(exc).__name__)
-            return _reply(start_response, "400 Bad Request", invalid)
-
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
         if path == HEALTH_PATH:
             return health(start_response)
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
-            return events(environ, start_response)
+            return _events(slack, verifier, environ, start_response)
         # Nothing else reaches Bolt: only a verified POST is ever dispatched.
         return _reply(start_response, "404 Not Found", {"error": "not found"})
 

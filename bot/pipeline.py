@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -23,7 +25,20 @@ if TYPE_CHECKING:
     from bot.reminders.desk import ReminderDesk
 
 
-CACHE_SIZE = 512
+# The answer cache is bounded by (estimated) memory, not by count: a request's words are part
+# of its key, and 600 distinct 40,000-character requests once took 400 MB.
+CACHE_BYTES = 16 * 1024 * 1024
+# One answer may take at most this share of the budget (a bigger one is not cached).
+LARGEST_SHARE = 8
+_Key = tuple[str, Request, datetime]
+
+
+def _weight(request: Request, rendered: Rendered) -> int:
+    """Roughly the bytes an entry holds: its key's words and its rendered blocks (Python
+    objects take several times their JSON length)."""
+    words = sum(sys.getsizeof(arg) + 8 for arg in request.args)
+    blocks = sum(len(json.dumps(m.payload(), ensure_ascii=False)) for m in rendered.messages)
+    return 1024 + words + 8 * blocks
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,9 @@ class Pipeline:
         self.timezone = timezone
         self.reminders = reminders
         self.admins = admins
-        self._cache: dict[tuple[str, Request, datetime], Rendered] = {}
+        self._cache: OrderedDict[_Key, tuple[Rendered, int]] = OrderedDict()
+        self._cache_bytes = 0
+        self._cache_now: tuple[str, datetime] | None = None  # the newest (version, minute)
         self._cache_lock = threading.Lock()
 
     @property
@@ -76,13 +93,42 @@ class Pipeline:
         minute = now.replace(second=0, microsecond=0)
         key = (digest.version, request, minute)
         cached = self._cache.get(key)
-        if cached is None:
-            cached = self._render(request, digest, minute, caller)
-            with self._cache_lock:
-                self._cache[key] = cached
-                while len(self._cache) > CACHE_SIZE:
-                    self._cache.pop(next(iter(self._cache)))
-        return cached
+        if cached is not None:
+            return cached[0]
+        rendered = self._render(request, digest, minute, caller)
+        self._remember(key, rendered)
+        return rendered
+
+    def needs_ledger(self, text: str) -> bool:
+        """Whether answering `text` reads or writes the reminder ledger (a database)."""
+        return SUBCOMMANDS[parse(text).name].personal
+
+    def _remember(self, key: _Key, rendered: Rendered) -> None:
+        """Cache an answer; drop what can no longer be asked for, then the oldest."""
+        version, request, minute = key
+        weight = _weight(request, rendered)
+        if weight > CACHE_BYTES // LARGEST_SHARE:
+            return
+        with self._cache_lock:
+            newest = self._cache_now
+            if newest is not None and minute < newest[1]:
+                return  # a late request for a past minute: nobody will ask for it again
+            if newest != (version, minute):
+                # A new minute (or digest): every entry cached before it is dead weight.
+                self._cache.clear()
+                self._cache_bytes = 0
+                self._cache_now = (version, minute)
+            if key not in self._cache:
+                self._cache[key] = (rendered, weight)
+                self._cache_bytes += weight
+            while self._cache_bytes > CACHE_BYTES:
+                _, (_, dropped) = self._cache.popitem(last=False)
+                self._cache_bytes -= dropped
+
+    def cache_usage(self) -> tuple[int, int]:
+        """The answer cache's entries and their estimated bytes."""
+        with self._cache_lock:
+            return len(self._cache), self._cache_bytes
 
     def _render(
         self, request: Request, digest: Digest, now: datetime, caller: Caller | None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock, parse_instant
@@ -113,6 +113,15 @@ class Setting:
     secret: bool = False
 
 
+_CREDENTIALS = re.compile(r"(//[^/:@]*):[^@/]*@")
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """A value as an error message shows it: any URL password masked, quoted, cut short."""
+    masked = _CREDENTIALS.sub(r"\1:***@", value)
+    return repr(masked if len(masked) <= limit else masked[: limit - 3] + "...")
+
+
 def _text(value: str, _parsed: Mapping[str, Any]) -> str:
     return value
 
@@ -130,51 +139,74 @@ def _app_token(value: str, _parsed: Mapping[str, Any]) -> str:
 
 
 def _api_url(value: str, _parsed: Mapping[str, Any]) -> str:
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise Invalid(f"must be an http(s) URL, got {value!r}")
+    try:
+        parsed = urlparse(value)
+        parsed.port  # noqa: B018 (raises ValueError for a port that is not one)
+    except ValueError:
+        parsed = urlparse("")
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise Invalid(f"must be an http(s) URL, got {_shown(value)}")
     return value if value.endswith("/") else value + "/"
 
 
 def _directory(value: str, _parsed: Mapping[str, Any]) -> Path:
     path = Path(value)
-    if not path.is_dir():
-        raise Invalid(f"{value!r} is not a directory")
+    try:
+        found = path.is_dir()
+    except OSError:  # a name too long, a folder we may not enter
+        found = False
+    if not found:
+        raise Invalid(f"{_shown(value)} is not a directory")
     return path
 
 
 def _zone(value: str, _parsed: Mapping[str, Any]) -> ZoneInfo:
+    # A folder ("Europe") raises IsADirectoryError and an over-long name OSError.
     try:
+        if len(value) > 64:
+            raise ValueError(value)
         return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid(f"{value!r} is not an IANA timezone (e.g. Europe/Berlin)") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise Invalid(f"{_shown(value)} is not an IANA timezone (e.g. Europe/Berlin)") from None
 
 
 def _instant(value: str, parsed: Mapping[str, Any]) -> datetime:
     try:
-        return parse_instant(value, parsed.get("timezone") or ZoneInfo("UTC"))
-    except ValueError:
-        raise Invalid(f"{value!r} is not an ISO date or datetime") from None
+        moment = parse_instant(value, parsed.get("timezone") or ZoneInfo("UTC"))
+    except (ValueError, OverflowError):  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+        moment = None
+    # Reminders are Unix times, and the clock must be able to run forward for centuries.
+    if moment is None or not 1970 <= moment.year <= 9000:
+        raise Invalid(f"{_shown(value)} is not an ISO date or datetime in 1970-9000")
+    return moment
 
 
 def _database_url(value: str, _parsed: Mapping[str, Any]) -> str:
     """Accept sqlite:///file and postgresql://...; plain postgresql URLs use psycopg 3."""
     for plain in ("postgresql://", "postgres://"):
         if value.startswith(plain):
-            return "postgresql+psycopg://" + value.removeprefix(plain)
+            value = "postgresql+psycopg://" + value.removeprefix(plain)
     if not value.startswith(("sqlite://", "postgresql+psycopg://")):
-        raise Invalid(f"must be sqlite:///FILE or postgresql+psycopg://..., got {value!r}")
+        raise Invalid(f"must be sqlite:///FILE or postgresql+psycopg://..., got {_shown(value)}")
+    if value.startswith("postgresql"):
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises ValueError for a port that is not one)
+        except ValueError:
+            raise Invalid(f"has a malformed host or port: {_shown(value)}") from None
     return value
 
 
-def _seconds(least: float) -> Parser:
+def _seconds(least: float, most: float) -> Parser:
+    """Seconds within [least, most]: inf, nan and 1e309 would kill a thread's wait later."""
+
     def parse(value: str, _parsed: Mapping[str, Any]) -> float:
         try:
             number = float(value)
         except ValueError:
             number = float("nan")
-        if not number >= least:
-            raise Invalid(f"{value!r} is not a number of seconds >= {least:g}")
+        if not least <= number <= most:
+            raise Invalid(f"{_shown(value)} is not a number of seconds from {least:g} to {most:g}")
         return number
 
     return parse
@@ -184,13 +216,13 @@ def _user_ids(value: str, _parsed: Mapping[str, Any]) -> frozenset[str]:
     users = frozenset(re.split(r"[\s,]+", value)) - {""}
     for user in sorted(users):
         if not _USER_ID.match(user):
-            raise Invalid(f"{user!r} is not a Slack user id (like U012AB3CD)")
+            raise Invalid(f"{_shown(user)} is not a Slack user id (like U012AB3CD)")
     return users
 
 
 def _channel_id(value: str, _parsed: Mapping[str, Any]) -> str:
     if not _CHANNEL_ID.match(value):
-        raise Invalid(f"{value!r} is not a channel id (like C012AB3CD)")
+        raise Invalid(f"{_shown(value)} is not a channel id (like C012AB3CD)")
     return value
 
 
@@ -243,11 +275,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCO_CLOCK", "clock_start", _instant, "real time",
             "ISO datetime at which the bot's clock starts and then runs forward (rehearsals; "
             "`serve` too)"),
-    Setting("SCO_RECONCILE_SECONDS", "reconcile_seconds", _seconds(1), "`3600`",
-            "how often `serve` reconciles reminders with Slack"),
-    Setting("SCO_RELOAD_SECONDS", "reload_seconds", _seconds(0.1), "`2`",
-            "how often `serve` looks for changes under `SCO_KNOWLEDGE_DIR` (SIGHUP reloads at "
-            "once)"),
+    Setting("SCO_RECONCILE_SECONDS", "reconcile_seconds", _seconds(1, 7 * 86400), "`3600`",
+            "how often `serve` reconciles reminders with Slack (1 s to 7 days)"),
+    Setting("SCO_RELOAD_SECONDS", "reload_seconds", _seconds(0.1, 3600), "`2`",
+            "how often `serve` looks for changes under `SCO_KNOWLEDGE_DIR` (0.1 to 3600; "
+            "SIGHUP reloads at once)"),
     Setting("SCO_ADMINS", "admins", _user_ids, "everyone",
             "Slack user ids (comma or space separated); when set, only they may `remind on/off`"),
     Setting("SCO_ADMIN_CHANNEL", "admin_channel", _channel_id, "unset",
@@ -255,8 +287,8 @@ SETTINGS: tuple[Setting, ...] = (
             "invalid"),
     Setting("SLACK_APP_ID", "slack_app_id", _text, "unset",
             "when set, signed requests for another app (`api_app_id`) are refused with 401"),
-    Setting("SCO_SLACK_TIMEOUT", "slack_timeout_seconds", _seconds(0.1), "`10`",
-            "seconds to wait for one Slack Web API call"),
+    Setting("SCO_SLACK_TIMEOUT", "slack_timeout_seconds", _seconds(0.1, 300), "`10`",
+            "seconds to wait for one Slack Web API call (0.1 to 300)"),
     Setting("SCO_CACHE_DIR", "cache_dir", _cache_dir,
             "`$XDG_CACHE_HOME/sco-bot` or `~/.cache/sco-bot`",
             "where validated digests (by content hash), compiled templates and the terminal's "
@@ -292,6 +324,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             values[setting.attribute] = setting.parse(text, values)
         except Invalid as bad:
             problems.append(f"{setting.variable} {bad}")
+        except Exception:  # a parser's own bug must still be one line, without the value
+            problems.append(f"{setting.variable} is malformed")
     if problems:
         raise SettingsError(problems)
     if "database_url" not in values and values["state_dir"] is not None:

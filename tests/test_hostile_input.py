@@ -77,6 +77,18 @@ def own_urls(pipeline: Pipeline) -> frozenset[str]:
     return urls
 
 
+def auto_linked(payload: dict[str, Any]) -> list[str]:
+    """Every mrkdwn text object Slack would auto-link in: without `verbatim: true`, Slack turns
+    plain URLs, `www.` names, `#channel` names and some `@` mentions into live ones."""
+    found = []
+    for block in payload.get("blocks") or []:
+        objects = [block.get("text") or {}, *block.get("elements", ())]
+        for obj in objects:
+            if obj.get("type") == "mrkdwn" and obj.get("verbatim") is not True:
+                found.append(str(obj.get("text"))[:60])
+    return found
+
+
 def check_reply(payloads: list[dict[str, Any]], own_urls: frozenset[str], text: str) -> None:
     assert payloads, describe(text)
     for payload in payloads:
@@ -84,6 +96,7 @@ def check_reply(payloads: list[dict[str, Any]], own_urls: frozenset[str], text: 
         assert not problems, (describe(text), problems)
         leaks = live_syntax(payload, own_urls)
         assert not leaks, (describe(text), leaks)
+        assert auto_linked(payload) == [], describe(text)
 
 
 def test_the_corpus_covers_what_it_should() -> None:
@@ -162,6 +175,38 @@ def test_a_zero_width_split_mention_is_not_reassembled(pipeline: Pipeline) -> No
         )
         assert "&lt;" in dumped
         assert not re.search(r"<[!@#]", strip_invisible(dumped)), dumped[:300]
+
+
+# Issue 12, item 9: with no `<` at all, these still went live, auto-linked by Slack.
+PLAIN_AUTOLINKABLE = [
+    "@here",
+    "@channel",
+    "@everyone",
+    "#general",
+    "http://evil.example/x",
+    "https://evil.example",
+    "www.evil.example",
+    "evil.example/login",
+    "mail someone@evil.example",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_AUTOLINKABLE)
+def test_plain_mentions_channels_and_urls_are_echoed_verbatim(
+    pipeline: Pipeline, own_urls: frozenset[str], text: str
+) -> None:
+    for prefix in SUBCOMMAND_PREFIXES:
+        answer = pipeline.respond(prefix + text, NOWS[0])
+        payloads = [m.payload() for m in answer.messages]
+        check_reply(payloads, own_urls, prefix + text)
+        mrkdwn = [
+            obj
+            for payload in payloads
+            for block in payload["blocks"]
+            for obj in [block.get("text") or {}, *block.get("elements", ())]
+            if obj.get("type") == "mrkdwn"
+        ]
+        assert mrkdwn and all(obj["verbatim"] is True for obj in mrkdwn)
 
 
 # --- the Bolt app: signed requests, dispatched -------------------------------------------------

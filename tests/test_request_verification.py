@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import logging
 import socket
 import struct
 import threading
@@ -33,7 +34,7 @@ from bot.pipeline import Pipeline
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
+from bot.slack.http import EVENTS_PATH, MAX_BODY_BYTES, create_http_server, create_wsgi_app
 from bot.testing.fakeslack import FakeSlack, block_kit_problems
 from bot.testing.servers import close_on_loop_thread
 from tests.conftest import SIGNING_SECRET, slash_body
@@ -432,9 +433,87 @@ def test_an_unsigned_unparsable_body_is_4xx_not_500(
     assert_valid_request_still_answers(served, "http")
 
 
+# Issue 12, item 1: Bolt parses the body into a dict and calls .get on it before any middleware
+# runs; a JSON array, null, number, string or boolean (or such a `payload=`) raised
+# AttributeError, answered 500 and logged a traceback, for any unsigned client. And Bolt's
+# ssl_check answered 200 before the signature was looked at.
+NOT_OBJECTS = [
+    (b"[]", "application/json"),
+    (b"null", "application/json"),
+    (b"123", "application/json"),
+    (b'"s"', "application/json"),
+    (b"true", "application/json"),
+    (b"payload=123", "application/x-www-form-urlencoded"),
+    (b"payload=null", "application/x-www-form-urlencoded"),
+    (b'{"authorizations": 5}', "application/json"),
+    (b"ssl_check=1&token=x", "application/x-www-form-urlencoded"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"), NOT_OBJECTS, ids=[b.decode() for b, _ in NOT_OBJECTS]
+)
+def test_an_unsigned_body_of_any_shape_is_401_and_logs_no_traceback(
+    served: Bot, body: bytes, content_type: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        reply = served.http(body, {"Content-Type": content_type})
+
+    assert reply.status == 401, (reply.status, reply.body[:200])
+    assert [
+        r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR
+    ] == []
+    assert served.seen == [] and served.fake.snapshot() == []
+    assert_valid_request_still_answers(served, "http")
+
+
+@pytest.mark.parametrize("body", [b"[]", b"null", b"payload=123", b'{"authorizations": [5]}'])
+def test_a_signed_body_that_is_not_an_object_is_400_not_500(
+    served: Bot, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        reply = served.http(body, sign(body))
+
+    assert 400 <= reply.status < 500, (reply.status, reply.body[:200])
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+
+
+def test_a_body_of_exactly_1_mb_is_accepted_and_one_byte_more_is_413(served: Bot) -> None:
+    """Issue 12, item 8: the README says bodies *over* 1 MB get 413; exactly 1 MB did too."""
+    statuses = []
+    for size in (MAX_BODY_BYTES, MAX_BODY_BYTES + 1):
+        prefix = slash_body("brief").encode() + b"&pad="
+        body = prefix + b"x" * (size - len(prefix))
+        assert len(body) == size
+        parts = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+        statuses.append(
+            status_of(raw_exchange(served.port or 0, head_for(sign(body), size), parts))
+        )
+
+    assert statuses == [200, 413]
+
+
+# Found while hardening (issue 12): Bolt parses any form body containing the letters "payload"
+# as an interactive payload, finds no `payload` field and sees an empty request: a command
+# typed with the word "payload", or from a channel named like it, got 404 "Unhandled request".
+@pytest.mark.parametrize(
+    "body",
+    [slash_body("positions payload"), slash_body("brief", channel_name="payload-team")],
+    ids=["in-the-text", "in-the-channel-name"],
+)
+def test_a_signed_command_mentioning_payload_is_answered(served: Bot, body: str) -> None:
+    reply = served.http(body.encode(), sign(body.encode()))
+
+    assert reply.status == 200, (reply.status, reply.body[:200])
+    assert block_kit_problems({k: reply.json()[k] for k in ("text", "blocks")}) == []
+    assert len(served.seen) == 1
+
+
 def test_report_how_many_verification_cases_were_tried() -> None:
     both = len(FORGED) + 3 + 5 + 1  # forged, unparsable timestamps, missing fields, empty body
-    http_only = 1 + 2 + 1 + 1 + 3 + 3  # 2 MB, truncated x2, non-UTF-8 x2, methods, unparsable
+    # 2 MB, truncated x2, non-UTF-8 x2, methods, unparsable, not objects (unsigned, signed),
+    # 1 MB, "payload" x2
+    http_only = 1 + 2 + 2 + 3 + 3 + len(NOT_OBJECTS) + 4 + 1 + 2
     print(
         f"\nverification cases: {both} x 2 transports (dispatch, HTTP) + {http_only} HTTP-only "
         f"+ 1 replay-window = {both * 2 + http_only + 1}"

@@ -92,7 +92,11 @@ def _subscription(words: tuple[str, ...], situation: Situation, caller: Caller) 
 
 
 def _zone_name(value: str) -> str:
+    # A folder ("Europe") raises IsADirectoryError, an over-long name OSError: all say the same.
     try:
+        if len(value) > 64:
+            raise ValueError(value)
         return ZoneInfo(value).key
-    except (ZoneInfoNotFoundError, ValueError):
-        raise LeadError(f"{value!r} is not an IANA timezone (e.g. Europe/Berlin)") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        shown = value if len(value) <= 64 else value[:60] + "..."
+        raise LeadError(f"{shown!r} is not an IANA timezone (e.g. Europe/Berlin)") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,27 @@ def _display_name(directory: Path, relative: str) -> str:
     return f"{directory.name}/{relative}"
 
 
+class NotARegularFile(OSError):
+    """A path that is a FIFO, a device, a socket or a folder, or a file over the size limit:
+    reading it could block forever or never end, so it is refused unread."""
+
+
+def read_regular_file(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file, refusing anything else without blocking on it.
+
+    Opened non-blocking and checked with fstat on the open descriptor: a FIFO (which would
+    wait for a writer forever) or a device (which may never end) is refused, whatever symlink
+    led to it."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile("is not a regular file (a FIFO, device or folder?)")
+        if limit is not None and info.st_size > limit:
+            raise NotARegularFile(f"file is {info.st_size:,} bytes; the limit is {limit:,}")
+        return file.read()
+
+
 class _Collector:
     """Gathers problems across files, each located by file and line."""
 
@@ -58,17 +80,13 @@ class _Collector:
 
     def read(self, relative: str) -> tuple[Any, LineMap] | None:
         """Read and parse one YAML file, recording any problem; None when unusable."""
-        file = self.directory / relative
         try:
-            size = file.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self.add(
-                    relative, 1, (), f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
-                )
-                return None
-            raw = file.read_bytes()
+            raw = read_regular_file(self.directory / relative, MAX_FILE_BYTES)
         except FileNotFoundError:
             self.add(relative, 1, (), "file is missing")
+            return None
+        except NotARegularFile as exc:
+            self.add(relative, 1, (), str(exc))
             return None
         except OSError as exc:
             self.add(relative, 1, (), f"cannot read file: {exc.strerror}")
@@ -370,10 +388,14 @@ def _read_texts(
     """Read each document's text (normalised for quote matching) into `texts`."""
     for i, doc in enumerate(documents):
         try:
-            raw = (directory / "sources" / doc.file).read_bytes()
+            raw = read_regular_file(directory / "sources" / doc.file)
             texts[doc.id] = normalise_quote(raw.decode("utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
-            reason = "is missing" if isinstance(exc, FileNotFoundError) else "is unreadable"
+            reason = "is unreadable"
+            if isinstance(exc, FileNotFoundError):
+                reason = "is missing"
+            elif isinstance(exc, NotARegularFile):
+                reason = str(exc)
             path: Path_ = ("documents", i, "file")
             found.add(
                 SOURCES_INDEX, lines.line_of(path), path, f"source file sources/{doc.file} {reason}"

@@ -113,6 +113,11 @@ class DigestReloader:
                 return False
             old = self.holder.current.version
             self.prepare(digest)  # before the swap: no request pays for it
+            if fingerprint(self.directory) != current:
+                # Written to while we read it: what we read may be half of an edit, valid or
+                # not. Judge it once the writer is done (the next tick sees a change).
+                self._seen = ()
+                return False
             self.holder.swap(digest)  # one reference swap: requests see old or new, whole
             log.info("digest reloaded: %s -> %s", old, digest.version)
         self.on_swap(digest)

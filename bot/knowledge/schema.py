@@ -41,10 +41,15 @@ def _known_actor(value: str, info: ValidationInfo) -> str:
 
 
 def _timezone(value: str) -> str:
+    # A folder ("Asia") raises IsADirectoryError and an over-long name OSError, not
+    # ZoneInfoNotFoundError: every failure is the same problem at the same file:line.
     try:
+        if len(value) > 64:
+            raise ValueError(value)
         zone(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not an IANA timezone") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        shown = value if len(value) <= 64 else value[:60] + "..."
+        raise ValueError(f"{shown!r} is not an IANA timezone") from None
     return value
 
 

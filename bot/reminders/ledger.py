@@ -19,7 +19,6 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    create_engine,
     delete,
     event,
     select,
@@ -29,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bot.reminders.database import bounded_engine
 from bot.reminders.plan import Reminder, Subscription
 from bot.reminders.records import LedgerRow, State
 
@@ -95,7 +95,7 @@ class Ledger:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        self.engine: Engine = bounded_engine(url)
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()

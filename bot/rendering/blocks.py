@@ -65,6 +65,13 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def _mrkdwn(text: str) -> dict[str, Any]:
+    # verbatim: Slack otherwise auto-links plain URLs, `www.` names, #channel names and some
+    # @mentions in the text; escaping `<`, `>` and `&` cannot stop that. Our own links are
+    # written as <url|label>, which Slack still honours.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def parse_blocks(source: str) -> list[dict[str, Any]]:
     """Turn rendered template output (::header, ::section, ::context, ::divider) into blocks."""
     blocks: list[dict[str, Any]] = []
@@ -78,12 +85,10 @@ def parse_blocks(source: str) -> list[dict[str, Any]]:
             blocks.append({"type": "header", "text": {"type": "plain_text", "text": text}})
         elif kind == "section" and body.strip():
             for piece in _split_text(body, MAX_SECTION):
-                blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": piece}})
+                blocks.append({"type": "section", "text": _mrkdwn(piece)})
         elif kind == "context":
             elements = [
-                {"type": "mrkdwn", "text": _truncate(line.strip(), MAX_CONTEXT_TEXT)}
-                for line in lines
-                if line.strip()
+                _mrkdwn(_truncate(line.strip(), MAX_CONTEXT_TEXT)) for line in lines if line.strip()
             ]
             for i in range(0, len(elements), MAX_CONTEXT_ELEMENTS):
                 blocks.append(

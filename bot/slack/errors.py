@@ -15,14 +15,19 @@ from bot.slack.responses import JSON_TYPE
 log = logging.getLogger("sco_bot")
 
 
+def apology(pipeline: Pipeline, error: BaseException, command: object) -> dict[str, Any]:
+    """Log a failure once, with a reference, and return the ephemeral apology that cites it."""
+    reference = uuid.uuid4().hex[:8]
+    log.error("error %s handling %s", reference, command, exc_info=error)
+    page = pipeline.render("error.j2", reference=reference)[0]
+    return {**page.payload(), "response_type": "ephemeral"}
+
+
 def register(app: App, pipeline: Pipeline) -> None:
     """Answer any listener's failure with an ephemeral apology (HTTP 200) and log it once."""
 
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
-        reference = uuid.uuid4().hex[:8]
-        log.error("error %s handling %s", reference, body.get("command"), exc_info=error)
-        page = pipeline.render("error.j2", reference=reference)[0]
-        reply = {**page.payload(), "response_type": "ephemeral"}
+        reply = apology(pipeline, error, body.get("command"))
         return BoltResponse(status=200, body=json.dumps(reply), headers={"content-type": JSON_TYPE})
 
     app.error(on_error)

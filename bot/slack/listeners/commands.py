@@ -1,27 +1,46 @@
-"""The `/sco` slash command: ack with the reply itself; long replies continue via response_url."""
+"""The `/sco` slash command: ack with the reply itself; long replies continue via response_url.
+
+A command that needs the reminder ledger is answered in the ack when the ledger answers
+within ACK_SECONDS; otherwise (another process holds SQLite's lock, a slow database) the ack
+goes out empty and the reply follows through response_url: Slack gives up after 3 s."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from slack_bolt import App, BoltResponse, Respond
 
 from bot.clock import Clock
 from bot.commands.situation import Caller
-from bot.pipeline import Pipeline
+from bot.pipeline import Pipeline, Rendered
+from bot.slack.errors import apology
 from bot.slack.responses import JSON_TYPE, respond_all
 
 COMMAND = "/sco"
+ACK_SECONDS = 1.5  # of the 3 s Slack waits for the acknowledgement; the rest is for the network
 
 
 def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
     """Attach the `/sco` command."""
     follow_ups = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sco-follow-up")
+    ledger_work = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sco-ledger")
 
     def answer_sco(command: dict[str, Any], respond: Respond) -> BoltResponse:
         caller = Caller(str(command.get("channel_id") or ""), command.get("user_id"))
-        reply = pipeline.respond(command.get("text") or "", clock.now(), caller)
+        text = command.get("text") or ""
+        if pipeline.needs_ledger(text):
+            work = ledger_work.submit(pipeline.respond, text, clock.now(), caller)
+            try:
+                reply = work.result(timeout=ACK_SECONDS)
+            except FutureTimeout:
+                work.add_done_callback(
+                    lambda done: follow_ups.submit(_follow_up, done, respond, pipeline, command)
+                )
+                return BoltResponse(status=200, body="")
+        else:
+            reply = pipeline.respond(text, clock.now(), caller)
         if len(reply.messages) > 1:
             # A reply longer than one message (50 blocks) continues through response_url.
             follow_ups.submit(respond_all, respond, reply.messages[1:], reply.public)
@@ -29,3 +48,15 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
         return BoltResponse(status=200, body=reply.ack_body, headers={"content-type": JSON_TYPE})
 
     app.command(COMMAND)(answer_sco)
+
+
+def _follow_up(
+    done: Future[Rendered], respond: Respond, pipeline: Pipeline, command: dict[str, Any]
+) -> None:
+    """Post a reply that was ready only after the ack (or the apology, if it failed)."""
+    error = done.exception()
+    if error is None:
+        reply = done.result()
+        respond_all(respond, reply.messages, reply.public)
+    else:
+        respond(**apology(pipeline, error, command.get("command")), replace_original=False)

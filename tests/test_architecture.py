@@ -1,5 +1,5 @@
 """Meta-tests of the code's shape: one-way layers, no import cycle, small functions, every
-subcommand complete, the README's settings table in step with the code."""
+subcommand complete (test_shipping.py checks the README's settings table against the code)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from bot.commands.registry import BY_WORD, SUBCOMMANDS
-from bot.settings import SETTINGS
 from tests.conftest import PROJECT
 
 BOT = PROJECT / "bot"
@@ -134,9 +133,3 @@ def test_every_subcommand_has_a_handler_a_template_and_help(name: str) -> None:
 def test_subcommand_words_are_unique() -> None:
     words = [w for c in SUBCOMMANDS.values() for w in (c.name, *c.aliases)]
     assert len(words) == len(set(words)) == len(BY_WORD)
-
-
-def test_readme_settings_table_matches_the_code() -> None:
-    readme = (PROJECT / "README.md").read_text()
-    rows = dict(re.findall(r"^\| `([A-Z_]+)` \| .*? \| (.*?) \|$", readme, re.M))
-    assert rows == {s.variable: s.default for s in SETTINGS}

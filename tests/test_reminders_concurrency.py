@@ -46,7 +46,10 @@ def test_three_instances_schedule_each_reminder_once(fake_slack: FakeSlack, tmp_
             store.subscribe(Subscription(f"C{i:04d}", leads=LEADS, timezone="Asia/Karachi"))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}
         env.update(
-            SCO_DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake_slack.api_url
+            SCO_DATABASE_URL=url,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_API_URL=fake_slack.api_url,
+            SCO_SLACK_CALLS_PER_MINUTE="60000",  # the fake does not limit: no pacing needed
         )
 
         results = sync_processes(3, env)

@@ -239,10 +239,11 @@ class _ChannelRun:
         for i, (key, row_id) in enumerate(reserved):
             try:
                 self._schedule(row_id, desired[key])
-            except (_ChannelBroken, LockLost):
+            except _ChannelBroken:
                 for _, unsent in reserved[i + 1 :]:
                     self.ledger.forget(unsent)  # never sent: nothing for Slack to hold
                 raise
+            # LockLost propagates touching nothing: the rows are another instance's now.
 
     def _apply(self, decisions: Decisions) -> None:
         for row in decisions.sent:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 # Slack's Tier 3 is "about 50 calls a minute" per method and workspace. Pacing a little under
 # it, with a small burst, keeps 429s rare (burst + a minute's calls stay within 50 a minute).
 TIER3_PER_MINUTE = 45.0
-BURST = 5
+BURST = 3
 
 
 class Pacer:

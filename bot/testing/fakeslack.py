@@ -63,6 +63,9 @@ class FakeSlack:
         self._faults: list[Fault] = []
         self.faults_injected = 0
         self.latency = 0.0  # seconds each API call takes, like a real network round trip
+        # Called with (method, body) once a call is carried out, before its answer is sent:
+        # a test interleaves another instance's work there, as a slow network would allow.
+        self.after_call: Callable[[str, dict[str, Any]], None] | None = None
         self._stalled = threading.Event()
         self._next_id = 0
         self._lock = threading.Lock()
@@ -81,6 +84,8 @@ class FakeSlack:
                 else:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
                 status, reply = fake._answer(self.path, body, dict(self.headers))
+                if fake.after_call is not None:
+                    fake.after_call(self.path.removeprefix("/api/"), body)
                 if status == RESET:
                     # Drop the connection without a response, as a network failure would.
                     self.close_connection = True

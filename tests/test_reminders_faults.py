@@ -212,6 +212,7 @@ def test_an_instance_whose_lock_session_died_stops_before_its_next_call(
         a, b = World(url, fake_slack), World(url, fake_slack)
         a.store.subscribe(Subscription("C1", leads=(7, 1, 0)))
         fired = threading.Event()
+        took_over: list[object] = []
 
         def failover(method: str, _body: dict[str, Any]) -> None:
             if method != "chat.scheduleMessage" or fired.is_set():
@@ -224,12 +225,12 @@ def test_an_instance_whose_lock_session_died_stops_before_its_next_call(
                 ).fetchall()
                 assert len(pids) == 1
                 admin.execute("SELECT pg_terminate_backend(%s)", pids[0])
-            b.delivery.reconcile_channel("C1", b.now)
+            took_over.append(b.delivery.reconcile(b.now, ["C1"]))
 
         fake_slack.after_call = failover
-        a.delivery.reconcile_channel("C1", a.now)
+        a.delivery.reconcile(a.now, ["C1"])
         fake_slack.after_call = None
-        assert fired.is_set()
+        assert fired.is_set() and len(took_over) == 1, "B did not take over"
         assert sorted(held_keys(fake_slack).values()) == [1, 1, 1], "held twice"
         a.delivery.reconcile(a.now)  # and A, back, finds nothing to do
         assert sorted(held_keys(fake_slack).values()) == [1, 1, 1]

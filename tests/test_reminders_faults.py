@@ -253,7 +253,9 @@ def test_concurrent_first_subscriptions_all_succeed(tmp_path: Path, kind: str) -
         for n in range(rounds):
             barrier = threading.Barrier(writers)
 
-            def subscribe(i: int, channel: str = f"CNEW{n}") -> None:
+            def subscribe(
+                i: int, channel: str = f"CNEW{n}", barrier: threading.Barrier = barrier
+            ) -> None:
                 barrier.wait()
                 try:
                     store.subscribe(Subscription(channel, leads=(i,)))

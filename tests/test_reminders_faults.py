@@ -313,3 +313,16 @@ def test_a_channel_left_pending_is_named_for_a_retry_soon(hostile: World) -> Non
     assert world.delivery.unsettled() == ["C1"]
     report = world.delivery.reconcile(world.now, ["C1"])
     assert report.scheduled and world.delivery.unsettled() == []
+
+
+# Fairness: earliest reminder first across channels, and no channel always last.
+
+
+def test_bulk_order_is_earliest_first_and_rotates_ties(hostile: World) -> None:
+    world = hostile
+    names = [f"C{i}" for i in range(8)]
+    subs = {n: Subscription(n, leads=(7,)) for n in names}
+    subs["CSOON"] = Subscription("CSOON", leads=(9,))  # 9 October, before any 7-day one
+    order = [world.delivery.order([*names, "CSOON", "COFF"], subs, world.now) for _ in range(6)]
+    assert all(o[:2] == ["COFF", "CSOON"] for o in order)  # deletions, then the soonest
+    assert len({o[-1] for o in order}) > 1, "the same channel is always last"

@@ -6,6 +6,7 @@ import contextlib
 import json
 import math
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -50,10 +51,11 @@ class Call:
 class FakeSlack:
     """Serves /api/<method> and /respond/<id> on an ephemeral loopback port."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         self.calls: list[Call] = []
         # Slack's side of scheduling: its clock (Unix seconds), what it holds, what it posted.
         self.now: float | None = None
+        self.clock: Callable[[], float] | None = None  # a moving clock (scaled simulations)
         self.scheduled: dict[str, dict[str, Any]] = {}
         self.posted: list[dict[str, Any]] = []
         self.channel_errors: dict[str, str] = {}
@@ -106,13 +108,17 @@ class FakeSlack:
                     self.wfile.write(data)  # the client may have been killed meanwhile
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.scheme = "http"
+        if tls is not None:  # HTTPS, to measure what TLS costs the client
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def api_url(self) -> str:
         """Base URL to give slack_sdk.WebClient(base_url=...)."""
-        return f"http://127.0.0.1:{self.port}/api/"
+        return f"{self.scheme}://127.0.0.1:{self.port}/api/"
 
     def response_url(self, name: str = "1") -> str:
         """A response_url that posts back to this fake."""
@@ -136,6 +142,8 @@ class FakeSlack:
         self._faults += [Fault(method, status, error, after)] * times
 
     def _clock(self) -> float:
+        if self.clock is not None:
+            return self.clock()
         return time.time() if self.now is None else self.now
 
     def _answer(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:

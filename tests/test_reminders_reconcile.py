@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.reminders.pacing import Pacer
 from bot.reminders.plan import Reminder
-from bot.reminders.reconcile import adoptions, decide
+from bot.reminders.reconcile import adoptions, decide, waves
 from bot.reminders.records import LedgerRow, State
 from bot.reminders.scheduler import Held
 from bot.testing.waiting import wait_until
@@ -121,3 +121,12 @@ def test_the_pacer_never_lets_more_than_burst_plus_rate_through() -> None:
     done.set()
     moment[0] = 100.0
     thread.join(timeout=5)
+
+
+def test_waves_cut_between_post_times_earliest_first() -> None:
+    day = [NOW + timedelta(days=d) for d in range(4)]
+    assert waves([], 10) == [None]
+    assert waves([day[0]] * 3 + [day[1]] * 3, 10) == [None]  # one wave holds them all
+    assert waves([day[1]] * 150 + [day[0]] * 150, 200) == [day[0], None]  # never mid-group
+    assert waves([day[0]] * 5 + [day[1]] * 5 + [day[2]] * 5 + [day[3]], 10) == [day[1], None]
+    assert waves([day[0]] * 500, 200) == [None]

@@ -16,7 +16,7 @@ from bot.knowledge.digest import Digest
 from bot.reminders.ledger import ChannelLock, Ledger, LockLost
 from bot.reminders.messages import ReminderMessages
 from bot.reminders.plan import Reminder, Subscription, plan_channel
-from bot.reminders.reconcile import Decisions, adoptions, decide
+from bot.reminders.reconcile import Decisions, adoptions, decide, waves
 from bot.reminders.records import LedgerRow, State
 from bot.reminders.scheduler import DeliveryError, Failure, Scheduler
 
@@ -24,6 +24,7 @@ log = logging.getLogger("sco_bot.delivery")
 
 PASSES = 2
 WORKERS = 4  # channels reconciled at once
+WAVE = 200  # reminders a bulk reconcile schedules across all channels before the later ones
 ALREADY_GONE = "invalid_scheduled_message_id"
 TOO_LATE = "time_in_past"
 
@@ -83,40 +84,70 @@ class Delivery:
 
     def reconcile(self, now: datetime, channels: Iterable[str] | None = None) -> SyncReport:
         """Reconcile every channel (or the given ones), a few at a time (each under its own
-        lock, so the scheduler's round trips overlap), the channel with the earliest reminder
-        first; one channel's failure never stops the others."""
+        lock, so the scheduler's round trips overlap); one channel's failure never stops the
+        others. Earliest reminders first across channels: in waves by post time, each wave
+        going over the channels that have reminders in it, the soonest channel first."""
         subs = {s.channel_id: s for s in self.ledger.subscriptions()}
         names = set(subs) | set(self.ledger.ledger_channels())
         if channels is not None:
             names &= set(channels)
-        ordered = self.order(names, subs, now)
+        due = self._due(names, subs, now)
+        ordered = self.order(names, subs, now, due)
         report = SyncReport()
-        if len(ordered) <= 1 or self.workers <= 1:
-            for name in ordered:
-                report.merge(self._reconcile_safely(name, now))
+        times = [r.post_at for name in ordered for r in due.get(name, [])]
+        earlier: datetime | None = None
+        for until in waves(times, WAVE):
+            if until is None:
+                wave = ordered
+            else:
+                wave = [n for n in ordered if _any_between(due.get(n, []), earlier, until)]
+            report.merge(self._wave(wave, now, until))
+            earlier = until
+        return report
+
+    def _wave(self, names: list[str], now: datetime, until: datetime | None) -> SyncReport:
+        report = SyncReport()
+        if len(names) <= 1 or self.workers <= 1:
+            for name in names:
+                report.merge(self._reconcile_safely(name, now, until))
             return report
         with ThreadPoolExecutor(self.workers, thread_name_prefix="sco-deliver") as pool:
-            for part in pool.map(lambda name: self._reconcile_safely(name, now), ordered):
+            for part in pool.map(lambda name: self._reconcile_safely(name, now, until), names):
                 report.merge(part)
         return report
 
-    def order(
+    def _due(
         self, names: Iterable[str], subs: dict[str, Subscription], now: datetime
+    ) -> dict[str, list[Reminder]]:
+        digest = self.digest()
+        due: dict[str, list[Reminder]] = {}
+        for name in names:
+            sub = subs.get(name)
+            if sub is not None and sub.broken is None:
+                due[name] = plan_channel(digest, sub, now).due
+        return due
+
+    def order(
+        self,
+        names: Iterable[str],
+        subs: dict[str, Subscription],
+        now: datetime,
+        due: dict[str, list[Reminder]] | None = None,
     ) -> list[str]:
         """Channels with nothing subscribed first (their reminders are to be deleted), then by
         their earliest reminder; ties in an order that changes every run, so that no channel
         is always last."""
-        digest = self.digest()
+        names = list(names)
+        plans = self._due(names, subs, now) if due is None else due
         with self._guard:
             self._runs += 1
             salt = self._runs
 
         def soonest(name: str) -> tuple[float, int]:
-            sub = subs.get(name)
             first = -math.inf
-            if sub is not None:
-                due = plan_channel(digest, sub, now).due if sub.broken is None else []
-                first = due[0].post_at.timestamp() if due else math.inf
+            if name in subs:
+                reminders = plans.get(name) or []
+                first = reminders[0].post_at.timestamp() if reminders else math.inf
             return first, zlib.crc32(f"{salt}:{name}".encode())
 
         return sorted(names, key=soonest)
@@ -128,16 +159,23 @@ class Delivery:
             names, self._unsettled = sorted(self._unsettled), set()
         return names
 
-    def _reconcile_safely(self, channel_id: str, now: datetime) -> SyncReport:
+    def _reconcile_safely(
+        self, channel_id: str, now: datetime, until: datetime | None = None
+    ) -> SyncReport:
         try:
-            return self.reconcile_channel(channel_id, now)
+            return self.reconcile_channel(channel_id, now, until=until)
         except Exception as exc:  # a database or programming error: log, go on
             log.exception("reconcile of %s failed", channel_id)
             self._settle(channel_id, settled=False)
             return SyncReport(failed=[(channel_id, type(exc).__name__)])
 
     def reconcile_channel(
-        self, channel_id: str, now: datetime, urgent: bool = False, wait: float = 0.0
+        self,
+        channel_id: str,
+        now: datetime,
+        urgent: bool = False,
+        wait: float = 0.0,
+        until: datetime | None = None,
     ) -> SyncReport:
         """Reconcile one channel under its lock, waiting up to `wait` seconds for another
         instance to release it (skipped, and retried soon, if it does not).
@@ -151,7 +189,7 @@ class Delivery:
                 report.busy.append(channel_id)
             else:
                 try:
-                    self._passes(channel_id, now, lock, urgent, report)
+                    self._passes(_Run(channel_id, now, lock, urgent, until), report)
                 except LockLost as lost:
                     log.warning("lost the lock of %s (%s): stopped", channel_id, lost)
                     report.lost_lock.append(channel_id)
@@ -169,11 +207,9 @@ class Delivery:
             else:
                 self._unsettled.add(channel_id)
 
-    def _passes(
-        self, channel_id: str, now: datetime, lock: ChannelLock, urgent: bool, report: SyncReport
-    ) -> None:
+    def _passes(self, run: _Run, report: SyncReport) -> None:
         for attempt in range(PASSES):
-            this_pass = _ChannelRun(self, channel_id, now, lock, urgent).run()
+            this_pass = _ChannelRun(self, run).run()
             if attempt == PASSES - 1 or not this_pass.transient:
                 report.merge(this_pass)
                 return
@@ -191,24 +227,33 @@ class Delivery:
             log.warning("could not tell %s that %s is broken", sub.subscriber, sub.channel_id)
 
 
+def _any_between(reminders: list[Reminder], after: datetime | None, until: datetime) -> bool:
+    return any((after is None or r.post_at > after) and r.post_at <= until for r in reminders)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one channel's reconcile works with."""
+
+    channel_id: str
+    now: datetime
+    lock: ChannelLock
+    urgent: bool  # a person waits: its calls go first
+    until: datetime | None  # schedule new reminders due by then only (a bulk wave)
+
+
 class _ChannelRun:
     """One pass over one channel, under its lock: adopt, decide, apply."""
 
-    def __init__(
-        self,
-        delivery: Delivery,
-        channel_id: str,
-        now: datetime,
-        lock: ChannelLock,
-        urgent: bool,
-    ) -> None:
+    def __init__(self, delivery: Delivery, run: _Run) -> None:
         self.ledger = delivery.ledger
         self.scheduler = delivery.scheduler
         self.delivery = delivery
-        self.channel_id = channel_id
-        self.now = now
-        self.lock = lock
-        self.urgent = urgent
+        self.channel_id = run.channel_id
+        self.now = run.now
+        self.lock = run.lock
+        self.urgent = run.urgent
+        self.until = run.until
         self.digest = delivery.digest()
         self.report = SyncReport()
 
@@ -233,7 +278,7 @@ class _ChannelRun:
         listed = True
         if any(r.state is State.PENDING for r in rows):
             rows, listed = self._adopt(rows)
-        decisions = decide(desired, rows, self.now, listed)
+        decisions = decide(desired, rows, self.now, listed, self.until)
         self._apply(decisions)
         reserved = list(self.ledger.reserve_many(decisions.schedule).items())
         for i, (key, row_id) in enumerate(reserved):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from datetime import datetime
 
 from bot.reminders.plan import Reminder
@@ -56,13 +57,18 @@ class Decisions:
 
 
 def decide(
-    desired: Mapping[Key, Reminder], rows: Sequence[LedgerRow], now: datetime, listed: bool = True
+    desired: Mapping[Key, Reminder],
+    rows: Sequence[LedgerRow],
+    now: datetime,
+    listed: bool = True,
+    until: datetime | None = None,
 ) -> Decisions:
     """Bring the ledger's rows in line with the reminders that should be held as of `now`.
 
     `listed`: the pending rows were checked against what Slack holds (and adopted where held).
     When Slack could not be asked, a pending row may be held there: it is neither sent again
-    nor forgotten (which would leave an orphan no `remind off` deletes), it waits."""
+    nor forgotten (which would leave an orphan no `remind off` deletes), it waits.
+    `until`: schedule only new reminders due by then (a bulk reconcile's earlier wave)."""
     decisions = Decisions()
     have: set[Key] = set()
     for row in rows:
@@ -82,6 +88,25 @@ def decide(
             if row.state is State.PENDING:
                 decisions.retry.append(row)
             have.add(reminder.key)
-    decisions.schedule.extend(r for key, r in desired.items() if key not in have)
+    decisions.schedule.extend(
+        r for key, r in desired.items() if key not in have and (until is None or r.post_at <= until)
+    )
     decisions.schedule.sort()  # earliest post_at first
     return decisions
+
+
+def waves(post_times: Sequence[datetime], size: int) -> list[datetime | None]:
+    """Cut-offs that split reminders to schedule into waves of about `size` (more when many
+    share one post time), earliest first, ending with None (everything): each wave goes across
+    all channels before the next."""
+    cuts: list[datetime | None] = []
+    count = 0
+    previous: datetime | None = None
+    for moment, group in groupby(sorted(post_times)):
+        many = len(list(group))
+        if count and count + many > size:
+            cuts.append(previous)
+            count = 0
+        count += many
+        previous = moment
+    return [*cuts, None]

@@ -41,7 +41,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.knowledge.loader import load_digest
-from bot.reminders.delivery import Delivery
+from bot.reminders.delivery import WAVE, Delivery
 from bot.reminders.desk import ReminderDesk
 from bot.reminders.ledger import Ledger
 from bot.reminders.messages import ReminderMessages
@@ -112,6 +112,7 @@ def simulate(
     lead_minutes: float = 30.0,
     pacing: bool = True,
     knowledge: Path = DEFAULT_KNOWLEDGE_DIR,
+    wave: int = WAVE,
 ) -> dict[str, Any]:
     """One bulk reconcile of `channels` at the real rate, with `subscriptions` changes in it."""
     digest = load_digest(knowledge)
@@ -135,6 +136,7 @@ def simulate(
             SlackScheduler(create_web_client(settings, retry_connection_errors=False), pacers),
             ReminderMessages(Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC")),
             lambda: digest,
+            wave=wave,
         )
         desk = ReminderDesk(store, delivery, lambda: digest, clock.now)
         names = [f"C{i:05d}" for i in range(channels)]

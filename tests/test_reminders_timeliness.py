@@ -19,6 +19,7 @@ def test_a_subscription_during_a_bulk_run_goes_first_and_the_earliest_reminders_
         subscriptions=3,
         lead_minutes=90,
         knowledge=hostile_knowledge(tmp_path),
+        wave=60,  # one post time (60 channels' reminders) a wave
     )
     print(figures)
     assert figures["doubled"] == figures["lost"] == figures["missed"] == 0

@@ -72,8 +72,10 @@ class Delivery:
         messages: ReminderMessages,
         digest: Callable[[], Digest],
         workers: int = WORKERS,
+        wave: int = WAVE,
     ) -> None:
         self.ledger = ledger
+        self.wave = wave
         self.scheduler = scheduler
         self.messages = messages
         self.digest = digest
@@ -96,7 +98,7 @@ class Delivery:
         report = SyncReport()
         times = [r.post_at for name in ordered for r in due.get(name, [])]
         earlier: datetime | None = None
-        for until in waves(times, WAVE):
+        for until in waves(times, self.wave):
             if until is None:
                 wave = ordered
             else:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import groupby
 from datetime import datetime
+from itertools import groupby
 
 from bot.reminders.plan import Reminder
 from bot.reminders.records import LedgerRow, State

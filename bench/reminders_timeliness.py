@@ -147,7 +147,7 @@ def simulate(
         bulk = threading.Thread(target=lambda: reports.append(delivery.reconcile(clock.now())))
         expected = 2 * channels * 60 / TIER3_PER_MINUTE  # simulated seconds the bulk should take
         bulk.start()
-        waits = _subscribe_during(desk, clock, subscriptions, expected, bulk)
+        waits, planned = _subscribe_during(desk, clock, subscriptions, expected, bulk)
         bulk.join()
         bulk_seconds = clock.seconds()
         subs = {n: Subscription(n, timezone="Asia/Karachi") for n in names}
@@ -164,7 +164,7 @@ def simulate(
         keys = [(m["channel"], m["post_at"], m["text"]) for m in held]
         store.close()
     report = reports[0]
-    expected = per_channel * (channels + len(waits))
+    expected = per_channel * channels + planned
     return {
         "channels": channels,
         "reminders": per_channel * channels,
@@ -191,10 +191,11 @@ def _subscribe_during(
     count: int,
     expected: float,
     bulk: threading.Thread,
-) -> list[float]:
-    """`remind on` in `count` new channels spread over the bulk run; simulated seconds each
-    took until Slack confirmed every reminder it plans."""
+) -> tuple[list[float], int]:
+    """`remind on` in `count` new channels spread over the bulk run: the simulated seconds each
+    took until Slack confirmed every reminder it plans, and how many reminders they planned."""
     waits: list[float] = []
+    planned = 0
     for k in range(count):
         due = 3.0 + k * expected / max(1, count)  # the first 3 s into the run, as in the issue
         while clock.seconds() < due and bulk.is_alive():
@@ -206,7 +207,8 @@ def _subscribe_during(
         status = desk.subscribe(sub, clock.now())
         assert status.plan is not None and len(status.confirmed) == len(status.plan.due)
         waits.append(clock.seconds() - started)
-    return waits
+        planned += len(status.plan.due)
+    return waits, planned
 
 
 def _certificate(directory: Path) -> tuple[Path, Path]:

@@ -326,3 +326,21 @@ def test_bulk_order_is_earliest_first_and_rotates_ties(hostile: World) -> None:
     order = [world.delivery.order([*names, "CSOON", "COFF"], subs, world.now) for _ in range(6)]
     assert all(o[:2] == ["COFF", "CSOON"] for o in order)  # deletions, then the soonest
     assert len({o[-1] for o in order}) > 1, "the same channel is always last"
+
+
+def test_the_periodic_loop_retries_an_unsettled_channel_long_before_the_next_full_run(
+    hostile: World,
+) -> None:
+    from bot.reminders.periodic import PeriodicReconcile
+
+    world = hostile
+    world.fake.fail("chat.scheduleMessage", status=500, times=8)  # the whole first run fails
+    world.store.subscribe(Subscription("C1", leads=(1,)))
+    loop = PeriodicReconcile(lambda: world.delivery, lambda: world.now, 3600, retry=0.05)
+    loop.start()
+    try:
+        confirmed = lambda: [r.state for r in world.store.ledger("C1")] == [State.SCHEDULED] * 4  # noqa: E731
+        assert wait_until(confirmed, timeout=20), "not retried before the hourly reconcile"
+    finally:
+        loop.stop()
+    assert max(held_keys(world.fake).values()) == 1

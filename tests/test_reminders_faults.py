@@ -22,7 +22,7 @@ from bot.reminders.records import State
 from bot.services import build_services
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, Settings
 from bot.slack.app import create_app
-from bot.testing.fakeslack import FakeSlack
+from bot.testing.fakeslack import STALL, FakeSlack
 from bot.testing.waiting import wait_until
 from tests.conftest import send
 from tests.databases import database
@@ -101,12 +101,16 @@ def assert_ledger_matches_slack(world: World, channel: str) -> None:
 # 1. The answer to chat.scheduleMessage is lost, and Slack's list cannot be read either.
 
 
-@pytest.mark.parametrize(("status", "times"), [(500, 1), (429, 6)], ids=["500", "six-429s"])
+@pytest.mark.parametrize(
+    ("lost", "status", "times"),
+    [(500, 500, 1), (500, 429, 6), (STALL, 500, 1)],
+    ids=["500-then-list-500", "500-then-six-429s", "timeout-then-list-500"],
+)
 def test_an_unanswered_schedule_is_not_resent_while_slack_cannot_be_listed(
-    hostile: World, status: int, times: int
+    hostile: World, lost: int, status: int, times: int
 ) -> None:
     world = hostile
-    world.fake.fail("chat.scheduleMessage", status=500, after=True)  # lands, answer lost
+    world.fake.fail("chat.scheduleMessage", status=lost, after=True)  # lands, answer lost
     world.fake.fail("chat.scheduledMessages.list", status=status, times=times)
     world.store.subscribe(Subscription("C1", leads=(1,)))
     world.delivery.reconcile(world.now)

@@ -268,6 +268,15 @@ def tls_cpu(calls: int = 200) -> dict[str, Any]:
     return figures
 
 
+def run(channels: int = 1000, speedup: float = 60.0, tls_calls: int = 200) -> dict[str, Any]:
+    """Both measurements, paced and (for comparison) unpaced, as bench/run.py reports them."""
+    return {
+        "paced": simulate(channels, speedup),
+        "unpaced": simulate(channels, speedup, pacing=False),
+        "tls": tls_cpu(tls_calls),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--channels", type=int, default=1000)

@@ -28,3 +28,15 @@ def test_a_subscription_during_a_bulk_run_goes_first_and_the_earliest_reminders_
     assert figures["confirm_seconds"]["max"] < figures["bulk_seconds"] / 4
     assert figures["every_first_before_any_later"], "a channel's first reminder waited"
     assert figures["last_decile_overlap"] < 1.0, "the same channels are always last"
+
+
+def test_slack_clients_share_one_verifying_tls_context() -> None:
+    import ssl
+
+    from bot.settings import Settings
+    from bot.slack.client import create_web_client
+
+    settings = Settings(slack_bot_token="xoxb-test", slack_api_url="https://slack.test/api/")
+    first, second = create_web_client(settings), create_web_client(settings)
+    assert isinstance(first.ssl, ssl.SSLContext) and first.ssl is second.ssl
+    assert first.ssl.verify_mode is ssl.CERT_REQUIRED and first.ssl.check_hostname

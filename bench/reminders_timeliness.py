@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.knowledge.digest import Digest
 from bot.knowledge.loader import load_digest
 from bot.reminders.delivery import WAVE, Delivery
 from bot.reminders.desk import ReminderDesk
@@ -121,29 +122,21 @@ def simulate(
     clock = ScaledClock.starting(first - timedelta(minutes=lead_minutes), speedup)
     confirmed_at: dict[tuple[str, int], float] = {}
 
-    def record(method: str, body: dict[str, Any]) -> None:
+    def record(method: str, body: dict[str, Any]) -> None:  # when Slack took each reminder
         if method == "chat.scheduleMessage":
             confirmed_at.setdefault((str(body["channel"]), int(body["post_at"])), clock.seconds())
 
     with tempfile.TemporaryDirectory() as tmp, _limited_fake(speedup) as fake:
         fake.clock = clock.unix
         fake.after_call = record
-        settings = Settings(slack_bot_token="xoxb-bench", slack_api_url=fake.api_url)
         pacers = Pacers(TIER3_PER_MINUTE, BURST, speedup) if pacing else None
         store = Ledger(f"sqlite:///{Path(tmp) / 'ledger.sqlite3'}")
-        delivery = Delivery(
-            store,
-            SlackScheduler(create_web_client(settings, retry_connection_errors=False), pacers),
-            ReminderMessages(Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC")),
-            lambda: digest,
-            wave=wave,
-        )
+        delivery = _delivery(store, fake, pacers, digest, wave)
         desk = ReminderDesk(store, delivery, lambda: digest, clock.now)
         names = [f"C{i:05d}" for i in range(channels)]
         for name in names:
             store.subscribe(Subscription(name, timezone="Asia/Karachi"))
-        per_channel = len(plan_channel(digest, sample, clock.now()).due)
-        reports: list[Any] = []
+        per_channel, reports = len(plan_channel(digest, sample, clock.now()).due), []
         bulk = threading.Thread(target=lambda: reports.append(delivery.reconcile(clock.now())))
         expected = 2 * channels * 60 / TIER3_PER_MINUTE  # simulated seconds the bulk should take
         bulk.start()
@@ -151,34 +144,54 @@ def simulate(
         bulk.join()
         bulk_seconds = clock.seconds()
         subs = {n: Subscription(n, timezone="Asia/Karachi") for n in names}
-        orders = [delivery.order(names, subs, clock.now()) for _ in range(2)]
-        tail = max(1, channels // 10)
-        overlap = len(set(orders[0][-tail:]) & set(orders[1][-tail:])) / tail
-        calls = [c for c in fake.snapshot() if c.method in LIMITED]
-        by_channel: dict[str, list[float]] = {}
-        for (channel, _), moment in confirmed_at.items():
-            by_channel.setdefault(channel, []).append(moment)
-        firsts = [min(by_channel[n]) for n in names if n in by_channel]
-        laters = [t for n in names for t in sorted(by_channel.get(n, []))[1:]]
+        orders = [delivery.order(names, subs, clock.now()) for _ in range(2)]  # next runs
+        calls = len([c for c in fake.snapshot() if c.method in LIMITED])
         held = [*fake.scheduled.values(), *fake.posted]  # posted: its time came in the run
-        keys = [(m["channel"], m["post_at"], m["text"]) for m in held]
         store.close()
     report = reports[0]
-    expected = per_channel * channels + planned
+    keys = [(m["channel"], m["post_at"], m["text"]) for m in held]
     return {
         "channels": channels,
         "reminders": per_channel * channels,
-        "lost": expected - len(set(keys)) - len(report.missed),
+        "lost": per_channel * channels + planned - len(set(keys)) - len(report.missed),
         "speedup": speedup,
         "pacing_per_minute": TIER3_PER_MINUTE if pacing else None,
         "bulk_seconds": round(bulk_seconds, 1),
         "confirm_seconds": _percentiles(waits),
         "subscriptions": len(waits),
-        "calls": len(calls),
+        "calls": calls,
         "answered_429": fake.answered_429,
-        "share_429": round(fake.answered_429 / max(1, len(calls)), 4),
+        "share_429": round(fake.answered_429 / max(1, calls), 4),
         "missed": len(report.missed),
         "doubled": len(keys) - len(set(keys)),
+        **_fairness(names, confirmed_at, orders),
+    }
+
+
+def _delivery(
+    store: Ledger, fake: FakeSlack, pacers: Pacers | None, digest: Digest, wave: int
+) -> Delivery:
+    settings = Settings(slack_bot_token="xoxb-bench", slack_api_url=fake.api_url)
+    return Delivery(
+        store,
+        SlackScheduler(create_web_client(settings, retry_connection_errors=False), pacers),
+        ReminderMessages(Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC")),
+        lambda: digest,
+        wave=wave,
+    )
+
+
+def _fairness(
+    names: list[str], confirmed_at: dict[tuple[str, int], float], orders: list[list[str]]
+) -> dict[str, Any]:
+    by_channel: dict[str, list[float]] = {}
+    for (channel, _), moment in confirmed_at.items():
+        by_channel.setdefault(channel, []).append(moment)
+    firsts = [min(by_channel[n]) for n in names if n in by_channel]
+    laters = [t for n in names for t in sorted(by_channel.get(n, []))[1:]]
+    tail = max(1, len(names) // 10)
+    overlap = len(set(orders[0][-tail:]) & set(orders[1][-tail:])) / tail
+    return {
         "first_reminder_seconds": _percentiles(firsts),
         "every_first_before_any_later": max(firsts, default=0) <= min(laters, default=math.inf),
         "last_decile_overlap": round(overlap, 2),

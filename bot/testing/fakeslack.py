@@ -65,8 +65,7 @@ class FakeSlack:
         self._faults: list[Fault] = []
         self.faults_injected = 0
         self.latency = 0.0  # seconds each API call takes, like a real network round trip
-        # Called with (method, body) once a call is carried out, before its answer is sent:
-        # a test interleaves another instance's work there, as a slow network would allow.
+        # (method, body) once a call is carried out, before its answer: a test interleaves there
         self.after_call: Callable[[str, dict[str, Any]], None] | None = None
         self._stalled = threading.Event()
         self._next_id = 0
@@ -108,12 +107,16 @@ class FakeSlack:
                     self.wfile.write(data)  # the client may have been killed meanwhile
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.scheme = "http"
-        if tls is not None:  # HTTPS, to measure what TLS costs the client
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-            self.scheme = "https"
+        self.scheme = self._secure(tls)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _secure(self, tls: ssl.SSLContext | None) -> str:
+        """Serve HTTPS with `tls` (to measure what TLS costs the client); the URL scheme."""
+        if tls is None:
+            return "http"
+        self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        return "https"
 
     @property
     def api_url(self) -> str:

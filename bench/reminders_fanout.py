@@ -35,7 +35,9 @@ from zoneinfo import ZoneInfo
 from bot.knowledge.loader import load_digest
 from bot.reminders.delivery import Delivery
 from bot.reminders.ledger import Ledger
+from bot.reminders.messages import ReminderMessages
 from bot.reminders.plan import Subscription
+from bot.reminders.slack_scheduler import SlackScheduler
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.client import create_web_client
@@ -133,10 +135,9 @@ def run(
             store.subscribe(Subscription(f"C{i:05d}", timezone="Asia/Karachi"))
         delivery = Delivery(
             store,
-            create_web_client(settings),
-            Renderer(DEFAULT_TEMPLATES_DIR),
+            SlackScheduler(create_web_client(settings)),  # unpaced: measures the fake's floor
+            ReminderMessages(Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC")),
             lambda: digest,
-            ZoneInfo("UTC"),
         )
         started = time.perf_counter()
         report = delivery.reconcile(REHEARSAL)

@@ -106,6 +106,7 @@ class Services:
         from bot.reminders.desk import ReminderDesk, Runner, run_now
         from bot.reminders.ledger import Ledger
         from bot.reminders.messages import ReminderMessages
+        from bot.reminders.pacing import Pacers
         from bot.reminders.slack_scheduler import SlackScheduler
 
         ledger = Ledger(self.settings.database_url)
@@ -113,7 +114,10 @@ class Services:
         if self.settings.slack_bot_token:
             delivery = Delivery(
                 ledger,
-                SlackScheduler(self.web_client(retry_connection_errors=False)),
+                SlackScheduler(
+                    self.web_client(retry_connection_errors=False),
+                    Pacers(self.settings.slack_calls_per_minute),
+                ),
                 ReminderMessages(self.renderer, self.settings.timezone),
                 self.digests,
             )

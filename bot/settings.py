@@ -60,6 +60,7 @@ class Settings:
     admin_channel: str | None = None
     reload_seconds: float = 2.0
     slack_timeout_seconds: float = 10.0
+    slack_calls_per_minute: float = 45.0
     cache_dir: Path | None = None
     state_dir: Path | None = None
     log_format: str = "text"
@@ -212,6 +213,16 @@ def _seconds(least: float, most: float) -> Parser:
     return parse
 
 
+def _per_minute(value: str, _parsed: Mapping[str, Any]) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not 0 < number <= 100_000:
+        raise Invalid(f"{value!r} is not a number of calls a minute from 0 to 100000")
+    return number
+
+
 def _user_ids(value: str, _parsed: Mapping[str, Any]) -> frozenset[str]:
     users = frozenset(re.split(r"[\s,]+", value)) - {""}
     for user in sorted(users):
@@ -289,6 +300,8 @@ SETTINGS: tuple[Setting, ...] = (
             "when set, signed requests for another app (`api_app_id`) are refused with 401"),
     Setting("SCO_SLACK_TIMEOUT", "slack_timeout_seconds", _seconds(0.1, 300), "`10`",
             "seconds to wait for one Slack Web API call (0.1 to 300)"),
+    Setting("SCO_SLACK_CALLS_PER_MINUTE", "slack_calls_per_minute", _per_minute, "`45`",
+            "reminder calls a minute per Slack method (Tier 3 allows about 50)"),
     Setting("SCO_CACHE_DIR", "cache_dir", _cache_dir,
             "`$XDG_CACHE_HOME/sco-bot` or `~/.cache/sco-bot`",
             "where validated digests (by content hash), compiled templates and the terminal's "

@@ -33,11 +33,11 @@ from bot.knowledge.reload import DigestReloader
 from bot.pipeline import CACHE_BYTES, Pipeline
 from bot.rendering.renderer import Renderer
 from bot.services import build_services
-from bot.settings import DEFAULT_KNOWLEDGE_DIR, Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.app import create_app
 from bot.testing.fakeslack import FakeSlack, block_kit_problems
 from bot.testing.waiting import wait_until
-from tests.conftest import PROJECT, send
+from tests.conftest import PROJECT, TEST_DIGEST, send
 
 CLI_TIMEOUT = 60.0
 SECRET = "S3cr3tPW"
@@ -154,7 +154,7 @@ def test_remind_with_a_folder_or_overlong_timezone_says_so(
 @pytest.fixture
 def knowledge(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
-    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, target)
+    shutil.copytree(TEST_DIGEST, target)
     return target
 
 

@@ -50,6 +50,7 @@ def test_three_instances_schedule_each_reminder_once(fake_slack: FakeSlack, tmp_
             SLACK_BOT_TOKEN=BOT_TOKEN,
             SLACK_API_URL=fake_slack.api_url,
             SCO_KNOWLEDGE_DIR=str(TEST_DIGEST),
+            SCO_SLACK_CALLS_PER_MINUTE="60000",  # the fake does not limit: no pacing needed
         )
 
         results = sync_processes(3, env)

@@ -156,9 +156,7 @@ def test_a_crash_between_slack_and_the_ledger_is_adopted_not_doubled(world: Worl
     assert row_id is not None
     # The process scheduled the message and died before recording Slack's answer.
     message = world.messages.reminder(reminder, world.digests.current)
-    world.client.chat_scheduleMessage(
-        channel="C1", post_at=int(reminder.post_at.timestamp()), text=message.text
-    )
+    world.delivery.scheduler.schedule(reminder, message)
     world.restart()
     report = world.delivery.reconcile(world.now)
     assert report.adopted == [reminder] and report.scheduled == []
@@ -234,13 +232,16 @@ def test_a_failure_that_persists_stays_pending_for_the_next_reconcile(world: Wor
     assert len(world.fake.scheduled) == 1
 
 
-def test_time_in_past_is_dropped(world: World) -> None:
+def test_time_in_past_is_kept_as_missed_not_dropped_silently(world: World) -> None:
     world.fake.now = (REHEARSAL + timedelta(days=12)).timestamp()  # Slack's clock is ahead
     world.store.subscribe(Subscription("C1"))
     report = world.delivery.reconcile(world.now)
-    assert [e for _, e in report.failed] == ["time_in_past"]
+    assert [r.lead_days for r in report.missed] == [7] and report.failed == []
     assert len(world.fake.scheduled) == 1
-    assert len(world.store.ledger("C1")) == 1
+    assert [r.state for r in world.store.ledger("C1")] == [State.MISSED, State.SCHEDULED]
+    again = world.delivery.reconcile(world.now)  # counted once, never tried again
+    assert again.missed == [] and again.scheduled == []
+    assert len(world.fake.calls_to("chat.scheduleMessage")) == 2
 
 
 def test_sent_reminders_are_kept_as_sent(world: World) -> None:

@@ -4,16 +4,19 @@ decisions of `reconcile` through the ledger and a `Scheduler`, idempotently."""
 from __future__ import annotations
 
 import logging
+import math
+import threading
+import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.knowledge.digest import Digest
-from bot.reminders.ledger import Ledger
+from bot.reminders.ledger import ChannelLock, Ledger, LockLost
 from bot.reminders.messages import ReminderMessages
 from bot.reminders.plan import Reminder, Subscription, plan_channel
-from bot.reminders.reconcile import adoptions, decide
+from bot.reminders.reconcile import Decisions, adoptions, decide, waves
 from bot.reminders.records import LedgerRow, State
 from bot.reminders.scheduler import DeliveryError, Failure, Scheduler
 
@@ -21,7 +24,9 @@ log = logging.getLogger("sco_bot.delivery")
 
 PASSES = 2
 WORKERS = 4  # channels reconciled at once
+WAVE = 200  # reminders a bulk reconcile schedules across all channels before the later ones
 ALREADY_GONE = "invalid_scheduled_message_id"
+TOO_LATE = "time_in_past"
 
 
 @dataclass
@@ -34,12 +39,21 @@ class SyncReport:
     failed: list[tuple[Reminder | str, str]] = field(default_factory=list)
     broken: list[tuple[str, str]] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # channels another instance was reconciling
+    missed: list[Reminder] = field(default_factory=list)  # their time passed unconfirmed
+    waiting: list[Reminder] = field(default_factory=list)  # pending until Slack can be asked
+    lost_lock: list[str] = field(default_factory=list)  # channels whose lock's session died
     transient: bool = False  # a failure worth one more pass
 
     def merge(self, other: SyncReport) -> None:
         """Add another report's items to this one."""
-        for name in ("scheduled", "deleted", "adopted", "failed", "broken", "busy"):
+        for name in _LISTS:
             getattr(self, name).extend(getattr(other, name))
+
+
+_LISTS = (
+    *("scheduled", "deleted", "adopted", "failed", "broken"),
+    *("busy", "missed", "waiting", "lost_lock"),
+)
 
 
 class _ChannelBroken(Exception):
@@ -58,152 +72,299 @@ class Delivery:
         messages: ReminderMessages,
         digest: Callable[[], Digest],
         workers: int = WORKERS,
+        wave: int = WAVE,
     ) -> None:
         self.ledger = ledger
+        self.wave = wave
         self.scheduler = scheduler
         self.messages = messages
         self.digest = digest
         self.workers = workers
+        self._unsettled: set[str] = set()  # channels to reconcile again soon
+        self._guard = threading.Lock()
+        self._runs = 0
 
     def reconcile(self, now: datetime, channels: Iterable[str] | None = None) -> SyncReport:
         """Reconcile every channel (or the given ones), a few at a time (each under its own
         lock, so the scheduler's round trips overlap); one channel's failure never stops the
-        others."""
-        subs = {s.channel_id for s in self.ledger.subscriptions()}
-        names = sorted(subs | set(self.ledger.ledger_channels()))
+        others. Earliest reminders first across channels: in waves by post time, each wave
+        going over the channels that have reminders in it, the soonest channel first."""
+        subs = {s.channel_id: s for s in self.ledger.subscriptions()}
+        names = set(subs) | set(self.ledger.ledger_channels())
         if channels is not None:
-            wanted = set(channels)
-            names = [n for n in names if n in wanted]
+            names &= set(channels)
+        due = self._due(names, subs, now)
+        ordered = self.order(names, subs, now, due)
+        report = SyncReport()
+        times = [r.post_at for name in ordered for r in due.get(name, [])]
+        earlier: datetime | None = None
+        for until in waves(times, self.wave):
+            if until is None:
+                wave = ordered
+            else:
+                wave = [n for n in ordered if _any_between(due.get(n, []), earlier, until)]
+            report.merge(self._wave(wave, now, until))
+            earlier = until
+        return report
+
+    def _wave(self, names: list[str], now: datetime, until: datetime | None) -> SyncReport:
         report = SyncReport()
         if len(names) <= 1 or self.workers <= 1:
             for name in names:
-                report.merge(self._reconcile_safely(name, now))
+                report.merge(self._reconcile_safely(name, now, until))
             return report
         with ThreadPoolExecutor(self.workers, thread_name_prefix="sco-deliver") as pool:
-            for part in pool.map(lambda name: self._reconcile_safely(name, now), names):
+            for part in pool.map(lambda name: self._reconcile_safely(name, now, until), names):
                 report.merge(part)
         return report
 
-    def _reconcile_safely(self, channel_id: str, now: datetime) -> SyncReport:
+    def _due(
+        self, names: Iterable[str], subs: dict[str, Subscription], now: datetime
+    ) -> dict[str, list[Reminder]]:
+        digest = self.digest()
+        due: dict[str, list[Reminder]] = {}
+        for name in names:
+            sub = subs.get(name)
+            if sub is not None and sub.broken is None:
+                due[name] = plan_channel(digest, sub, now).due
+        return due
+
+    def order(
+        self,
+        names: Iterable[str],
+        subs: dict[str, Subscription],
+        now: datetime,
+        due: dict[str, list[Reminder]] | None = None,
+    ) -> list[str]:
+        """Channels with nothing subscribed first (their reminders are to be deleted), then by
+        their earliest reminder; ties in an order that changes every run, so that no channel
+        is always last."""
+        names = list(names)
+        plans = self._due(names, subs, now) if due is None else due
+        with self._guard:
+            self._runs += 1
+            salt = self._runs
+
+        def soonest(name: str) -> tuple[float, int]:
+            first = -math.inf
+            if name in subs:
+                reminders = plans.get(name) or []
+                first = reminders[0].post_at.timestamp() if reminders else math.inf
+            return first, zlib.crc32(f"{salt}:{name}".encode())
+
+        return sorted(names, key=soonest)
+
+    def unsettled(self) -> list[str]:
+        """Channels left with pending reminders, a busy lock or a lost one, to reconcile again
+        soon (each returned once)."""
+        with self._guard:
+            names, self._unsettled = sorted(self._unsettled), set()
+        return names
+
+    def _reconcile_safely(
+        self, channel_id: str, now: datetime, until: datetime | None = None
+    ) -> SyncReport:
         try:
-            return self.reconcile_channel(channel_id, now)
+            return self.reconcile_channel(channel_id, now, until=until)
         except Exception as exc:  # a database or programming error: log, go on
             log.exception("reconcile of %s failed", channel_id)
+            self._settle(channel_id, settled=False)
             return SyncReport(failed=[(channel_id, type(exc).__name__)])
 
-    def reconcile_channel(self, channel_id: str, now: datetime) -> SyncReport:
-        """Reconcile one channel under its lock (skipped if another instance holds it).
+    def reconcile_channel(
+        self,
+        channel_id: str,
+        now: datetime,
+        urgent: bool = False,
+        wait: float = 0.0,
+        until: datetime | None = None,
+    ) -> SyncReport:
+        """Reconcile one channel under its lock, waiting up to `wait` seconds for another
+        instance to release it (skipped, and retried soon, if it does not).
 
-        After a transient failure (5xx, timeout, broken connection) one more pass runs: it first
-        asks the scheduler what it holds, so a call that did land is adopted, not sent twice."""
+        `urgent`: a person waits (a subscription change): its calls to Slack go first. After a
+        transient failure one more pass runs: it first asks the scheduler what it holds, so a
+        call that did land is adopted, not sent twice."""
         report = SyncReport()
-        with self.ledger.channel_lock(channel_id) as got:
-            if not got:
+        with self.ledger.channel_lock(channel_id, wait) as lock:
+            if lock is None:
                 report.busy.append(channel_id)
-                return report
-            for attempt in range(PASSES):
-                this_pass = self._one_pass(channel_id, now)
-                if attempt == PASSES - 1 or not this_pass.transient:
-                    report.merge(this_pass)
-                    break
-                this_pass.failed.clear()  # retried in the next pass
+            else:
+                try:
+                    self._passes(_Run(channel_id, now, lock, urgent, until), report)
+                except LockLost as lost:
+                    log.warning("lost the lock of %s (%s): stopped", channel_id, lost)
+                    report.lost_lock.append(channel_id)
+        settled = not (report.busy or report.lost_lock) and not any(
+            r.state is State.PENDING and r.reminder.post_at > now
+            for r in self.ledger.ledger(channel_id)
+        )
+        self._settle(channel_id, settled)
+        return report
+
+    def _settle(self, channel_id: str, settled: bool) -> None:
+        with self._guard:
+            if settled:
+                self._unsettled.discard(channel_id)
+            else:
+                self._unsettled.add(channel_id)
+
+    def _passes(self, run: _Run, report: SyncReport) -> None:
+        for attempt in range(PASSES):
+            this_pass = _ChannelRun(self, run).run()
+            if attempt == PASSES - 1 or not this_pass.transient:
                 report.merge(this_pass)
-        return report
+                return
+            this_pass.failed.clear()  # retried in the next pass
+            this_pass.waiting.clear()
+            report.merge(this_pass)
 
-    def _one_pass(self, channel_id: str, now: datetime) -> SyncReport:
-        # Read under the lock: what another instance just did is visible now.
-        sub = self.ledger.subscription(channel_id)
-        report = SyncReport()
-        try:
-            self._reconcile_locked(channel_id, sub, now, report)
-        except _ChannelBroken as broken:
-            report.broken.append((channel_id, broken.reason))
-            if sub is not None and sub.broken is None:
-                self.ledger.mark_broken(channel_id, broken.reason)
-                self._tell_subscriber(sub, broken.reason)
-        return report
-
-    def _reconcile_locked(
-        self, channel_id: str, sub: Subscription | None, now: datetime, report: SyncReport
-    ) -> None:
-        digest = self.digest()
-        desired: dict[tuple[str, str, int, int], Reminder] = {}
-        if sub is not None and sub.broken is None:
-            desired = {r.key: r for r in plan_channel(digest, sub, now).due}
-        rows = self.ledger.ledger(channel_id)
-        if any(r.state is State.PENDING for r in rows):
-            rows = self._adopt(channel_id, rows, digest, report)
-        decisions = decide(desired, rows, now)
-        for row in decisions.sent:
-            self.ledger.mark_sent(row.id)
-        for row in decisions.forget:
-            self.ledger.forget(row.id)
-        for row in decisions.delete:
-            self._delete(row, report)
-        for row in decisions.retry:
-            self._schedule(row.id, row.reminder, digest, report)
-        reserved = list(self.ledger.reserve_many(decisions.schedule).items())
-        for i, (key, row_id) in enumerate(reserved):
-            try:
-                self._schedule(row_id, desired[key], digest, report)
-            except _ChannelBroken:
-                for _, unsent in reserved[i + 1 :]:
-                    self.ledger.forget(unsent)  # never sent: nothing for Slack to hold
-                raise
-
-    def _adopt(
-        self, channel_id: str, rows: list[LedgerRow], digest: Digest, report: SyncReport
-    ) -> list[LedgerRow]:
-        """Match pending rows (the scheduler's answer never recorded) with what it holds."""
-        try:
-            held = self.scheduler.held(channel_id)
-        except DeliveryError as exc:
-            if exc.failure is Failure.CHANNEL:
-                raise _ChannelBroken(exc.error) from None
-            return rows  # cannot look: the rows stay pending until it answers
-        titles = {event_id: e.title for event_id, e in digest.events_by_id.items()}
-        for adoption in adoptions(rows, held, titles):
-            self.ledger.confirm(adoption.row.id, adoption.message_id)
-            report.adopted.append(adoption.row.reminder)
-        return self.ledger.ledger(channel_id)
-
-    def _schedule(
-        self, row_id: int, reminder: Reminder, digest: Digest, report: SyncReport
-    ) -> None:
-        message = self.messages.reminder(reminder, digest)
-        try:
-            message_id = self.scheduler.schedule(reminder, message)
-        except DeliveryError as exc:
-            if exc.failure is Failure.CHANNEL:
-                self.ledger.forget(row_id)
-                raise _ChannelBroken(exc.error) from None
-            if exc.failure is Failure.GONE:
-                self.ledger.forget(row_id)
-            else:  # stays pending: retried next time
-                self.ledger.note_error(row_id, exc.error)
-            report.failed.append((reminder, exc.error))
-            report.transient = report.transient or exc.failure is Failure.TRANSIENT
-            return
-        self.ledger.confirm(row_id, message_id)
-        report.scheduled.append(reminder)
-
-    def _delete(self, row: LedgerRow, report: SyncReport) -> None:
-        if row.state is State.SCHEDULED and row.scheduled_message_id:
-            try:
-                self.scheduler.delete(row.reminder.channel_id, row.scheduled_message_id)
-            except DeliveryError as exc:
-                # Already posted or deleted, or the channel is gone: nothing left to delete.
-                if exc.error != ALREADY_GONE and exc.failure is not Failure.CHANNEL:
-                    report.failed.append((row.reminder, exc.error))
-                    report.transient = report.transient or exc.failure is Failure.TRANSIENT
-                    return
-        self.ledger.forget(row.id)
-        report.deleted.append(row.reminder)
-
-    def _tell_subscriber(self, sub: Subscription, reason: str) -> None:
+    def tell_subscriber(self, sub: Subscription, reason: str) -> None:
+        """Direct-message the subscriber that Slack refuses their channel."""
         if not sub.subscriber:
             return
         try:
             self.scheduler.notify(sub.subscriber, self.messages.channel_broken(sub, reason))
         except Exception:
             log.warning("could not tell %s that %s is broken", sub.subscriber, sub.channel_id)
+
+
+def _any_between(reminders: list[Reminder], after: datetime | None, until: datetime) -> bool:
+    return any((after is None or r.post_at > after) and r.post_at <= until for r in reminders)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one channel's reconcile works with."""
+
+    channel_id: str
+    now: datetime
+    lock: ChannelLock
+    urgent: bool  # a person waits: its calls go first
+    until: datetime | None  # schedule new reminders due by then only (a bulk wave)
+
+
+class _ChannelRun:
+    """One pass over one channel, under its lock: adopt, decide, apply."""
+
+    def __init__(self, delivery: Delivery, run: _Run) -> None:
+        self.ledger = delivery.ledger
+        self.scheduler = delivery.scheduler
+        self.delivery = delivery
+        self.channel_id = run.channel_id
+        self.now = run.now
+        self.lock = run.lock
+        self.urgent = run.urgent
+        self.until = run.until
+        self.digest = delivery.digest()
+        self.report = SyncReport()
+
+    def run(self) -> SyncReport:
+        """Do the pass; a channel Slack refuses is marked broken and its subscriber told."""
+        # Read under the lock: what another instance just did is visible now.
+        sub = self.ledger.subscription(self.channel_id)
+        try:
+            self._reconcile(sub)
+        except _ChannelBroken as broken:
+            self.report.broken.append((self.channel_id, broken.reason))
+            if sub is not None and sub.broken is None:
+                self.ledger.mark_broken(self.channel_id, broken.reason)
+                self.delivery.tell_subscriber(sub, broken.reason)
+        return self.report
+
+    def _reconcile(self, sub: Subscription | None) -> None:
+        desired: dict[tuple[str, str, int, int], Reminder] = {}
+        if sub is not None and sub.broken is None:
+            desired = {r.key: r for r in plan_channel(self.digest, sub, self.now).due}
+        rows = self.ledger.ledger(self.channel_id)
+        listed = True
+        if any(r.state is State.PENDING for r in rows):
+            rows, listed = self._adopt(rows)
+        decisions = decide(desired, rows, self.now, listed, self.until)
+        self._apply(decisions)
+        reserved = list(self.ledger.reserve_many(decisions.schedule).items())
+        for i, (key, row_id) in enumerate(reserved):
+            try:
+                self._schedule(row_id, desired[key])
+            except _ChannelBroken:
+                for _, unsent in reserved[i + 1 :]:
+                    self.ledger.forget(unsent)  # never sent: nothing for Slack to hold
+                raise
+            # LockLost propagates touching nothing: the rows are another instance's now.
+
+    def _apply(self, decisions: Decisions) -> None:
+        for row in decisions.sent:
+            self.ledger.mark_sent(row.id)
+        for row in decisions.missed:
+            self._missed(row.id, row.reminder, "its time came before Slack confirmed it")
+        self.report.waiting.extend(r.reminder for r in decisions.wait)
+        for row in decisions.delete:
+            self._delete(row)
+        for row in decisions.retry:
+            self._schedule(row.id, row.reminder)
+
+    def _adopt(self, rows: list[LedgerRow]) -> tuple[list[LedgerRow], bool]:
+        """Match pending rows (the scheduler's answer never recorded) with what it holds;
+        False when it cannot say what it holds."""
+        try:
+            held = self.scheduler.held(self.channel_id, self.urgent)
+        except DeliveryError as exc:
+            if exc.failure is Failure.CHANNEL:
+                raise _ChannelBroken(exc.error) from None
+            self.report.transient = True
+            return rows, False  # cannot look: pending rows wait, neither resent nor forgotten
+        for adoption in adoptions(rows, held):
+            self.ledger.confirm(adoption.row.id, adoption.message_id)
+            self.report.adopted.append(adoption.row.reminder)
+        return self.ledger.ledger(self.channel_id), True
+
+    def _schedule(self, row_id: int, reminder: Reminder) -> None:
+        message = self.delivery.messages.reminder(reminder, self.digest)
+        self.lock.check()
+        try:
+            message_id = self.scheduler.schedule(reminder, message, self.urgent)
+        except DeliveryError as exc:
+            if exc.failure is Failure.CHANNEL:
+                self.ledger.forget(row_id)
+                raise _ChannelBroken(exc.error) from None
+            if exc.error == TOO_LATE:
+                self._missed(row_id, reminder, "its time came while it waited to be scheduled")
+                return
+            if exc.failure is Failure.GONE:
+                self.ledger.forget(row_id)
+            else:  # stays pending: retried soon, after asking Slack what it holds
+                self.ledger.note_error(row_id, exc.error)
+            self.report.failed.append((reminder, exc.error))
+            self.report.transient = self.report.transient or exc.failure is Failure.TRANSIENT
+            return
+        self.ledger.confirm(row_id, message_id)
+        self.report.scheduled.append(reminder)
+
+    def _missed(self, row_id: int, reminder: Reminder, why: str) -> None:
+        # Not posted late (Slack refuses a past post_at, and a late chat.postMessage could not
+        # be checked against Slack's list): kept as missed, logged, counted in the report.
+        log.warning(
+            "reminder missed: %s, %s, %d days ahead, due %s: %s",
+            reminder.channel_id,
+            reminder.event_id,
+            reminder.lead_days,
+            reminder.post_at.isoformat(),
+            why,
+        )
+        self.ledger.mark_missed(row_id, why)
+        self.report.missed.append(reminder)
+
+    def _delete(self, row: LedgerRow) -> None:
+        if row.state is State.SCHEDULED and row.scheduled_message_id:
+            self.lock.check()
+            try:
+                self.scheduler.delete(self.channel_id, row.scheduled_message_id, self.urgent)
+            except DeliveryError as exc:
+                # Already posted or deleted, or the channel is gone: nothing left to delete.
+                if exc.error != ALREADY_GONE and exc.failure is not Failure.CHANNEL:
+                    self.report.failed.append((row.reminder, exc.error))
+                    transient = exc.failure is Failure.TRANSIENT
+                    self.report.transient = self.report.transient or transient
+                    return
+        self.ledger.forget(row.id)
+        self.report.deleted.append(row.reminder)

@@ -16,6 +16,9 @@ from bot.reminders.records import LedgerRow, State
 log = logging.getLogger("sco_bot.remind")
 
 Runner = Callable[[Callable[[], object]], object]
+# How long a subscription change waits for another instance holding the channel's lock: that
+# instance reconciles one channel (a few calls), and the change must not be skipped.
+CHANGE_WAIT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,10 @@ class ReminderDesk:
 
         def job() -> object:
             try:
-                return delivery.reconcile_channel(channel_id, self.clock())
+                # The priority lane: its calls to Slack go before any bulk reconcile's.
+                return delivery.reconcile_channel(
+                    channel_id, self.clock(), urgent=True, wait=CHANGE_WAIT_SECONDS
+                )
             except Exception:
                 log.exception("reconcile of %s after a subscription change failed", channel_id)
                 return None

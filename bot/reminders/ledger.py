@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time as clock
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -25,11 +26,12 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.reminders.database import bounded_engine
-from bot.reminders.plan import Reminder, Subscription
+from bot.reminders.plan import MAX_LEADS, LeadError, Reminder, Subscription
 from bot.reminders.records import LedgerRow, State
 
 metadata = MetaData()
@@ -90,6 +92,43 @@ def _lock_key(channel_id: str) -> int:
     return zlib.crc32(f"sco-bot:{channel_id}".encode()) - 2**31
 
 
+LOCK_POLL_SECONDS = 0.1
+
+
+class LockLost(Exception):
+    """The channel's lock is no longer held (its database session ended): stop, touch nothing."""
+
+
+class ChannelLock:
+    """A held channel lock. On PostgreSQL it is a session advisory lock on one connection:
+    `check()` before every call to Slack proves that session still holds it, since a dead
+    session (failover, idle timeout, a transaction-mode pooler) frees it for another instance."""
+
+    def __init__(self, conn: Connection | None = None, key: int = 0) -> None:
+        self.conn = conn
+        unsigned = key & 0xFFFFFFFFFFFFFFFF
+        self._parts = {"hi": unsigned >> 32, "lo": unsigned & 0xFFFFFFFF}
+
+    def check(self) -> None:
+        """Raise LockLost unless this instance still holds the lock."""
+        if self.conn is None:
+            return
+        try:
+            held = self.conn.execute(_HOLDS_LOCK, self._parts).scalar()
+            self.conn.commit()
+        except Exception as exc:
+            raise LockLost(type(exc).__name__) from None
+        if not held:
+            raise LockLost("the lock's session changed")
+
+
+_HOLDS_LOCK = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_backend_pid() AND classid::bigint = :hi AND objid::bigint = :lo"
+    " AND objsubid = 1)"
+)
+
+
 class Ledger:
     """Subscriptions and the reminder ledger in SQLite (embedded) or PostgreSQL (shared)."""
 
@@ -119,7 +158,10 @@ class Ledger:
     # Subscriptions
 
     def subscribe(self, sub: Subscription) -> None:
-        """Create or replace a channel's subscription (clearing any broken mark)."""
+        """Create or replace a channel's subscription (clearing any broken mark), in one
+        statement: concurrent first subscriptions of a channel all succeed, the last one wins."""
+        if len(sub.leads) > MAX_LEADS:
+            raise LeadError(f"at most {MAX_LEADS} lead times, not {len(sub.leads)}")
         values = {
             "leads": ",".join(str(d) for d in sub.leads),
             "at": sub.at.strftime("%H:%M"),
@@ -128,14 +170,13 @@ class Ledger:
             "broken": None,
             "updated_at": _utcnow(),
         }
+        insert = postgresql.insert if self.is_postgres else sqlite.insert
+        statement = insert(subscriptions).values(channel_id=sub.channel_id, **values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[subscriptions.c.channel_id], set_=values
+        )
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(subscriptions)
-                .where(subscriptions.c.channel_id == sub.channel_id)
-                .values(**values)
-            )
-            if done.rowcount == 0:
-                conn.execute(subscriptions.insert().values(channel_id=sub.channel_id, **values))
+            conn.execute(statement)
 
     def unsubscribe(self, channel_id: str) -> bool:
         """Remove a channel's subscription; True when there was one."""
@@ -251,6 +292,10 @@ class Ledger:
         """Its time has passed."""
         self._set(row_id, state=State.SENT.value)
 
+    def mark_missed(self, row_id: int, why: str) -> None:
+        """Its time passed before Slack confirmed it: kept (never scheduled again) and counted."""
+        self._set(row_id, state=State.MISSED.value, error=why[:200])
+
     def forget(self, row_id: int) -> None:
         """Remove a row whose reminder is gone from Slack (deleted, or never scheduled)."""
         with self.engine.begin() as conn:
@@ -265,15 +310,16 @@ class Ledger:
             )
 
     @contextmanager
-    def channel_lock(self, channel_id: str) -> Iterator[bool]:
-        """Hold the channel's lock across instances (PostgreSQL advisory lock); yield False if
-        another instance holds it. On SQLite (one instance) it always succeeds."""
+    def channel_lock(self, channel_id: str, wait: float = 0.0) -> Iterator[ChannelLock | None]:
+        """Hold the channel's lock across instances (PostgreSQL advisory lock), waiting up to
+        `wait` seconds for another instance to release it; yield None if it still holds it.
+        On SQLite (one instance) it always succeeds."""
         with self._local_lock(channel_id):
             if not self.is_postgres:
-                yield True
+                yield ChannelLock()
                 return
-            with self._advisory_lock(channel_id) as got:
-                yield got
+            with self._advisory_lock(channel_id, wait) as lock:
+                yield lock
 
     @contextmanager
     def _local_lock(self, channel_id: str) -> Iterator[None]:
@@ -283,24 +329,33 @@ class Ledger:
             yield
 
     @contextmanager
-    def _advisory_lock(self, channel_id: str) -> Iterator[bool]:
+    def _advisory_lock(self, channel_id: str, wait: float) -> Iterator[ChannelLock | None]:
+        key = _lock_key(channel_id)
+        deadline = clock.monotonic() + wait
         with self.engine.connect() as conn:
-            got = bool(
-                conn.execute(
-                    text("SELECT pg_try_advisory_lock(:k)"), {"k": _lock_key(channel_id)}
-                ).scalar()
-            )
-            conn.commit()
+            while True:
+                got = bool(conn.execute(_TRY_LOCK, {"k": key}).scalar())
+                conn.commit()
+                if got or clock.monotonic() >= deadline:
+                    break
+                # Another instance's lock sends no event to wait on: poll it.
+                clock.sleep(LOCK_POLL_SECONDS)
             try:
-                yield got
+                yield ChannelLock(conn, key) if got else None
             finally:
                 if got:
-                    _unlock(conn, channel_id)
+                    _unlock(conn, key)
 
 
-def _unlock(conn: Connection, channel_id: str) -> None:
-    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _lock_key(channel_id)})
-    conn.commit()
+_TRY_LOCK = text("SELECT pg_try_advisory_lock(:k)")
+
+
+def _unlock(conn: Connection, key: int) -> None:
+    try:
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        conn.commit()
+    except Exception:  # the session died, and its lock with it
+        conn.invalidate()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -11,19 +12,26 @@ from bot.reminders.delivery import Delivery
 
 log = logging.getLogger("sco_bot.remind")
 
+# Channels left unsettled (a reminder still pending, a busy or lost lock) are reconciled again
+# this often, not at the next full reconcile an hour later.
+RETRY_SECONDS = 60.0
+
 
 class PeriodicReconcile:
-    """Reconciles every channel at start and then every `interval` seconds, in a thread."""
+    """Reconciles every channel at start and then every `interval` seconds, in a thread; in
+    between, every `retry` seconds, the channels the last reconciles left unsettled."""
 
     def __init__(
         self,
         delivery: Callable[[], Delivery | None],
         clock: Callable[[], datetime],
         interval: float,
+        retry: float = RETRY_SECONDS,
     ) -> None:
         self.delivery = delivery
         self.clock = clock
         self.interval = interval
+        self.retry = min(retry, interval)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sco-periodic", daemon=True)
 
@@ -42,19 +50,32 @@ class PeriodicReconcile:
         return not self._thread.is_alive()
 
     def _loop(self) -> None:
+        next_full = time.monotonic()
         while not self._stop.is_set():
+            full = time.monotonic() >= next_full
+            if full:
+                next_full = time.monotonic() + self.interval
             try:
-                delivery = self.delivery()
-                if delivery is not None:
-                    report = delivery.reconcile(self.clock())
-                    log.info(
-                        "reconcile: %d scheduled, %d deleted, %d adopted, %d failed, %d busy",
-                        len(report.scheduled),
-                        len(report.deleted),
-                        len(report.adopted),
-                        len(report.failed),
-                        len(report.busy),
-                    )
+                self._once(full)
             except Exception:
                 log.exception("periodic reconcile failed")
-            self._stop.wait(self.interval)
+            self._stop.wait(max(0.0, min(self.retry, next_full - time.monotonic())))
+
+    def _once(self, full: bool) -> None:
+        delivery = self.delivery()
+        if delivery is None:
+            return
+        channels = None if full else delivery.unsettled()
+        if channels == []:
+            return
+        report = delivery.reconcile(self.clock(), channels)
+        log.info(
+            "reconcile%s: %d scheduled, %d deleted, %d adopted, %d failed, %d busy, %d missed",
+            "" if full else " of unsettled channels",
+            len(report.scheduled),
+            len(report.deleted),
+            len(report.adopted),
+            len(report.failed),
+            len(report.busy),
+            len(report.missed),
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -16,6 +17,7 @@ SCHEDULE_WINDOW = timedelta(days=120)  # chat.scheduleMessage refuses post_at fu
 DEFAULT_LEADS = (7, 1)
 DEFAULT_TIME = time(9, 0)
 MAX_LEAD_DAYS = 365
+MAX_LEADS = 10  # reminders per event and channel: more is noise, and the ledger stores them
 _LEAD = re.compile(r"^(\d{1,3})([dw])$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -50,6 +52,13 @@ class Reminder:
     def key(self) -> tuple[str, str, int, int]:
         """What makes a reminder the same one across the plan, the ledger and Slack."""
         return (self.channel_id, self.event_id, self.lead_days, int(self.post_at.timestamp()))
+
+    @property
+    def tag(self) -> str:
+        """The key as a short token of letters and digits, which a scheduler can carry in the
+        message and give back verbatim (no escaping touches it)."""
+        digest = hashlib.sha256("|".join(str(part) for part in self.key).encode()).hexdigest()
+        return f"sco-{digest[:12]}"
 
 
 class Why(StrEnum):
@@ -93,6 +102,8 @@ def parse_leads(words: list[str]) -> tuple[int, ...]:
         if count > MAX_LEAD_DAYS:
             raise LeadError(f"{word!r} is more than {MAX_LEAD_DAYS} days ahead")
         days.add(count)
+    if len(days) > MAX_LEADS:
+        raise LeadError(f"at most {MAX_LEADS} lead times, not {len(days)}")
     return tuple(sorted(days, reverse=True))
 
 

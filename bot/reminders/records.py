@@ -14,6 +14,7 @@ class State(StrEnum):
     PENDING = "pending"  # reserved; Slack has not confirmed it (yet)
     SCHEDULED = "scheduled"  # Slack returned a scheduled_message_id
     SENT = "sent"  # its post_at has passed: Slack posted it
+    MISSED = "missed"  # its post_at passed before Slack confirmed it: kept, counted and logged
 
 
 @dataclass(frozen=True)

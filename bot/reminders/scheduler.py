@@ -36,20 +36,23 @@ class Held:
     id: str
     post_at: int
     text: str
+    tag: str | None = None  # the held reminder's `Reminder.tag`, as the scheduler gave it back
 
 
 class Scheduler(Protocol):
     """Holds messages to post later in a channel (Slack's `chat.scheduleMessage` today)."""
 
-    def held(self, channel_id: str) -> list[Held]:
-        """Every message held for the channel (raises DeliveryError)."""
+    def held(self, channel_id: str, urgent: bool = False) -> list[Held]:
+        """Every message held for the channel, each with the tag it was scheduled with
+        (raises DeliveryError). `urgent`: a person waits for this call (the priority lane)."""
         ...
 
-    def schedule(self, reminder: Reminder, message: Message) -> str:
-        """Hold `message` for the reminder's post time; return its id (raises DeliveryError)."""
+    def schedule(self, reminder: Reminder, message: Message, urgent: bool = False) -> str:
+        """Hold `message` for the reminder's post time, carrying `reminder.tag` so that
+        `held` gives it back exactly; return its id (raises DeliveryError)."""
         ...
 
-    def delete(self, channel_id: str, message_id: str) -> None:
+    def delete(self, channel_id: str, message_id: str, urgent: bool = False) -> None:
         """Drop a held message (raises DeliveryError)."""
         ...
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.reminders.pacing import Pacers
 from bot.reminders.plan import Reminder
 from bot.reminders.scheduler import DeliveryError, Failure, Held
 from bot.rendering.blocks import Message
@@ -19,6 +21,21 @@ GONE_ERRORS = frozenset({"time_in_past", "time_too_far", "invalid_time"})
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
+# The reminder's tag rides at the end of the notification text: letters, digits and a hyphen,
+# which Slack gives back verbatim in chat.scheduledMessages.list (it escapes only & < >).
+# Never `metadata`: Slack does not post messages scheduled with it.
+_TAG = re.compile(r"\bsco-[0-9a-f]{12}\b")
+
+
+def with_tag(text: str, tag: str) -> str:
+    """The notification text carrying the reminder's tag."""
+    return f"{text} (ref {tag})"
+
+
+def tag_of(text: str) -> str | None:
+    """The tag a held message's text carries (the last one), if any."""
+    found = _TAG.findall(text)
+    return found[-1] if found else None
 
 
 def classify(error: str) -> Failure:
@@ -54,37 +71,42 @@ def _failed(exc: Exception) -> DeliveryError:
 class SlackScheduler:
     """Schedules, lists and deletes a workspace's reminder messages through Slack's Web API."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, pacers: Pacers | None = None) -> None:
         self.client = client
+        self.pacers = pacers  # None: unpaced (tests, and a fake that does not limit)
 
-    def held(self, channel_id: str) -> list[Held]:
-        """Every message Slack holds for the channel (all pages).
+    def _pace(self, method: str, urgent: bool) -> None:
+        if self.pacers is not None:
+            self.pacers(method).wait(urgent)
 
-        Only Slack's refusals become DeliveryError; a broken connection propagates, failing
-        this channel's reconcile."""
+    def held(self, channel_id: str, urgent: bool = False) -> list[Held]:
+        """Every message Slack holds for the channel (all pages), with their tags."""
         held: list[Held] = []
         cursor: str | None = None
         while True:
+            self._pace("chat.scheduledMessages.list", urgent)
             try:
                 response = self.client.chat_scheduledMessages_list(
                     channel=channel_id, cursor=cursor, limit=100
                 )
-            except SlackApiError as exc:
+            except Exception as exc:
                 raise _failed(exc) from None
             for message in response.get("scheduled_messages") or []:
                 text = str(message.get("text", ""))
-                held.append(Held(str(message.get("id")), message.get("post_at"), text))
+                ident = str(message.get("id"))
+                held.append(Held(ident, int(message.get("post_at") or 0), text, tag_of(text)))
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return held
 
-    def schedule(self, reminder: Reminder, message: Message) -> str:
-        """chat.scheduleMessage; link previews off; never `metadata` (Slack would not post)."""
+    def schedule(self, reminder: Reminder, message: Message, urgent: bool = False) -> str:
+        """chat.scheduleMessage, the tag in the text; link previews off; never `metadata`."""
+        self._pace("chat.scheduleMessage", urgent)
         try:
             response = self.client.chat_scheduleMessage(
                 channel=reminder.channel_id,
                 post_at=int(reminder.post_at.timestamp()),
-                text=message.text,
+                text=with_tag(message.text, reminder.tag),
                 blocks=[dict(b) for b in message.blocks],
                 unfurl_links=False,
                 unfurl_media=False,
@@ -93,8 +115,9 @@ class SlackScheduler:
             raise _failed(exc) from None
         return str(response["scheduled_message_id"])
 
-    def delete(self, channel_id: str, message_id: str) -> None:
+    def delete(self, channel_id: str, message_id: str, urgent: bool = False) -> None:
         """chat.deleteScheduledMessage."""
+        self._pace("chat.deleteScheduledMessage", urgent)
         try:
             self.client.chat_deleteScheduledMessage(
                 channel=channel_id, scheduled_message_id=message_id

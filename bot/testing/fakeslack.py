@@ -6,6 +6,7 @@ import contextlib
 import json
 import math
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -50,10 +51,11 @@ class Call:
 class FakeSlack:
     """Serves /api/<method> and /respond/<id> on an ephemeral loopback port."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         self.calls: list[Call] = []
         # Slack's side of scheduling: its clock (Unix seconds), what it holds, what it posted.
         self.now: float | None = None
+        self.clock: Callable[[], float] | None = None  # a moving clock (scaled simulations)
         self.scheduled: dict[str, dict[str, Any]] = {}
         self.posted: list[dict[str, Any]] = []
         self.channel_errors: dict[str, str] = {}
@@ -63,6 +65,8 @@ class FakeSlack:
         self._faults: list[Fault] = []
         self.faults_injected = 0
         self.latency = 0.0  # seconds each API call takes, like a real network round trip
+        # (method, body) once a call is carried out, before its answer: a test interleaves there
+        self.after_call: Callable[[str, dict[str, Any]], None] | None = None
         self._stalled = threading.Event()
         self._next_id = 0
         self._lock = threading.Lock()
@@ -81,6 +85,8 @@ class FakeSlack:
                 else:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
                 status, reply = fake._answer(self.path, body, dict(self.headers))
+                if fake.after_call is not None:
+                    fake.after_call(self.path.removeprefix("/api/"), body)
                 if status == RESET:
                     # Drop the connection without a response, as a network failure would.
                     self.close_connection = True
@@ -101,13 +107,21 @@ class FakeSlack:
                     self.wfile.write(data)  # the client may have been killed meanwhile
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.scheme = self._secure(tls)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _secure(self, tls: ssl.SSLContext | None) -> str:
+        """Serve HTTPS with `tls` (to measure what TLS costs the client); the URL scheme."""
+        if tls is None:
+            return "http"
+        self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        return "https"
 
     @property
     def api_url(self) -> str:
         """Base URL to give slack_sdk.WebClient(base_url=...)."""
-        return f"http://127.0.0.1:{self.port}/api/"
+        return f"{self.scheme}://127.0.0.1:{self.port}/api/"
 
     def response_url(self, name: str = "1") -> str:
         """A response_url that posts back to this fake."""
@@ -131,6 +145,8 @@ class FakeSlack:
         self._faults += [Fault(method, status, error, after)] * times
 
     def _clock(self) -> float:
+        if self.clock is not None:
+            return self.clock()
         return time.time() if self.now is None else self.now
 
     def _answer(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:

@@ -225,7 +225,8 @@ def test_an_instance_whose_lock_session_died_stops_before_its_next_call(
             # A's first call landed; its lock's session dies and B takes over the channel.
             with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as admin:
                 pids = admin.execute(
-                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                    " WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()"
                 ).fetchall()
                 assert len(pids) == 1
                 admin.execute("SELECT pg_terminate_backend(%s)", pids[0])

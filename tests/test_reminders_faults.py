@@ -226,7 +226,8 @@ def test_an_instance_whose_lock_session_died_stops_before_its_next_call(
             with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as admin:
                 pids = admin.execute(
                     "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
-                    " WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()"
+                    " WHERE l.locktype = 'advisory' AND l.granted"
+                    " AND d.datname = current_database()"
                 ).fetchall()
                 assert len(pids) == 1
                 admin.execute("SELECT pg_terminate_backend(%s)", pids[0])

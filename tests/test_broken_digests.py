@@ -8,7 +8,6 @@ must exit non-zero listing the same problems on stderr, without a traceback.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -22,6 +21,7 @@ import pytest
 
 from bot.knowledge.errors import DigestError, Problem
 from bot.knowledge.loader import load_digest
+from bot.testing.servers import clean_env
 from tests.conftest import PROJECT, TEST_DIGEST
 
 PROBLEM_LINE = re.compile(r"^knowledge/[\w/.-]+\.yaml:\d+: \S.*: .+$")
@@ -337,7 +337,7 @@ def refused(directory: Path) -> list[Problem]:
 
 
 def run_check(directory: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}
+    env = clean_env()
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "knowledge", "check", str(directory)],
         cwd=PROJECT,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing import servers
 from bot.testing.fakeslack import FakeSlack, block_kit_problems
 from bot.testing.servers import sco_bot_serve
 from tests.conftest import (
@@ -31,16 +32,8 @@ TITLE = "18th meeting of the SCO Council of Defence Ministers"
 
 
 def clean_env(**values: str) -> dict[str, str]:
-    """The current environment without any Slack or SCO setting, plus `values`."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "SCO_")) and k != "PYTHONWARNINGS"
-    }
-    env["PYTHONUNBUFFERED"] = "1"
-    env["SCO_KNOWLEDGE_DIR"] = str(TEST_DIGEST)
-    env.update(values)
-    return env
+    """A clean environment (no Slack or SCO setting) on the test digest, plus `values`."""
+    return servers.clean_env(**{"SCO_KNOWLEDGE_DIR": str(TEST_DIGEST), **values})
 
 
 def sco_bot(

@@ -36,6 +36,7 @@ from bot.services import build_services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.app import create_app
 from bot.testing.fakeslack import FakeSlack, block_kit_problems
+from bot.testing.servers import clean_env
 from bot.testing.waiting import wait_until
 from tests.conftest import PROJECT, TEST_DIGEST, send
 
@@ -47,7 +48,7 @@ TIMEZONE_LINE = re.compile(r"^(\s*timezone:) *\S+ *$", re.M)
 def cli(
     env: dict[str, str], *args: str, timeout: float = CLI_TIMEOUT
 ) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}
+    base = clean_env()
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=PROJECT,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import socket
 import threading
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bot.testing.fakeslack import FakeSlack
-from bot.testing.servers import sco_bot_serve
+from bot.testing.servers import clean_env, sco_bot_serve
 from bot.testing.waiting import wait_until
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
 from tests.databases import fresh_postgres, skip_without_postgres
@@ -137,7 +136,7 @@ def test_a_silent_database_keeps_health_and_briefings_bounded_and_recovers(
     relay: Relay, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     with fresh_postgres() as url:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}
+        env = clean_env()
         env.update(
             SLACK_BOT_TOKEN=BOT_TOKEN,
             SLACK_SIGNING_SECRET=SIGNING_SECRET,

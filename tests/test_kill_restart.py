@@ -4,7 +4,6 @@ titles that escaping changes (`&`, `<`, `>`) and one title inside another's on t
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -22,7 +21,7 @@ from bot.reminders.plan import Subscription, plan
 from bot.reminders.records import State
 from bot.reminders.slack_scheduler import tag_of
 from bot.testing.fakeslack import FakeSlack
-from bot.testing.servers import start_serve
+from bot.testing.servers import clean_env, start_serve
 from bot.testing.waiting import wait_until
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.databases import fresh_postgres, skip_without_postgres
@@ -54,7 +53,7 @@ def run_kills(
         (r.channel_id, int(r.post_at.timestamp()), r.tag)
         for r in plan(load_digest(knowledge), subs, REHEARSAL)
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}
+    env = clean_env()
     env.update(
         SCO_DATABASE_URL=url,
         SLACK_BOT_TOKEN=BOT_TOKEN,

@@ -30,7 +30,7 @@ from bot.services import Services, build_services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings, load_settings
 from bot.slack.app import create_app
 from bot.testing.fakeslack import FakeSlack
-from bot.testing.servers import sco_bot_serve
+from bot.testing.servers import clean_env, sco_bot_serve
 from bot.testing.waiting import wait_until
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST, send, signed_headers, slash_body
 
@@ -97,7 +97,7 @@ def health(port: int) -> tuple[int, dict[str, object]]:
 
 @pytest.fixture
 def env(fake_slack: FakeSlack, tmp_path: Path, knowledge: Path) -> dict[str, str]:
-    values = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}
+    values = clean_env()
     values.update(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,

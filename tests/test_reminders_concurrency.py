@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -13,6 +12,7 @@ from bot.reminders.ledger import Ledger
 from bot.reminders.plan import Subscription
 from bot.reminders.records import State
 from bot.testing.fakeslack import FakeSlack
+from bot.testing.servers import clean_env
 from tests.conftest import BOT_TOKEN, PROJECT, TEST_DIGEST
 from tests.databases import fresh_postgres, skip_without_postgres
 
@@ -44,7 +44,7 @@ def test_three_instances_schedule_each_reminder_once(fake_slack: FakeSlack, tmp_
         store = Ledger(url)
         for i in range(CHANNELS):
             store.subscribe(Subscription(f"C{i:04d}", leads=LEADS, timezone="Asia/Karachi"))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCO_"))}
+        env = clean_env()
         env.update(
             SCO_DATABASE_URL=url,
             SLACK_BOT_TOKEN=BOT_TOKEN,

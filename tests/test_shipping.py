@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import signal
 import subprocess
@@ -25,6 +24,7 @@ import pytest
 from bot.logs import JsonFormatter, TextFormatter
 from bot.settings import SETTINGS
 from bot.testing.fakeslack import STALL, FakeSlack
+from bot.testing.servers import clean_env
 from bot.testing.waiting import eventually, wait_until
 from tests.conftest import (
     BOT_TOKEN,
@@ -40,13 +40,8 @@ APP_TOKEN = "xapp-1-A1-test-app-token-0123456789"
 
 
 def serve_env(fake_slack: FakeSlack, tmp_path: Path, **values: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "SCO_")) and k != "PYTHONWARNINGS"
-    }
+    env = clean_env()
     env.update(
-        PYTHONUNBUFFERED="1",
         HOME=str(tmp_path / "home"),
         SCO_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
         SLACK_BOT_TOKEN=BOT_TOKEN,

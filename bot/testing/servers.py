@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import re
 import subprocess
@@ -50,6 +51,19 @@ def sco_bot_serve(
         proc.wait(timeout)
         reader.join(timeout)
         proc.stderr.close()
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    """This process's environment without any Slack or SCO setting (and unbuffered output),
+    plus `values`: what a test gives a `sco-bot` it starts."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "SCO_")) and k != "PYTHONWARNINGS"
+    }
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(values)
+    return env
 
 
 def start_serve(env: dict[str, str], stderr: int = subprocess.PIPE) -> subprocess.Popen[str]:

@@ -15,6 +15,9 @@ as `python -m bench.<module> [--quick]`):
              memory, and answer times (first call, repeated, a new minute each call)
 5. fanout    (bench.fanout) reminders for 1,000 channels under a windowed rate limit vs the
              floor it implies
+6. timeliness (bench.timeliness) reminders at Slack's real rate with a scaled clock: time to
+             confirm a new subscription during a bulk run, 429s, misses, fairness, CPU per
+             Slack call over TLS
 
 Ours is measured twice in 1 and 2: as it runs (its clock running forward, so repeated requests
 within a minute reuse answers cached per minute) and with its clock a minute later at every
@@ -41,7 +44,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench import cold_start, dispatch, fanout, http, scale
+from bench import cold_start, dispatch, fanout, http, scale, timeliness
 from bench.config import FULL, QUICK
 from bench.machine import code_state, loadavg, machine
 from bench.table import Row, print_table, rows
@@ -53,6 +56,7 @@ SECTIONS: dict[str, ModuleType] = {
     "cold": cold_start,
     "digest": scale,
     "fanout": fanout,
+    "timeliness": timeliness,
 }
 
 

@@ -176,12 +176,55 @@ def fanout_rows(f: dict[str, Any]) -> list[Row]:
     ]
 
 
+def timeliness_rows(t: dict[str, Any]) -> list[Row]:
+    """What users feel at Slack's real rate: confirmation of a new subscription, 429s, misses,
+    fairness; and CPU per call over TLS."""
+    p, u, tls = t["paced"], t["unpaced"], t["tls"]
+    confirm, first = p["confirm_seconds"], p["first_reminder_seconds"]
+    where = (
+        f"{p['channels']} channels ({p['reminders']} reminders) at 50/min, clock ×{p['speedup']:g}"
+    )
+    return [
+        Row(
+            f"timeliness: new subscription confirmed during a bulk run, {where} (p50; p95; max)",
+            f"{confirm['p50']}; {confirm['p95']}; {confirm['max']} s",
+            f"unpaced {u['confirm_seconds']['p50']}; {u['confirm_seconds']['p95']}; "
+            f"{u['confirm_seconds']['max']} s",
+            "p95 < 60 s",
+            _met(confirm["p95"] is not None and confirm["p95"] < 60),
+        ),
+        Row(
+            "timeliness: calls answered 429; reminders missed; doubled; lost",
+            f"{p['share_429']:.1%}; {p['missed']}; {p['doubled']}; {p['lost']}",
+            f"unpaced {u['share_429']:.1%}; {u['missed']}; {u['doubled']}; {u['lost']}",
+            "< 5%; 0; 0; 0",
+            _met(p["share_429"] < 0.05 and p["missed"] == p["doubled"] == p["lost"] == 0),
+        ),
+        Row(
+            "timeliness: each channel's first reminder confirmed (p50; p95; max); all first",
+            f"{first['p50']}; {first['p95']}; {first['max']} s; "
+            f"{p['every_first_before_any_later']}",
+            f"bulk run {p['bulk_seconds']} s",
+            "",
+            "",
+        ),
+        Row(
+            "CPU per Slack call over TLS (shared context; a context per call)",
+            f"{tls['shared_context_cpu_ms']} ms",
+            f"per call {tls['context_per_call_cpu_ms']} ms",
+            "",
+            "",
+        ),
+    ]
+
+
 SECTION_ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "dispatch": dispatch_rows,
     "http": http_rows,
     "cold": cold_rows,
     "digest": digest_rows,
     "fanout": fanout_rows,
+    "timeliness": timeliness_rows,
 }
 
 

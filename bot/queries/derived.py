@@ -6,10 +6,11 @@ from datetime import tzinfo
 
 from bot.knowledge.digest import Digest
 from bot.queries.calendar import event_slots
-from bot.queries.positions import statements
+from bot.queries.positions import mentions, statements
 
 
 def prepare(digest: Digest, default_tz: tzinfo) -> None:
     """Work out the digest's derived views now, so that no request pays for them."""
     event_slots(digest, default_tz)
     statements(digest)
+    mentions(digest)

@@ -9,8 +9,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
 
 from bot.commands.dispatch import run
 from bot.commands.parsing import Request, parse
@@ -18,7 +18,9 @@ from bot.commands.registry import SUBCOMMANDS
 from bot.commands.situation import Caller, Situation
 from bot.knowledge.dates import zone_name
 from bot.knowledge.digest import Digest
+from bot.queries.calendar import day_zones, local_days
 from bot.rendering.blocks import Message
+from bot.rendering.labels import minute_marks
 from bot.rendering.renderer import Renderer
 
 if TYPE_CHECKING:
@@ -30,29 +32,58 @@ if TYPE_CHECKING:
 CACHE_BYTES = 16 * 1024 * 1024
 # One answer may take at most this share of the budget (a bigger one is not cached).
 LARGEST_SHARE = 8
-_Key = tuple[str, Request, datetime]
+# An answer depends on the digest, the request, the local day in each of the digest's zones
+# (countdowns, what has begun or ended) and the minute (the "as of" stamps). It is rendered once
+# per day and restamped for each new minute: only the stamps differ from minute to minute.
+_Key = tuple[str, Request, tuple[date, ...]]
 
 
 def _weight(request: Request, rendered: Rendered) -> int:
-    """Roughly the bytes an entry holds: its key's words and its rendered blocks (Python
-    objects take several times their JSON length)."""
+    """Roughly the bytes an entry holds: its key's words and its rendered pages (kept as JSON
+    and, once asked for, as Python objects several times their JSON length)."""
     words = sum(sys.getsizeof(arg) + 8 for arg in request.args)
-    blocks = sum(len(json.dumps(m.payload(), ensure_ascii=False)) for m in rendered.messages)
-    return 1024 + words + 8 * blocks
+    return 1024 + words + 8 * sum(len(page) for page in rendered.pages)
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """The rendered reply to one command, and whether it goes to the whole channel."""
+    """The rendered reply to one command (each page a message's JSON), and whether it goes to
+    the whole channel."""
 
-    messages: list[Message]
+    pages: tuple[str, ...]
     public: bool
+    minute: datetime | None = None  # the minute its stamps show, when they can be restamped
+
+    @classmethod
+    def of(cls, messages: list[Message], public: bool, minute: datetime | None = None) -> Rendered:
+        """From rendered messages."""
+        return cls(tuple(json.dumps(m.payload()) for m in messages), public, minute)
+
+    @functools.cached_property
+    def messages(self) -> list[Message]:
+        """The pages as messages."""
+        return [_message(json.loads(page)) for page in self.pages]
 
     @functools.cached_property
     def ack_body(self) -> str:
         """The first message as Slack's slash-command response JSON (serialised once)."""
         response_type = "in_channel" if self.public else "ephemeral"
-        return json.dumps({**self.messages[0].payload(), "response_type": response_type})
+        return self.pages[0][:-1] + f', "response_type": "{response_type}"}}'
+
+    def restamped(self, minute: datetime, zones: tuple[str, ...]) -> Rendered:
+        """The same reply as of another minute of the same day: its stamps replaced."""
+        if self.minute is None or minute == self.minute:
+            return self
+        pages = self.pages
+        for old, new in zip(
+            minute_marks(self.minute, zones), minute_marks(minute, zones), strict=True
+        ):
+            pages = tuple(page.replace(old, new) for page in pages)
+        return Rendered(pages, self.public, minute)
+
+
+def _message(payload: dict[str, Any]) -> Message:
+    return Message(payload["text"], tuple(payload["blocks"]))
 
 
 class Pipeline:
@@ -73,7 +104,7 @@ class Pipeline:
         self.admins = admins
         self._cache: OrderedDict[_Key, tuple[Rendered, int]] = OrderedDict()
         self._cache_bytes = 0
-        self._cache_now: tuple[str, datetime] | None = None  # the newest (version, minute)
+        self._cache_now: tuple[str, tuple[date, ...]] | None = None  # the newest (version, days)
         self._cache_lock = threading.Lock()
 
     @property
@@ -84,17 +115,18 @@ class Pipeline:
     def respond(self, text: str, now: datetime, caller: Caller | None = None) -> Rendered:
         """Answer the text typed after `/sco` (by `caller`, in a channel), as of `now`.
 
-        Briefings depend only on the digest, the request and the minute (replies show time to
-        the minute and change at local midnights), so each is rendered once per minute."""
+        Briefings depend only on the digest, the request, the local day in the digest's zones
+        and the minute (the stamps), so each is rendered once a day and restamped per minute."""
         request = parse(text)
         digest = self.digest()  # read once: a reload swaps it whole
         if SUBCOMMANDS[request.name].personal:
             return self._render(request, digest, now, caller)
         minute = now.replace(second=0, microsecond=0)
-        key = (digest.version, request, minute)
+        zones = day_zones(digest, self.timezone)
+        key = (digest.version, request, local_days(minute, zones))
         cached = self._cache.get(key)
         if cached is not None:
-            return cached[0]
+            return cached[0].restamped(minute, zones)
         rendered = self._render(request, digest, minute, caller)
         self._remember(key, rendered)
         return rendered
@@ -105,19 +137,19 @@ class Pipeline:
 
     def _remember(self, key: _Key, rendered: Rendered) -> None:
         """Cache an answer; drop what can no longer be asked for, then the oldest."""
-        version, request, minute = key
+        version, request, days = key
         weight = _weight(request, rendered)
         if weight > CACHE_BYTES // LARGEST_SHARE:
             return
         with self._cache_lock:
             newest = self._cache_now
-            if newest is not None and minute < newest[1]:
-                return  # a late request for a past minute: nobody will ask for it again
-            if newest != (version, minute):
-                # A new minute (or digest): every entry cached before it is dead weight.
+            if newest is not None and days < newest[1]:
+                return  # a late request for a past day: nobody will ask for it again
+            if newest != (version, days):
+                # A new day (or digest): every entry cached before it is dead weight.
                 self._cache.clear()
                 self._cache_bytes = 0
-                self._cache_now = (version, minute)
+                self._cache_now = (version, days)
             if key not in self._cache:
                 self._cache[key] = (rendered, weight)
                 self._cache_bytes += weight
@@ -135,7 +167,8 @@ class Pipeline:
     ) -> Rendered:
         situation = Situation(digest, now, self.timezone, caller, self.reminders, self.admins)
         reply = run(request, situation)
-        return Rendered(self.renderer.messages(reply.template, reply.context), reply.public)
+        messages = self.renderer.messages(reply.template, reply.context)
+        return Rendered.of(messages, reply.public, now if now.second == 0 else None)
 
     def render(self, template: str, **context: object) -> list[Message]:
         """Render a template outside a command (errors, notices)."""

@@ -327,14 +327,19 @@ def test_distinct_40000_character_briefs_do_not_grow_memory_without_bound(
     assert 0 < entries < 300 and estimated <= CACHE_BYTES
 
 
-def test_answers_from_past_minutes_are_dropped(fresh_pipeline: Pipeline) -> None:
+def test_answers_from_past_days_are_dropped(fresh_pipeline: Pipeline) -> None:
+    # Answers are rendered once a day (in every zone of the digest) and restamped each minute:
+    # another minute of the same day reuses them; a new day makes them dead weight.
     minute = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
     for text in ("brief", "upcoming", "positions", "sources"):
         fresh_pipeline.respond(text, minute)
     assert fresh_pipeline.cache_usage()[0] == 4
 
     fresh_pipeline.respond("brief", minute + timedelta(minutes=1))
-    assert fresh_pipeline.cache_usage()[0] == 1  # the earlier minute can never be asked again
+    assert fresh_pipeline.cache_usage()[0] == 4  # the same day: restamped, nothing rendered
+
+    fresh_pipeline.respond("brief", minute + timedelta(days=1))
+    assert fresh_pipeline.cache_usage()[0] == 1  # the earlier day can never be asked again
 
     late = fresh_pipeline.respond("upcoming", minute + timedelta(seconds=30))
     assert late.messages and fresh_pipeline.cache_usage()[0] == 1  # answered, not kept

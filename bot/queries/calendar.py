@@ -208,3 +208,22 @@ def upcoming(
         )
     recent = slots[::-1][:RECENT_PAST_EVENTS]
     return Upcoming([], [_dated(slot, now) for slot in recent])
+
+
+def day_zones(digest: Digest, default_tz: tzinfo) -> tuple[str, ...]:
+    """Every zone whose local day can change an answer: the display zone, UTC (the calendar's
+    own day), and each event's and meeting's zone; worked out once per digest and zone."""
+    key = ("day_zones", zone_name(default_tz))
+    cached: tuple[str, ...] | None = digest.memo.get(key)
+    if cached is None:
+        names = {zone_name(default_tz), "UTC"}
+        names.update(e.timezone for e in digest.events_by_id.values() if e.timezone)
+        names.update(m.timezone for m in digest.meetings if m.timezone)
+        cached = tuple(sorted(names))
+        digest.memo[key] = cached
+    return cached
+
+
+def local_days(now: datetime, zones: tuple[str, ...]) -> tuple[date, ...]:
+    """The date `now` falls on in each zone: answers stay the same while these do."""
+    return tuple(now.astimezone(zone(name)).date() for name in zones)

@@ -93,6 +93,12 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
+def minute_marks(moment: datetime, zones: Iterable[str]) -> list[str]:
+    """Every form in which replies show the instant `moment` (to the minute): what changes in an
+    answer from one minute to the next, and nothing else does within a day."""
+    return [moment_in(moment, name) for name in zones]
+
+
 def moment_in(moment: datetime, zone: str) -> str:
     """28 July 2021 09:00 CEST: an instant shown in the given IANA timezone."""
     local = moment.astimezone(ZoneInfo(zone))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from bot.commands.registry import BY_WORD
@@ -48,5 +47,7 @@ def _reads_as_question(words: list[str]) -> bool:
         return False
     if not any(c.isalnum() for c in "".join(words)):
         return False
+    import difflib  # only for text that is not a command: the cached terminal path skips it
+
     typo = difflib.get_close_matches(words[0].casefold(), list(BY_WORD), n=1, cutoff=TYPO_CUTOFF)
     return not typo

@@ -20,6 +20,8 @@ MAX_RAW = 2
 RAW_WEIGHT = 0.5
 # Hits far below the best one are noise from a single common word: not shown.
 MIN_SHARE = 0.3
+# Hits by, about or from the actors a question names count this much more.
+ACTOR_BOOST = 1.5
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ def answer(digest: Digest, question: str, now: datetime) -> Answer:
     the documents published by `now`'s day.
 
     Curated items rank above raw sentences; within each, those of the years and the meeting
-    place the question names first (BM25 gives a word that half the rows share no weight)."""
+    place the question names first (BM25 gives a word that half the rows share no weight); the
+    actors it names weigh more."""
     terms = terms_of(question, digest.aliases)
     match = terms.match()
     if match is None:
@@ -51,6 +54,11 @@ def answer(digest: Digest, question: str, now: datetime) -> Answer:
     if not published:
         return Answer((), terms)
     places = _places_named(digest, question)
+    actors = set(terms.actors)
+    scored = [
+        replace(h, relevance=h.relevance * ACTOR_BOOST) if h.actors & actors else h
+        for h in published
+    ]
 
     def fits(hit: Hit) -> tuple[bool, bool]:
         in_year = not terms.years or bool(hit.years & set(terms.years))
@@ -58,9 +66,9 @@ def answer(digest: Digest, question: str, now: datetime) -> Answer:
         return (in_year, at_place)
 
     # The floor is set by the best hit of the years and place asked about.
-    best_fit = max(fits(h) for h in published)
-    floor = max(h.relevance for h in published if fits(h) == best_fit) * MIN_SHARE
-    kept = (h for h in published if h.relevance >= floor)
+    best_fit = max(fits(h) for h in scored)
+    floor = max(h.relevance for h in scored if fits(h) == best_fit) * MIN_SHARE
+    kept = (h for h in scored if h.relevance >= floor)
     ranked = sorted(kept, key=lambda h: (h.curated, *fits(h), h.relevance), reverse=True)
     return Answer(tuple(_best(ranked)), terms)
 

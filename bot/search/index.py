@@ -43,6 +43,7 @@ class Hit:
     relevance: float
     meeting: Meeting | None
     years: frozenset[int] = frozenset()  # the years its text and dates name
+    actors: frozenset[str] = frozenset()  # who said it, whom it mentions, whose account it is
 
     @property
     def kind(self) -> str:
@@ -83,9 +84,11 @@ class SearchIndex:
             ),
             *_sentence_rows(digest),
         )
+        tokens = {actor_token(a.id): a.id for a in digest.actors}
         for item, meeting, columns in rows:
             years = frozenset(int(y) for y in _YEAR.findall(" ".join(columns)))
-            self._rows.append(Hit(item, 0.0, meeting, years))
+            actors = frozenset(tokens[w] for w in columns[1].split() if w in tokens)
+            self._rows.append(Hit(item, 0.0, meeting, years, actors))
             yield (len(self._rows), *columns)
 
     def search(self, match: str, limit: int = CANDIDATES) -> list[Hit]:

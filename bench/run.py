@@ -15,6 +15,8 @@ as `python -m bench.<module> [--quick]`):
              memory, and answer times (first call, repeated, a new minute each call)
 5. fanout    (bench.fanout) reminders for 1,000 channels under a windowed rate limit vs the
              floor it implies
+6. questions (bench.questions) the analyst question set: recall@1/@3 and answer times on the
+             shipped digest, and answer times at 10,000 items
 
 Ours is measured twice in 1 and 2: as it runs (its clock running forward, so repeated requests
 within a minute reuse answers cached per minute) and with its clock a minute later at every
@@ -41,7 +43,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench import cold_start, dispatch, fanout, http, scale
+from bench import cold_start, dispatch, fanout, http, questions, scale
 from bench.config import FULL, QUICK
 from bench.machine import code_state, loadavg, machine
 from bench.table import Row, print_table, rows
@@ -53,6 +55,7 @@ SECTIONS: dict[str, ModuleType] = {
     "cold": cold_start,
     "digest": scale,
     "fanout": fanout,
+    "questions": questions,
 }
 
 

@@ -174,3 +174,14 @@ def test_the_index_is_built_with_the_derived_views_and_follows_a_swapped_digest(
     assert "Nothing in the digest matches" in reply_text(pipeline, "ask Hyperborea")
     holder.swap(second)
     assert "hyperborea" in reply_text(pipeline, "ask Hyperborea")
+
+
+def test_common_terms_are_left_out_of_a_large_index_but_never_all(two: Digest) -> None:
+    from bot.search.index import SearchIndex
+
+    small_as_large = SearchIndex(two, common_rows=0)  # every index counts as large
+    everywhere = ['"council"']  # in every row's meeting title: the only term left, so kept
+    assert len(small_as_large.search(everywhere)) == len(SearchIndex(two).search(everywhere))
+    rare = small_as_large.search(['"council"', '"meteorology"'])
+    assert [getattr(h.item, "id", "") for h in rare] == ["weather-navigation-data"]
+    assert small_as_large.search(['"zebrafish"']) == []

@@ -45,10 +45,7 @@ def answer(digest: Digest, question: str, now: datetime) -> Answer:
     place the question names first (BM25 gives a word that half the rows share no weight); the
     actors it names weigh more."""
     terms = terms_of(question, digest.aliases)
-    match = terms.match()
-    if match is None:
-        return Answer((), terms)
-    hits = search_index(digest).search(match)
+    hits = search_index(digest).search(terms.expressions())
     today = now.date()
     published = [_weighted(h) for h in hits if _published(h, digest) <= today]
     if not published:

@@ -21,6 +21,10 @@ from bot.search.words import actor_token
 COLUMNS = ("body", "who", "topic", "meta")
 WEIGHTS = (1.0, 4.0, 3.0, 1.5)
 CANDIDATES = 40
+# A term in more rows than both of these weighs little in BM25 and costs the most: left out.
+COMMON_SHARE = 0.25
+COMMON_ROWS = 500
+REMEMBERED_TERMS = 50_000
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")  # rows BM25 ranks before curated and raw rows are merged
 
 
@@ -61,8 +65,10 @@ class Hit:
 class SearchIndex:
     """Full-text search over a digest; thread-safe (one lock around the one connection)."""
 
-    def __init__(self, digest: Digest) -> None:
+    def __init__(self, digest: Digest, common_rows: int = COMMON_ROWS) -> None:
+        self._common_rows = common_rows
         self._rows: list[Hit] = []
+        self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         columns = ", ".join(COLUMNS)
@@ -91,16 +97,38 @@ class SearchIndex:
             self._rows.append(Hit(item, 0.0, meeting, years, actors))
             yield (len(self._rows), *columns)
 
-    def search(self, match: str, limit: int = CANDIDATES) -> list[Hit]:
-        """The rows matching an FTS5 expression, best first."""
-        weights = ", ".join(str(w) for w in WEIGHTS)
-        query = (
-            f"SELECT rowid, bm25(entries, {weights}) AS score FROM entries "
-            "WHERE entries MATCH ? ORDER BY score LIMIT ?"
-        )
+    def search(self, expressions: list[str], limit: int = CANDIDATES) -> list[Hit]:
+        """The rows matching any of the FTS5 expressions, best first.
+
+        Terms matching no row are left out, and so are terms found in more than COMMON_SHARE of
+        a large index's rows (the rarest one is kept when all are common): BM25 gives them
+        little weight, and they would make it score nearly every row ("ministers" at 10,000
+        items: 8 ms instead of 2)."""
         with self._lock:
-            found = self._db.execute(query, (match, limit)).fetchall()
-        return [replace(self._rows[rowid - 1], relevance=-score) for rowid, score in found]
+            counts = {e: self._count(e) for e in expressions}
+            found = [e for e in expressions if counts[e]]
+            if not found:
+                return []
+            common = max(self._common_rows, COMMON_SHARE * len(self._rows))
+            kept = [e for e in found if counts[e] <= common] or [min(found, key=counts.__getitem__)]
+            weights = ", ".join(str(w) for w in WEIGHTS)
+            query = (
+                f"SELECT rowid, bm25(entries, {weights}) AS score FROM entries "
+                "WHERE entries MATCH ? ORDER BY score LIMIT ?"
+            )
+            rows = self._db.execute(query, (" OR ".join(kept), limit)).fetchall()
+        return [replace(self._rows[rowid - 1], relevance=-score) for rowid, score in rows]
+
+    def _count(self, expression: str) -> int:
+        """How many rows an expression matches (counted once, then remembered)."""
+        count = self._counts.get(expression)
+        if count is None:
+            sql = "SELECT count(*) FROM entries WHERE entries MATCH ?"
+            count = int(self._db.execute(sql, (expression,)).fetchone()[0])
+            if len(self._counts) >= REMEMBERED_TERMS:
+                self._counts.clear()
+            self._counts[expression] = count
+        return count
 
     def __len__(self) -> int:
         return len(self._rows)

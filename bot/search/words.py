@@ -40,12 +40,11 @@ class Terms:
     words: tuple[str, ...]
     years: tuple[int, ...] = ()
 
-    def match(self) -> str | None:
-        """An FTS5 MATCH expression: any of the terms (BM25 ranks those matching more first),
-        or None when nothing is left to search for. Terms are quoted: no user syntax survives."""
+    def expressions(self) -> list[str]:
+        """FTS5 expressions, one per term (any may match; BM25 ranks rows matching more first).
+        Each is quoted: no syntax from the user's text survives."""
         terms = [f'who : "{actor_token(a)}"' for a in self.actors]
-        terms += [f'"{w}"' for w in self.words]
-        return " OR ".join(terms) or None
+        return terms + [f'"{w}"' for w in self.words]
 
 
 def words_of(text: str) -> list[str]:

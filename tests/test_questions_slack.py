@@ -21,8 +21,8 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.testing.fakeslack import Call, FakeSlack, block_kit_problems
-from bot.testing.slack_requests import event_body, event_headers
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TWO_MEETINGS
+from bot.testing.slack_requests import action_body, event_body, event_headers
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TWO_MEETINGS, signed_headers
 
 LATER = datetime(2033, 1, 1, tzinfo=UTC)
 QUESTION = "what did Ila Varen say about piracy?"
@@ -150,3 +150,24 @@ def test_a_command_word_in_a_dm_runs_the_command(app: App, fake_slack: FakeSlack
     deliver(app, direct("sources"))
     [post] = posts(fake_slack)
     assert "Source documents" in post.body["text"]
+
+
+@pytest.mark.parametrize(
+    ("action_id", "value", "expected"),
+    [
+        ("ask_brief", "brief council-2031-poseidonis", "Defence Council in Poseidonis"),
+        ("ask_positions", "positions lemuria", "Positions: Lemuria"),
+    ],
+)
+def test_an_answers_buttons_reply_to_the_presser_only(
+    app: App, fake_slack: FakeSlack, action_id: str, value: str, expected: str
+) -> None:
+    body = action_body(action_id, value, fake_slack.response_url("button"))
+    response = app.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
+    assert response.status == 200
+    # The listener runs inline (process_before_response): its reply was posted before dispatch
+    # returned.
+    [reply] = fake_slack.calls_to("/respond/button")
+    assert expected in str(reply.body)
+    assert reply.body["response_type"] == "ephemeral" and reply.body["replace_original"] is False
+    assert not block_kit_problems(reply.body)

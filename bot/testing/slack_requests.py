@@ -67,3 +67,28 @@ def event_headers(
         headers["X-Slack-Retry-Num"] = str(retry_num)
         headers["X-Slack-Retry-Reason"] = retry_reason
     return headers
+
+
+def action_body(action_id: str, value: str, response_url: str, channel: str = "C123") -> str:
+    """A block_actions payload (a button pressed on a message), form-encoded as Slack sends it."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U123", "username": "analyst", "team_id": "T1"},
+        "api_app_id": "A1",
+        "team": {"id": "T1", "domain": "analysts"},
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel},
+        "trigger_id": "1.2.3",
+        "channel": {"id": channel, "name": "briefings"},
+        "message": {"ts": "1700000000.000100", "text": "answer"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b1",
+                "value": value,
+                "action_ts": "1700000002.000300",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})

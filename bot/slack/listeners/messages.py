@@ -1,6 +1,7 @@
 """Questions where they are asked: an @mention in a channel (answered in its thread) and a direct
 message to the bot (answered in the DM). Other bots' messages, edits and other subtypes are
-ignored, and an event Slack delivers again (a retry) is answered once."""
+ignored, and an event Slack delivers again (a retry) is answered once. The answer's buttons
+(full brief, positions) reply to whoever pressed them, visible to them only."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App, Respond
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
@@ -20,6 +21,7 @@ from bot.pipeline import Pipeline
 
 # Events remembered to answer a retry once; Slack retries within minutes, three times at most.
 REMEMBERED_EVENTS = 10_000
+MAX_BUTTON_PAGES = 5  # response_url takes five posts
 _LEADING_MENTIONS = re.compile(r"^(?:\s*<@[A-Z0-9]+(?:\|[^>]*)?>)+")
 
 
@@ -92,5 +94,17 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
         if event.get("channel_type") == "im" and not answered_elsewhere(request):
             reply(body, event, client, thread=bool(event.get("thread_ts")))
 
+    def run_button(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        user = body.get("user") or {}
+        channel = (body.get("channel") or {}).get("id") or ""
+        caller = Caller(str(channel), user.get("id"))
+        rendered = pipeline.respond(str(action.get("value") or ""), clock.now(), caller)
+        for message in rendered.messages[:MAX_BUTTON_PAGES]:
+            respond(**message.payload(), response_type="ephemeral", replace_original=False)
+
     app.event("app_mention")(answer_mention)
     app.event("message")(answer_direct_message)
+    app.action(re.compile(r"^ask_(?:brief|positions)$"))(run_button)

@@ -18,6 +18,8 @@ as `python -m bench.<module> [--quick]`):
 6. timeliness (bench.timeliness) reminders at Slack's real rate with a scaled clock: time to
              confirm a new subscription during a bulk run, 429s, misses, fairness, CPU per
              Slack call over TLS
+7. questions  (bench.questions) the analyst question set: recall@1/@3 and answer times on the
+             shipped digest, and answer times at 10,000 items
 
 Ours is measured twice in 1 and 2: as it runs (its clock running forward, so repeated requests
 within a minute reuse answers cached per minute) and with its clock a minute later at every
@@ -44,7 +46,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench import cold_start, dispatch, fanout, http, scale, timeliness
+from bench import cold_start, dispatch, fanout, http, questions, scale, timeliness
 from bench.config import FULL, QUICK
 from bench.machine import code_state, loadavg, machine
 from bench.table import Row, print_table, rows
@@ -57,6 +59,7 @@ SECTIONS: dict[str, ModuleType] = {
     "digest": scale,
     "fanout": fanout,
     "timeliness": timeliness,
+    "questions": questions,
 }
 
 

@@ -218,6 +218,44 @@ def timeliness_rows(t: dict[str, Any]) -> list[Row]:
     ]
 
 
+def question_rows(q: dict[str, Any]) -> list[Row]:
+    """Recall on the shipped digest; answer times there and at scale (cache state named)."""
+    s, g = q["shipped"], q["scaled"]
+    rows = [
+        Row(
+            f"questions recall@1; recall@3 ({s['questions']} questions, shipped digest)",
+            f"{s['recall_at_1']:.0%}; {s['recall_at_3']:.0%}",
+            "",
+            "@3 ≥ 95%",
+            _met(s["recall_at_3"] >= 0.95),
+        )
+    ]
+    for label, d, goal in (
+        ("shipped digest", s, 20.0),
+        (f"{g['generated']['items']} items", g, 5.0),
+    ):
+        search, reply = d["search_ms"], d["reply_ms"]
+        rows.append(
+            Row(
+                f"question answer, {label}, index built, new minute each (median; p99)",
+                f"{reply['median']:.2f}; {reply['p99']:.2f} ms",
+                f"search alone {search['median']:.2f}; {search['p99']:.2f} ms",
+                f"< {goal:g} ms",
+                _met(reply["median"] < goal),
+            )
+        )
+    rows.append(
+        Row(
+            "question index build (shipped; at scale)",
+            f"{s['index_build_ms']:.1f} ms; {g['index_build_ms']:.0f} ms",
+            f"{s['index_rows']}; {g['index_rows']} rows",
+            "",
+            "",
+        )
+    )
+    return rows
+
+
 SECTION_ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "dispatch": dispatch_rows,
     "http": http_rows,
@@ -225,6 +263,7 @@ SECTION_ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "digest": digest_rows,
     "fanout": fanout_rows,
     "timeliness": timeliness_rows,
+    "questions": question_rows,
 }
 
 

@@ -16,6 +16,7 @@ SUBCOMMAND_PREFIXES: tuple[str, ...] = (
     "sources ",
     "compare ",
     "help ",
+    "ask ",
     "remind ",
     "remind on ",
     "remind off ",

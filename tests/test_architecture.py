@@ -19,7 +19,7 @@ MAX_FUNCTION_LINES = 60
 # Data flows one way: a module may import from its own layer or the layers below, never above.
 LAYERS = [
     ("bot.clock", "bot.settings", "bot.knowledge"),
-    ("bot.queries", "bot.rendering"),
+    ("bot.queries", "bot.rendering", "bot.search"),
     # Adapters to the outside world (the ledger, Slack's Web API client) sit below the commands.
     ("bot.reminders", "bot.slack.client"),
     ("bot.commands",),

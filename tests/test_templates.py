@@ -105,6 +105,7 @@ def test_every_template_file_is_used() -> None:
         "cli_coverage.j2",
         "digest_invalid.j2",
         "truncated.j2",
+        "answer.j2",  # the hits of `ask.j2`, included
     }
     on_disk = {p.name for p in DEFAULT_TEMPLATES_DIR.glob("*.j2")}
     assert on_disk == used

@@ -43,6 +43,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         Subcommand("compare", ("accounts", "versus", "vs", "diff")),
         Subcommand("sources", ("source", "docs", "documents")),
         Subcommand("remind", ("reminders", "reminder"), personal=True),
+        Subcommand("ask", ("question", "search", "find")),
         Subcommand("help", ("?", "usage", "-h", "--help")),
     )
 }

@@ -29,6 +29,8 @@ class Digest:
     # Placeholder event id -> the event that superseded it (the later, real one).
     superseded_by: Mapping[str, Event] = field(repr=False)
     claims: tuple[Claim, ...] = field(repr=False)
+    # Each source document's text as read (doc id -> text): what question search indexes.
+    texts: Mapping[str, str] = field(repr=False)
     # Derived views that queries work out once per digest (a digest never changes).
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -46,7 +48,8 @@ class Digest:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The lookups are rebuilt on unpickling (mapping proxies do not pickle).
-        return (build_digest, (self.documents, self.actors, self.meetings, self.version))
+        args = (self.documents, self.actors, self.meetings, self.version, dict(self.texts))
+        return (build_digest, args)
 
 
 def build_digest(
@@ -54,6 +57,7 @@ def build_digest(
     actors: tuple[Actor, ...],
     meetings: tuple[Meeting, ...],
     version: str,
+    texts: Mapping[str, str],
 ) -> Digest:
     """A Digest from validated models, with its lookups."""
     aliases: dict[str, str] = {}
@@ -82,4 +86,5 @@ def build_digest(
         event_meetings=MappingProxyType(event_meetings),
         superseded_by=MappingProxyType(superseded_by),
         claims=claims,
+        texts=MappingProxyType(dict(texts)),
     )

@@ -263,11 +263,12 @@ def _to_cache(cache_dir: Path | None, digest: Digest) -> None:
 def _load(directory: Path, version: str, warnings: list[Problem] | None = None) -> Digest:
     found = _Collector(directory)
     texts: dict[str, str] = {}
+    raw_texts: dict[str, str] = {}
     documents: tuple[Document, ...] = ()
     index = found.load(SOURCES_INDEX, SourceIndex, {})
     if index is not None:
         documents = index[0].documents
-        _read_texts(found, directory, documents, index[1], texts)
+        _read_texts(found, directory, documents, index[1], texts, raw_texts)
     actors: tuple[Actor, ...] = ()
     actor_index = found.load(ACTORS_FILE, ActorIndex, {})
     if actor_index is not None:
@@ -291,7 +292,7 @@ def _load(directory: Path, version: str, warnings: list[Problem] | None = None) 
         if warnings is not None:
             warnings += _document_warnings(directory, documents, index[1])
     found.raise_if_any()
-    return build_digest(documents, actors, meetings, version)
+    return build_digest(documents, actors, meetings, version, raw_texts)
 
 
 def _check_documents(
@@ -384,12 +385,15 @@ def _read_texts(
     documents: tuple[Document, ...],
     lines: LineMap,
     texts: dict[str, str],
+    raw_texts: dict[str, str],
 ) -> None:
-    """Read each document's text (normalised for quote matching) into `texts`."""
+    """Read each document's text (normalised for quote matching) into `texts`, as read into
+    `raw_texts` (its lines kept, for question search)."""
     for i, doc in enumerate(documents):
         try:
             raw = read_regular_file(directory / "sources" / doc.file)
-            texts[doc.id] = normalise_quote(raw.decode("utf-8"))
+            raw_texts[doc.id] = raw.decode("utf-8")
+            texts[doc.id] = normalise_quote(raw_texts[doc.id])
         except (OSError, UnicodeDecodeError) as exc:
             reason = "is unreadable"
             if isinstance(exc, FileNotFoundError):

@@ -14,3 +14,7 @@ def prepare(digest: Digest, default_tz: tzinfo) -> None:
     event_slots(digest, default_tz)
     statements(digest)
     mentions(digest)
+    # Imported here: a terminal answer, which never prepares, does not pay for SQLite.
+    from bot.search.index import search_index
+
+    search_index(digest)

@@ -1,10 +1,13 @@
-"""Slash-command requests as Slack sends them, for the tests and the benchmarks alike."""
+"""Slash-command requests and Events API deliveries as Slack sends them, for the tests and the
+benchmarks alike."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 
@@ -38,3 +41,54 @@ def sign(body: str, secret: str, timestamp: int | None = None) -> dict[str, str]
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": f"v0={mac}",
     }
+
+
+def event_body(event: dict[str, Any], event_id: str = "Ev1", team_id: str = "T1") -> str:
+    """An Events API delivery (`event_callback`) wrapping `event`, as Slack sends it."""
+    envelope = {
+        "token": "legacy-verification-token",
+        "team_id": team_id,
+        "api_app_id": "A1",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": team_id, "user_id": "UBOT", "is_bot": True}],
+    }
+    return json.dumps(envelope)
+
+
+def event_headers(
+    body: str, secret: str, retry_num: int | None = None, retry_reason: str = "http_error"
+) -> dict[str, str]:
+    """Signed headers of an Events API delivery; a retry carries X-Slack-Retry-Num/-Reason."""
+    headers = {**sign(body, secret), "Content-Type": "application/json"}
+    if retry_num is not None:
+        headers["X-Slack-Retry-Num"] = str(retry_num)
+        headers["X-Slack-Retry-Reason"] = retry_reason
+    return headers
+
+
+def action_body(action_id: str, value: str, response_url: str, channel: str = "C123") -> str:
+    """A block_actions payload (a button pressed on a message), form-encoded as Slack sends it."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U123", "username": "analyst", "team_id": "T1"},
+        "api_app_id": "A1",
+        "team": {"id": "T1", "domain": "analysts"},
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel},
+        "trigger_id": "1.2.3",
+        "channel": {"id": channel, "name": "briefings"},
+        "message": {"ts": "1700000000.000100", "text": "answer"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b1",
+                "value": value,
+                "action_ts": "1700000002.000300",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})

@@ -8,9 +8,9 @@ from slack_bolt import App
 
 from bot.clock import Clock
 from bot.pipeline import Pipeline
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, messages, views
 
-SURFACES = (commands, events, actions, views)
+SURFACES = (commands, events, actions, views, messages)
 
 
 def register_listeners(app: App, pipeline: Pipeline, clock: Clock) -> None:

@@ -22,8 +22,9 @@ as `python -m bench.<module> [--quick]`):
              shipped digest, and answer times at 10,000 items
 
 Ours is measured twice in 1 and 2: as it runs (its clock running forward, so repeated requests
-within a minute reuse answers cached per minute) and with its clock a minute later at every
-request (nothing cached per minute is reused: the cost of a command's first answer each minute).
+within a minute reuse the cached answer) and with its clock a minute later at every request
+(answers are rendered once a local day and restamped each minute: these rows measure a restamp;
+the first answer of a day is a full render, measured by section 4's first-call rows).
 
 Prints a table (measurement, ours, reference, ratio/goal, met?; bench.table) and writes every
 figure, with the machine's description (bench.machine), as JSON (`--out`, default

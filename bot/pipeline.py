@@ -5,18 +5,19 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from bot.commands import home
 from bot.commands.dispatch import run
 from bot.commands.parsing import Request, parse
 from bot.commands.registry import SUBCOMMANDS
 from bot.commands.situation import Caller, Situation
 from bot.knowledge.dates import zone_name
 from bot.knowledge.digest import Digest
-from bot.rendering.blocks import Message
+from bot.rendering.blocks import Message, parse_blocks, parse_view, with_blocks
 from bot.rendering.renderer import Renderer
 
 if TYPE_CHECKING:
@@ -24,6 +25,15 @@ if TYPE_CHECKING:
 
 
 CACHE_SIZE = 512
+SHARE_TEMPLATE = "share.j2"
+
+
+def share_command(request: Request) -> str:
+    """What "Share in channel" runs again, publicly: the request itself; for reminders only
+    `remind status` (sharing must never subscribe or unsubscribe again)."""
+    if request.name == "remind":
+        return "remind status"
+    return " ".join((request.name, *request.args))
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,7 @@ class Pipeline:
         self.admins = admins
         self._cache: dict[tuple[str, Request, datetime], Rendered] = {}
         self._cache_lock = threading.Lock()
+        self._loaded: dict[str, datetime] = {}  # digest version -> when first served
 
     @property
     def timezone_name(self) -> str:
@@ -89,7 +100,29 @@ class Pipeline:
     ) -> Rendered:
         situation = Situation(digest, now, self.timezone, caller, self.reminders, self.admins)
         reply = run(request, situation)
-        return Rendered(self.renderer.messages(reply.template, reply.context), reply.public)
+        # A private reply offers its menus and a "Share in channel" button; a public one none.
+        context = {**reply.context, "interactive": not reply.public}
+        messages = self.renderer.messages(reply.template, context)
+        if not reply.public:
+            share = self.renderer.source(SHARE_TEMPLATE, {"command": share_command(request)})
+            messages = with_blocks(messages, parse_blocks(share))
+        return Rendered(messages, reply.public)
+
+    def situation(self, now: datetime, caller: Caller | None) -> Situation:
+        """What a command by `caller` is answered against, now."""
+        return Situation(self.digest(), now, self.timezone, caller, self.reminders, self.admins)
+
+    def home(self, now: datetime, caller: Caller) -> dict[str, Any]:
+        """The caller's App Home tab (a `home` view), from the current digest."""
+        situation = self.situation(now, caller)
+        loaded = self._loaded.setdefault(situation.digest.version, now)
+        reply = home.handle(situation, loaded)
+        return parse_view(self.renderer.source(reply.template, reply.context))
+
+    def view(self, template: str, blocks: Sequence[Mapping[str, Any]] = (), **context: Any) -> Any:
+        """A modal from a view template, with a reply's `blocks` after the template's own."""
+        context = {"version": self.digest().version, "timezone": self.timezone_name, **context}
+        return parse_view(self.renderer.source(template, context), blocks)
 
     def render(self, template: str, **context: object) -> list[Message]:
         """Render a template outside a command (errors, notices)."""

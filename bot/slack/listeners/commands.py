@@ -10,6 +10,7 @@ from slack_bolt import App, BoltResponse, Respond
 from bot.clock import Clock
 from bot.commands.situation import Caller
 from bot.pipeline import Pipeline
+from bot.slack.people import zones_of
 from bot.slack.responses import JSON_TYPE, respond_all
 
 COMMAND = "/sco"
@@ -18,10 +19,13 @@ COMMAND = "/sco"
 def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
     """Attach the `/sco` command."""
     follow_ups = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sco-follow-up")
+    zones = zones_of(app)
 
     def answer_sco(command: dict[str, Any], respond: Respond) -> BoltResponse:
-        caller = Caller(str(command.get("channel_id") or ""), command.get("user_id"))
-        reply = pipeline.respond(command.get("text") or "", clock.now(), caller)
+        text, user = command.get("text") or "", command.get("user_id")
+        # `remind on` without `tz` defaults to the caller's own Slack timezone.
+        caller = Caller(str(command.get("channel_id") or ""), user, zones.for_command(text, user))
+        reply = pipeline.respond(text, clock.now(), caller)
         if len(reply.messages) > 1:
             # A reply longer than one message (50 blocks) continues through response_url.
             follow_ups.submit(respond_all, respond, reply.messages[1:], reply.public)

@@ -1,0 +1,350 @@
+"""The Slack surfaces end to end: signed app_home_opened, block_actions and view_submission
+requests through the real Bolt app behind the real HTTP server, answered by Web API calls on
+the fake Slack (views.publish, views.open, response_url posts, chat.scheduleMessage)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import Clock
+from bot.knowledge.digest import Digest
+from bot.knowledge.holder import DigestHolder
+from bot.knowledge.loader import load_digest
+from bot.rendering.renderer import Renderer
+from bot.services import Services
+from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
+from bot.testing.fakeslack import Call, FakeSlack, block_kit_problems, view_problems
+from bot.testing.servers import close_on_loop_thread
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST, TWO_MEETINGS, slash_body
+from tests.slack_payloads import (
+    CHANNEL,
+    USER,
+    block_actions,
+    button,
+    choice,
+    home_opened,
+    interaction_body,
+    signed,
+    view_submission,
+)
+
+TIMEOUT = 10.0
+NOW = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
+FUTURE = datetime(2031, 5, 1, 9, 0, tzinfo=UTC)  # before both fictional meetings
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Bot:
+    """The app served over HTTP, the fake Slack it calls, the digest holder it answers from."""
+
+    url: str
+    fake: FakeSlack
+    holder: DigestHolder
+
+    def post(self, body: str, *, json_body: bool = False, secret: str = SIGNING_SECRET) -> Reply:
+        headers = signed(body, secret, json_body=json_body)
+        req = urllib.request.Request(self.url + EVENTS_PATH, body.encode(), headers)
+        try:
+            with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
+                return Reply(resp.status, resp.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return Reply(error.code, error.read())
+
+    def command(self, text: str, respond: str = "cmd") -> dict[str, Any]:
+        reply = self.post(slash_body(text, self.fake.response_url(respond)))
+        assert reply.status == 200, reply.body
+        data: dict[str, Any] = reply.json()
+        return data
+
+    def act(self, payload: dict[str, Any]) -> Reply:
+        return self.post(interaction_body(payload))
+
+    def event(self, body: str) -> Reply:
+        return self.post(body, json_body=True)
+
+    def wait(self, prefix: str, count: int = 1) -> list[Call]:
+        self.fake.wait_for(
+            lambda calls: len([c for c in calls if c.method.startswith(prefix)]) >= count, TIMEOUT
+        )
+        return self.fake.calls_to(prefix)
+
+
+def serve_bot(fake: FakeSlack, digest: Digest, now: datetime, tmp: Path) -> Iterator[Bot]:
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.api_url,
+        slack_app_id="A1",
+        knowledge_dir=TEST_DIGEST,
+        database_url=f"sqlite:///{tmp / 'ledger.sqlite3'}",
+    )
+    holder = DigestHolder(digest)
+    services = Services(settings, Clock(start=now), holder, Renderer(settings.templates_dir))
+    app = create_app(services=services)
+    server = create_http_server(
+        create_wsgi_app(app, lambda: holder().version), "127.0.0.1", 0, threads=4
+    )
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield Bot(f"http://127.0.0.1:{server.effective_port}", fake, holder)
+    finally:
+        close_on_loop_thread(server)
+        thread.join(TIMEOUT)
+        server.task_dispatcher.shutdown()
+
+
+@pytest.fixture
+def bot(fake_slack: FakeSlack, digest: Digest, tmp_path: Path) -> Iterator[Bot]:
+    fake_slack.now = NOW.timestamp()
+    yield from serve_bot(fake_slack, digest, NOW, tmp_path)
+
+
+@pytest.fixture
+def two_bot(fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Bot]:
+    fake_slack.now = FUTURE.timestamp()
+    yield from serve_bot(fake_slack, load_digest(TWO_MEETINGS), FUTURE, tmp_path)
+
+
+def actions_of(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {e["action_id"]: e for b in blocks if b["type"] == "actions" for e in b["elements"]}
+
+
+def texts(blocks: list[dict[str, Any]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+# --- App Home ------------------------------------------------------------------------------------
+
+
+def test_opening_the_home_tab_publishes_it_for_that_user(bot: Bot) -> None:
+    assert bot.event(home_opened(user="U777")).status == 200
+
+    [call] = bot.wait("views.publish")
+    assert call.body["user_id"] == "U777"
+    view = call.body["view"]
+    assert view["type"] == "home" and view_problems(view) == []
+    shown = texts(view["blocks"])
+    assert bot.holder().version in shown
+    assert "Fanfares of Peace" in shown  # an event ahead, from tests/digests
+    assert "as of <!date^1627549200^{date_short} {time}|29 July 2021 09:00 UTC>" in shown
+    buttons = actions_of(view["blocks"])
+    assert buttons["open_brief"]["value"] == "brief sco-defmin-2021-dushanbe"
+    assert {"open_brief", "open_positions", "open_compare"} <= set(buttons)
+
+
+def test_the_messages_tab_and_other_apps_publish_nothing(bot: Bot) -> None:
+    assert bot.event(home_opened(tab="messages")).status == 200
+    assert bot.event(home_opened(app_id="A2")).status == 401
+    bot.command("help")  # a later call: the events above have been handled by now
+    assert bot.fake.calls_to("views.") == []
+
+
+def test_the_home_tab_shows_a_reloaded_digest_on_the_next_open(bot: Bot) -> None:
+    bot.event(home_opened(event_id="Ev1"))
+    first = bot.wait("views.publish")[0].body["view"]
+    bot.holder.swap(load_digest(TWO_MEETINGS))
+    bot.event(home_opened(event_id="Ev2"))
+    second = bot.wait("views.publish", 2)[1].body["view"]
+    assert bot.holder().version in texts(second["blocks"])
+    assert bot.holder().version not in texts(first["blocks"])
+    # No fictional meeting has begun by 2021: the soonest one is the "latest".
+    assert actions_of(second["blocks"])["open_brief"]["value"] == "brief council-2031-poseidonis"
+
+
+def test_the_home_tab_lists_the_users_reminder_subscriptions(bot: Bot) -> None:
+    bot.command("remind on 7d at 08:30 tz Europe/Berlin")
+    bot.event(home_opened())
+    view = bot.wait("views.publish")[0].body["view"]
+    assert f"<#{CHANNEL}>" in texts(view["blocks"])
+    assert "7 days before, at 08:30 Europe/Berlin" in texts(view["blocks"])
+
+
+def test_a_home_button_opens_the_reply_in_a_modal(bot: Bot) -> None:
+    payload = block_actions(button("open_brief", "brief sco-defmin-2021-dushanbe"), channel=None)
+    reply = bot.act(payload)
+    assert reply.status == 200
+    [call] = bot.wait("views.open")
+    assert call.body["trigger_id"] == "111.222.abc"
+    view = call.body["view"]
+    assert view["type"] == "modal" and view_problems(view) == []
+    assert view["blocks"][0]["text"]["text"].startswith("18th meeting")
+    assert "share" not in actions_of(view["blocks"])  # no channel to share to from a modal
+
+
+# --- Share in channel ----------------------------------------------------------------------------
+
+
+def test_share_posts_the_reply_visibly_once_and_deletes_the_private_copy(bot: Bot) -> None:
+    private = bot.command("brief")
+    assert private["response_type"] == "ephemeral"
+    share = actions_of(private["blocks"])["share"]
+    respond = bot.fake.response_url("shared")
+    press = block_actions(button("share", share["value"]), response_url=respond)
+
+    assert bot.act(press).status == 200
+    assert bot.act(press).status == 200  # pressed twice (or retried)
+
+    posts = bot.wait("/respond/shared", 2)
+    public, delete = posts[0].body, posts[1].body
+    assert public["response_type"] == "in_channel" and public["replace_original"] is False
+    assert public["unfurl_links"] is False
+    assert block_kit_problems(public) == []
+    assert public["blocks"][0] == private["blocks"][0]  # the same message
+    assert "share" not in actions_of(public["blocks"])  # no buttons left in the channel
+    assert delete["delete_original"] is True and not delete.get("blocks")
+    bot.command("help")  # another round trip: a second share would have been posted by now
+    assert len(bot.fake.calls_to("/respond/shared")) == 2
+
+
+def test_share_never_runs_a_reminder_change_again(bot: Bot) -> None:
+    private = bot.command("remind on 1d")
+    value = actions_of(private["blocks"])["share"]["value"]
+    assert value == "remind status"
+    respond = bot.fake.response_url("s2")
+    bot.act(block_actions(button("share", "remind off"), response_url=respond, message_ts="1.1"))
+    bot.act(block_actions(button("share", value), response_url=respond, message_ts="1.2"))
+    posts = bot.wait("/respond/s2", 2)
+    assert len(posts) == 2 and "1 day before" in texts(posts[0].body["blocks"])
+
+
+def test_unsigned_or_other_app_actions_are_refused(bot: Bot) -> None:
+    press = block_actions(button("share", "brief"), response_url=bot.fake.response_url("x"))
+    assert bot.post(interaction_body(press), secret="not-the-secret").status == 401
+    assert bot.act(block_actions(button("share", "brief"), app_id="A2")).status == 401
+    submit = view_submission({"leads": "1d"}, app_id="A2")
+    assert bot.act(submit).status == 401
+    bot.command("help")
+    assert bot.fake.calls_to("/respond/x") == [] and bot.fake.calls_to("chat.") == []
+
+
+# --- menus ---------------------------------------------------------------------------------------
+
+
+def test_the_brief_meeting_menu_replaces_the_private_reply(two_bot: Bot) -> None:
+    private = two_bot.command("brief council-2031-poseidonis")
+    menu = actions_of(private["blocks"])["brief_meeting"]
+    assert menu["initial_option"]["value"] == "council-2031-poseidonis"
+    assert {o["value"] for o in menu["options"]} == {
+        "council-2031-poseidonis",
+        "council-2032-lemuria-city",
+    }
+    respond = two_bot.fake.response_url("menu")
+    two_bot.act(
+        block_actions(choice("brief_meeting", "council-2032-lemuria-city"), response_url=respond)
+    )
+    [post] = two_bot.wait("/respond/menu")
+    assert post.body["replace_original"] is True and post.body["response_type"] == "ephemeral"
+    again = actions_of(post.body["blocks"])["brief_meeting"]
+    assert again["initial_option"]["value"] == "council-2032-lemuria-city"
+
+
+def test_the_positions_actor_menu_shows_another_actor(two_bot: Bot) -> None:
+    private = two_bot.command("positions atlantis")
+    menu = actions_of(private["blocks"])["positions_actor"]
+    assert "lemuria" in {o["value"] for o in menu["options"]}
+    respond = two_bot.fake.response_url("actor")
+    two_bot.act(block_actions(choice("positions_actor", "lemuria"), response_url=respond))
+    [post] = two_bot.wait("/respond/actor")
+    assert post.body["blocks"][0]["text"]["text"].startswith("Positions: ")
+    assert (
+        actions_of(post.body["blocks"])["positions_actor"]["initial_option"]["value"] == "lemuria"
+    )
+
+
+def test_public_replies_carry_no_buttons_or_menus(two_bot: Bot) -> None:
+    for text in ("brief public", "positions atlantis public", "upcoming public"):
+        assert actions_of(two_bot.command(text)["blocks"]) == {}
+
+
+# --- the reminder form ---------------------------------------------------------------------------
+
+
+def test_remind_this_channel_opens_the_form_in_the_users_zone(bot: Bot) -> None:
+    bot.fake.users[USER] = {"tz": "Asia/Tokyo"}
+    upcoming = bot.command("upcoming")
+    opener = actions_of(upcoming["blocks"])["remind_form"]
+    bot.act(block_actions(button("remind_form", opener["value"])))
+    [call] = bot.wait("views.open")
+    view = call.body["view"]
+    assert view_problems(view) == []
+    assert view["callback_id"] == "remind_form" and view["private_metadata"] == CHANNEL
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["tz"]["initial_value"] == "Asia/Tokyo"
+    assert inputs["at"]["type"] == "timepicker" and inputs["at"]["initial_time"] == "09:00"
+
+
+def test_a_valid_form_subscribes_like_remind_on_and_schedules(bot: Bot) -> None:
+    submit = view_submission({"leads": "7d 1d", "at": "08:30", "tz": "Asia/Karachi"})
+    reply = bot.act(submit)
+    assert reply.status == 200 and reply.body in (b"", b"{}")  # the form closes
+    [note] = bot.wait("chat.postEphemeral")
+    assert note.body["channel"] == CHANNEL and note.body["user"] == USER
+    assert "08:30 Asia/Karachi" in texts(note.body["blocks"])
+    scheduled = bot.wait("chat.scheduleMessage")
+    # Fanfares of Peace (18 October 2021, Asia/Karachi) 7 days before, 08:30 Karachi time.
+    assert int(datetime(2021, 10, 11, 3, 30, tzinfo=UTC).timestamp()) in {
+        int(c.body["post_at"]) for c in scheduled
+    }
+
+
+def test_a_typed_remind_on_defaults_to_the_callers_slack_zone(bot: Bot) -> None:
+    bot.fake.users[USER] = {"tz": "America/Lima"}
+    first = bot.command("remind on 1d")
+    second = bot.command("remind status")
+    assert "09:00 America/Lima" in texts(first["blocks"])
+    assert "09:00 America/Lima" in texts(second["blocks"])
+    assert len(bot.fake.calls_to("users.info")) == 1  # cached per user
+
+
+def test_remind_on_without_a_slack_zone_keeps_the_server_zone(bot: Bot) -> None:
+    reply = bot.command("remind on 1d")  # users.info answers user_not_found
+    assert "09:00 UTC" in texts(reply["blocks"])
+
+
+@pytest.mark.parametrize(
+    ("fields", "wrong"),
+    [
+        ({"leads": "7x", "at": "09:00", "tz": "UTC"}, {"leads": "'7x' is not a lead time"}),
+        ({"leads": "1d", "at": "25:00", "tz": "UTC"}, {"at": "'25:00' is not a time of day"}),
+        ({"leads": "1d", "at": "09:00", "tz": "Mars/Olympus"}, {"tz": "not an IANA timezone"}),
+        (
+            {"leads": "999d at", "at": "9", "tz": "Europe/Nowhere"},
+            {"leads": "more than 365 days", "at": "not a time", "tz": "not an IANA"},
+        ),
+    ],
+)
+def test_an_invalid_form_shows_the_typed_commands_errors_in_the_form(
+    bot: Bot, fields: dict[str, str], wrong: dict[str, str]
+) -> None:
+    reply = bot.act(view_submission(fields))
+    assert reply.status == 200
+    answer = reply.json()
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == set(wrong)
+    for field, words in wrong.items():
+        assert words in answer["errors"][field]
+    bot.command("help")
+    assert bot.fake.calls_to("chat.") == []

@@ -26,6 +26,13 @@ if TYPE_CHECKING:
 
 CACHE_SIZE = 512
 SHARE_TEMPLATE = "share.j2"
+PRIVATE_TEMPLATES = frozenset({"not_found.j2"})
+
+
+def shareable(request: Request, template: str) -> bool:
+    """Whether a private reply offers "Share in channel": not a name that was not found, nor
+    the help for a mistyped command (those stay with the typist, as with `public`)."""
+    return request.unknown is None and template not in PRIVATE_TEMPLATES
 
 
 def share_command(request: Request) -> str:
@@ -103,7 +110,7 @@ class Pipeline:
         # A private reply offers its menus and a "Share in channel" button; a public one none.
         context = {**reply.context, "interactive": not reply.public}
         messages = self.renderer.messages(reply.template, context)
-        if not reply.public:
+        if not reply.public and shareable(request, reply.template):
             share = self.renderer.source(SHARE_TEMPLATE, {"command": share_command(request)})
             messages = with_blocks(messages, parse_blocks(share))
         return Rendered(messages, reply.public)

@@ -348,3 +348,14 @@ def test_an_invalid_form_shows_the_typed_commands_errors_in_the_form(
         assert words in answer["errors"][field]
     bot.command("help")
     assert bot.fake.calls_to("chat.") == []
+
+
+def test_a_name_not_found_offers_no_share_and_is_never_shared(bot: Bot) -> None:
+    private = bot.command("brief no-such-meeting")
+    assert "share" not in actions_of(private["blocks"])
+    respond = bot.fake.response_url("nf")
+    bot.act(block_actions(button("share", "brief no-such-meeting"), response_url=respond))
+    bot.act(block_actions(button("share", "help"), response_url=respond, message_ts="2.2"))
+    posts = bot.wait("/respond/nf", 2)  # only the help's post and deletion
+    assert posts[0].body["blocks"][0]["text"]["text"].startswith("/sco")
+    assert len(posts) == 2

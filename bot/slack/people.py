@@ -22,7 +22,8 @@ MAX_CACHED_USERS = 10_000
 class UserZones:
     """Users' IANA timezones from `users.info` (scope users:read), each asked once per TTL.
 
-    A failure is not cached and answers None: the caller's default is then SCO_TIMEZONE."""
+    Unknown answers None (the caller's default is then SCO_TIMEZONE); only a Slack answer is
+    cached, not a failed connection."""
 
     def __init__(self, client: WebClient, clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
@@ -40,7 +41,10 @@ class UserZones:
             return cached[0]
         try:
             found = self.client.users_info(user=user_id).get("user") or {}
-        except (SlackApiError, SlackClientError, OSError) as error:
+        except SlackApiError as refused:  # Slack's answer (user_not_found...): kept, as None
+            log.warning("users.info for %s: %s", user_id[:20], refused.response.get("error"))
+            found = {}
+        except (SlackClientError, OSError) as error:  # no answer: asked again next time
             log.warning("users.info for %s failed: %s", user_id[:20], error)
             return None
         zone = found.get("tz") if isinstance(found.get("tz"), str) else None

@@ -38,6 +38,9 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
         if text is None or not shared.first(key):
             return  # pressed twice (or retried): shared once
         reply = pipeline.respond(f"{text} public", clock.now(), caller_of(body))
+        if not reply.public:
+            shared.forget(key)
+            return  # a reply that stays private (a name not found): nothing to share
 
         def post() -> None:
             if not share_in_channel(respond, reply.messages):

@@ -359,3 +359,15 @@ def test_a_name_not_found_offers_no_share_and_is_never_shared(bot: Bot) -> None:
     posts = bot.wait("/respond/nf", 2)  # only the help's post and deletion
     assert posts[0].body["blocks"][0]["text"]["text"].startswith("/sco")
     assert len(posts) == 2
+
+
+def test_a_bare_remind_answers_the_status_and_opens_the_form(bot: Bot) -> None:
+    bot.fake.users[USER] = {"tz": "Europe/Berlin"}
+    status = bot.command("remind")
+    assert status["blocks"][0]["text"]["text"] == "Reminders for this channel"
+    [call] = bot.wait("views.open")
+    assert call.body["trigger_id"] == "1.2.3"  # the slash command's
+    inputs = {b["block_id"]: b["element"] for b in call.body["view"]["blocks"] if "element" in b}
+    assert inputs["tz"]["initial_value"] == "Europe/Berlin"
+    bot.command("remind status")
+    assert len(bot.fake.calls_to("views.open")) == 1  # only the bare command opens it

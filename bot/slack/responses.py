@@ -6,9 +6,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
 
 from slack_bolt import Respond
+from slack_sdk import WebClient
 
+from bot.commands.parsing import parse
+from bot.pipeline import Pipeline
+from bot.reminders.plan import DEFAULT_LEADS, DEFAULT_TIME
 from bot.rendering.blocks import Message
 
 log = logging.getLogger("sco_bot")
@@ -90,3 +96,31 @@ def replace_reply(respond: Respond, pages: list[Message]) -> None:
             respond(**page.payload(), response_type="ephemeral", replace_original=i == 0)
     except Exception:
         log.exception("could not replace a reply")
+
+
+FORM_TEMPLATE = "remind_form.j2"
+# The form's initial values: `remind on`'s own defaults.
+FORM_LEADS = " ".join(f"{days}d" for days in DEFAULT_LEADS)
+FORM_AT = DEFAULT_TIME.strftime("%H:%M")
+
+
+def open_reminder_form(
+    client: WebClient, pipeline: Pipeline, trigger_id: str, channel: str, zone: str | None
+) -> None:
+    """Open the reminder form for a channel, in the user's own timezone when Slack knows it."""
+    tz = zone or pipeline.timezone_name
+    view = pipeline.view(FORM_TEMPLATE, channel=channel, tz=tz, leads=FORM_LEADS, at=FORM_AT)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def opens_form(text: str) -> bool:
+    """A bare `/sco remind`: the status, and the form to change it."""
+    request = parse(text)
+    return request.name == "remind" and not request.args and not request.public
+
+
+def log_failure(done: Future[Any]) -> None:
+    """Log a background job's exception (a Future swallows it otherwise)."""
+    error = done.exception()
+    if error is not None:
+        log.error("a background reply failed", exc_info=error)

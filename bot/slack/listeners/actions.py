@@ -16,7 +16,7 @@ from bot.commands.registry import SUBCOMMANDS
 from bot.commands.situation import Caller
 from bot.pipeline import Pipeline
 from bot.slack.people import zones_of
-from bot.slack.responses import Once, replace_reply, share_in_channel
+from bot.slack.responses import Once, open_reminder_form, replace_reply, share_in_channel
 
 MENUS = {"brief_meeting": "brief", "positions_actor": "positions"}
 # What a menu option may be: one id (a meeting's or an actor's), never more words.
@@ -72,11 +72,8 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
         caller = caller_of(body)
         if not caller.channel_id or not body.get("trigger_id"):
             return  # the form subscribes a channel: none here (the Home tab)
-        zone = zones.zone(caller.user_id) or pipeline.timezone_name
-        view = pipeline.view(
-            "remind_form.j2", channel=caller.channel_id, leads="7d 1d", at="09:00", tz=zone
-        )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        zone = zones.zone(caller.user_id)
+        open_reminder_form(client, pipeline, body["trigger_id"], caller.channel_id, zone)
 
     app.action("share")(share)
     for action_id in MENUS:

@@ -3,7 +3,6 @@ once valid, the very same `remind on` command runs and its reply comes to the us
 
 from __future__ import annotations
 
-import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,8 +15,8 @@ from bot.commands.remind import ReminderForm, form_command, form_problems
 from bot.commands.situation import Caller
 from bot.pipeline import Pipeline
 from bot.slack.people import zones_of
+from bot.slack.responses import log_failure
 
-log = logging.getLogger("sco_bot")
 FORM = "remind_form"
 ERROR_TEMPLATE = "remind_form_error.j2"
 MAX_FIELD = 200  # as a typed word is cut (commands/parsing.py)
@@ -51,14 +50,9 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
             page = reply.messages[0].payload()
             client.chat_postEphemeral(channel=caller.channel_id, user=user, **page)
 
-        later.submit(subscribe).add_done_callback(_log_failure)
+        later.submit(subscribe).add_done_callback(log_failure)
 
     app.view(FORM)(submit)
-
-
-def _log_failure(future: Any) -> None:
-    if future.exception() is not None:
-        log.error("the reminder form's subscription failed", exc_info=future.exception())
 
 
 def _field(values: dict[str, Any], block: str, kind: str) -> str:

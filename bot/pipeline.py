@@ -53,8 +53,10 @@ class Rendered:
     @functools.cached_property
     def ack_body(self) -> str:
         """The first message as Slack's slash-command response JSON (serialised once)."""
-        response_type = "in_channel" if self.public else "ephemeral"
-        return json.dumps({**self.messages[0].payload(), "response_type": response_type})
+        body: dict[str, Any] = {**self.messages[0].payload(), "response_type": "ephemeral"}
+        if self.public:  # a channel message: no link previews under the sources list either
+            body.update(response_type="in_channel", unfurl_links=False, unfurl_media=False)
+        return json.dumps(body)
 
 
 class Pipeline:

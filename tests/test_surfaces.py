@@ -371,3 +371,22 @@ def test_a_bare_remind_answers_the_status_and_opens_the_form(bot: Bot) -> None:
     assert inputs["tz"]["initial_value"] == "Europe/Berlin"
     bot.command("remind status")
     assert len(bot.fake.calls_to("views.open")) == 1  # only the bare command opens it
+
+
+# --- message hygiene -----------------------------------------------------------------------------
+
+
+def test_public_replies_turn_link_previews_off(bot: Bot) -> None:
+    public = bot.command("brief public")
+    assert public["response_type"] == "in_channel"
+    assert public["unfurl_links"] is False and public["unfurl_media"] is False
+
+
+@pytest.mark.parametrize(
+    "text", ["brief", "positions china", "upcoming", "compare", "sources", "help", "brief nope"]
+)
+def test_the_fallback_is_one_plain_line_of_at_most_150_characters(bot: Bot, text: str) -> None:
+    reply = bot.command(text)
+    fallback = reply["text"]
+    assert 0 < len(fallback) <= 150 and "\n" not in fallback
+    assert not any(mark in fallback for mark in ("*", "`", "<!date", "<http"))

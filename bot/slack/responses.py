@@ -29,6 +29,8 @@ def respond_all(respond: Respond, pages: list[Message], public: bool) -> None:
                 **page.payload(),
                 response_type="in_channel" if public else "ephemeral",
                 replace_original=False,
+                unfurl_links=False,
+                unfurl_media=False,
             )
     except Exception:
         log.exception("could not post the rest of a %d-page reply", len(pages) + 1)

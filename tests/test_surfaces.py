@@ -4,6 +4,7 @@ the fake Slack (views.publish, views.open, response_url posts, chat.scheduleMess
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import urllib.error
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,9 +22,10 @@ from bot.clock import Clock
 from bot.knowledge.digest import Digest
 from bot.knowledge.holder import DigestHolder
 from bot.knowledge.loader import load_digest
+from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
 from bot.services import Services
-from bot.settings import Settings
+from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.app import create_app
 from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
 from bot.testing.fakeslack import Call, FakeSlack, block_kit_problems, view_problems
@@ -390,3 +393,49 @@ def test_the_fallback_is_one_plain_line_of_at_most_150_characters(bot: Bot, text
     fallback = reply["text"]
     assert 0 < len(fallback) <= 150 and "\n" not in fallback
     assert not any(mark in fallback for mark in ("*", "`", "<!date", "<http"))
+
+
+def _topic_sections(pipeline: Pipeline, actor: str) -> list[list[str]]:
+    """The bullet lines of each topic section of `positions <actor>` (a `*topic*` line first)."""
+    reply = pipeline.respond(f"positions {actor}", datetime(2033, 1, 1, tzinfo=UTC))
+    blocks = [b for m in reply.messages for b in m.blocks if b["type"] == "section"]
+    others = ("*Talks*", "*What else")  # the talks and mentions after the topics
+    return [
+        [line for line in text.split("\n") if line.startswith("• ")]
+        for text in (b["text"]["text"] for b in blocks)
+        if text.startswith("*") and "\n• " in text and not text.startswith(others)
+    ]
+
+
+def _where_lines(pipeline: Pipeline, actor: str) -> list[str]:
+    """The context lines saying where and when statements were made, in reply order."""
+    reply = pipeline.respond(f"positions {actor}", datetime(2033, 1, 1, tzinfo=UTC))
+    return [
+        e["text"]
+        for m in reply.messages
+        for b in m.blocks
+        if b["type"] == "context"
+        for e in b["elements"]
+        if e["text"].startswith(("At the ", "Not said at the meeting"))
+    ]
+
+
+@pytest.mark.parametrize("path", [TEST_DIGEST, TWO_MEETINGS], ids=["v1", "two-meetings"])
+def test_positions_say_whose_words_per_topic_and_where_once_per_run(path: Path) -> None:
+    digest = load_digest(path)
+    pipeline = Pipeline(DigestHolder(digest), Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC"))
+    statements = lines = 0
+    for actor in digest.actors_by_id:
+        for bullets in _topic_sections(pipeline, actor):
+            assert bullets[0].startswith("• _"), bullets[0]  # every topic opens attributed
+            statements += len(bullets)
+        where = _where_lines(pipeline, actor)
+        assert all(a != b for a, b in itertools.pairwise(where)), where
+        lines += len(where)
+    assert statements > 0 and lines > 0
+
+
+def test_positions_name_one_meeting_once(pipeline: Pipeline) -> None:
+    # China's statements in the v1 digest were all made at its one meeting.
+    where = _where_lines(pipeline, "china")
+    assert len(where) == 1 and where[0].startswith("At the 18th meeting")

@@ -271,5 +271,5 @@ def with_blocks(messages: list[Message], extra: Sequence[Mapping[str, Any]]) -> 
     if len(last.blocks) + len(extra) <= MAX_BLOCKS:
         return [*messages[:-1], Message(last.text, (*last.blocks, *extra))]
     if len(messages) < MAX_MESSAGES:
-        return [*messages, Message(summary(extra), tuple(extra))]
+        return [*messages, Message(last.text, tuple(extra))]  # buttons only: the reply's line
     return messages

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from bot.clock import Clock
 from bot.knowledge.digest import Digest
@@ -24,13 +25,14 @@ from bot.knowledge.holder import DigestHolder
 from bot.knowledge.loader import load_digest
 from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
+from bot.rendering.terminal import to_terminal
 from bot.services import Services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.app import create_app
 from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
 from bot.testing.fakeslack import Call, FakeSlack, block_kit_problems, view_problems
 from bot.testing.servers import close_on_loop_thread
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST, TWO_MEETINGS, slash_body
+from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, TEST_DIGEST, TWO_MEETINGS, slash_body
 from tests.slack_payloads import (
     CHANNEL,
     USER,
@@ -439,3 +441,27 @@ def test_positions_name_one_meeting_once(pipeline: Pipeline) -> None:
     # China's statements in the v1 digest were all made at its one meeting.
     where = _where_lines(pipeline, "china")
     assert len(where) == 1 and where[0].startswith("At the 18th meeting")
+
+
+# --- the manifest --------------------------------------------------------------------------------
+
+
+def test_the_manifest_declares_the_surfaces_and_only_the_scopes_they_need() -> None:
+    manifest = yaml.safe_load((PROJECT / "manifest.yaml").read_text())
+    settings = manifest["settings"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    urls = {
+        settings["interactivity"]["request_url"],
+        settings["event_subscriptions"]["request_url"],
+    }
+    assert urls == {manifest["features"]["slash_commands"][0]["url"]}
+    ours = {"commands", "chat:write", "chat:write.public", "users:read"}
+    assert ours <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_the_terminal_shows_instants_in_the_servers_zone(pipeline: Pipeline) -> None:
+    text = to_terminal(pipeline.respond("upcoming", NOW).messages)
+    assert "As of 29 July 2021 09:00 UTC, soonest first:" in text
+    assert "<!date" not in text and "Share in channel" not in text

@@ -217,6 +217,7 @@ SURFACE_INPUTS: tuple[tuple[str, str], ...] = (
     ("button", "remind_form"),
     ("select", "brief_meeting"),
     ("select", "positions_actor"),
+    ("select", "positions_earlier"),
     ("form", "leads"),
     ("form", "at"),
     ("form", "tz"),

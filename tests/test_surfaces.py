@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from bench.gen_digest import generate
 from bot.clock import Clock
 from bot.knowledge.digest import Digest
 from bot.knowledge.holder import DigestHolder
@@ -465,3 +466,21 @@ def test_the_terminal_shows_instants_in_the_servers_zone(pipeline: Pipeline) -> 
     text = to_terminal(pipeline.respond("upcoming", NOW).messages)
     assert "As of 29 July 2021 09:00 UTC, soonest first:" in text
     assert "<!date" not in text and "Share in channel" not in text
+
+
+def test_more_shows_an_earlier_meetings_statements(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    generate(tmp_path / "knowledge", meetings=6, items=600)
+    digest = load_digest(tmp_path / "knowledge")
+    last = max(m.date.first for m in digest.meetings if m.date.first is not None)
+    now = datetime(last.year, last.month, last.day, 12, tzinfo=UTC)
+    fake_slack.now = now.timestamp()
+    for bot in serve_bot(fake_slack, digest, now, tmp_path):
+        private = bot.command("positions china")
+        more = actions_of(private["blocks"])["positions_earlier"]
+        value, label = more["options"][0]["value"], more["options"][0]["text"]["text"]
+        respond = fake_slack.response_url("more")
+        bot.act(block_actions(choice("positions_earlier", value), response_url=respond))
+        [post] = bot.wait("/respond/more")
+        assert post.body["replace_original"] is True
+        title = label.rsplit(" (", 1)[0]
+        assert f"Statements of *China* at the {title}" in texts(post.body["blocks"])

@@ -18,9 +18,9 @@ from bot.pipeline import Pipeline
 from bot.slack.people import zones_of
 from bot.slack.responses import Once, open_reminder_form, replace_reply, share_in_channel
 
-MENUS = {"brief_meeting": "brief", "positions_actor": "positions"}
-# What a menu option may be: one id (a meeting's or an actor's), never more words.
-_OPTION = re.compile(r"^[\w.\-]{1,150}$")
+MENUS = {"brief_meeting": "brief", "positions_actor": "positions", "positions_earlier": "positions"}
+# What a menu option may be: an id (a meeting's or an actor's), or an actor's and a meeting's.
+_OPTION = re.compile(r"^[\w.\-]{1,100}( [\w.\-]{1,100})?$")
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
 _USER = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 SHARED_STATUS = "remind status"

@@ -484,3 +484,10 @@ def test_more_shows_an_earlier_meetings_statements(fake_slack: FakeSlack, tmp_pa
         assert post.body["replace_original"] is True
         title = label.rsplit(" (", 1)[0]
         assert f"Statements of *China* at the {title}" in texts(post.body["blocks"])
+
+
+def test_an_empty_timezone_field_means_the_users_own(bot: Bot) -> None:
+    bot.fake.users[USER] = {"tz": "America/Lima"}
+    assert bot.act(view_submission({"leads": "1d", "at": "10:00", "tz": ""})).status == 200
+    [note] = bot.wait("chat.postEphemeral")
+    assert "10:00 America/Lima" in texts(note.body["blocks"])

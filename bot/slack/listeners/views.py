@@ -42,13 +42,15 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
             ack(response_action="errors", errors=errors)
             return
         ack()  # closes the form; subscribing (and scheduling) happens after the answer
-        user = caller.user_id or ""
-        caller = Caller(caller.channel_id, user, zones.zone(user))
+        channel, user = caller.channel_id, caller.user_id or ""
 
         def subscribe() -> None:
+            # An empty timezone field means the user's own, as `remind on` without `tz`.
+            zone = None if form.timezone.strip() else zones.zone(user)
+            caller = Caller(channel, user, zone)
             reply = pipeline.respond(form_command(form), clock.now(), caller)
             page = reply.messages[0].payload()
-            client.chat_postEphemeral(channel=caller.channel_id, user=user, **page)
+            client.chat_postEphemeral(channel=channel, user=user, **page)
 
         later.submit(subscribe).add_done_callback(log_failure)
 

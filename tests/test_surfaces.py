@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from slack_bolt.request import BoltRequest
 
 from bench.gen_digest import generate
 from bot.clock import Clock
@@ -491,3 +492,43 @@ def test_an_empty_timezone_field_means_the_users_own(bot: Bot) -> None:
     assert bot.act(view_submission({"leads": "1d", "at": "10:00", "tz": ""})).status == 200
     [note] = bot.wait("chat.postEphemeral")
     assert "10:00 America/Lima" in texts(note.body["blocks"])
+
+
+def test_the_home_tab_is_published_when_the_ledger_does_not_answer(
+    fake_slack: FakeSlack, digest: Digest, tmp_path: Path
+) -> None:
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.api_url,
+        database_url="postgresql://postgres@127.0.0.1:9/nothing-listens-here",
+    )
+    services = Services(settings, Clock(start=NOW), digest, Renderer(settings.templates_dir))
+    app = create_app(services=services)
+    body = home_opened()
+    response = app.dispatch(
+        BoltRequest(body=body, headers=signed(body, SIGNING_SECRET, json_body=True))
+    )
+    assert response.status == 200
+    [call] = fake_slack.wait_for(lambda calls: any(c.method == "views.publish" for c in calls))[1:]
+    assert "cannot be read just now" in texts(call.body["view"]["blocks"])
+    assert "Fanfares of Peace" in texts(call.body["view"]["blocks"])
+
+
+def test_only_admins_may_submit_the_form(
+    fake_slack: FakeSlack, digest: Digest, tmp_path: Path
+) -> None:
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.api_url,
+        admins=frozenset({"UADMIN"}),
+        database_url=f"sqlite:///{tmp_path / 'l.sqlite3'}",
+    )
+    services = Services(settings, Clock(start=NOW), digest, Renderer(settings.templates_dir))
+    app = create_app(services=services)
+    body = interaction_body(view_submission({"leads": "1d"}))
+    response = app.dispatch(BoltRequest(body=body, headers=signed(body, SIGNING_SECRET)))
+    answer = json.loads(response.body)
+    assert answer["response_action"] == "errors"
+    assert "SCO_ADMINS" in answer["errors"]["leads"]

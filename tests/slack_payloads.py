@@ -22,6 +22,7 @@ def block_actions(
     app_id: str = "A1",
     channel: str | None = CHANNEL,
     user: str = USER,
+    trigger_id: str = "111.222.abc",
 ) -> dict[str, Any]:
     """A block_actions payload for one action on an ephemeral message (or the Home tab when
     `channel` is None)."""
@@ -31,7 +32,7 @@ def block_actions(
         "api_app_id": app_id,
         "token": "legacy-verification-token",
         "team": {"id": "T1", "domain": "analysts"},
-        "trigger_id": "111.222.abc",
+        "trigger_id": trigger_id,
         "actions": [{"block_id": "b1", "action_ts": "1627549201.1", **action}],
     }
     if channel is None:

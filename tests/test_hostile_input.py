@@ -297,7 +297,8 @@ def _surface_payload(kind: str, name: str, value: object, fake: FakeSlack, n: in
         fields: dict[str, object] = {"leads": "1d", "at": "09:00", "tz": "UTC", name: value}
         return interaction_body(view_submission(fields))
     action = button(name, value) if kind == "button" else choice(name, value)  # type: ignore[arg-type]
-    return interaction_body(block_actions(action, response_url=respond, message_ts=f"9.{n}"))
+    payload = block_actions(action, response_url=respond, message_ts=f"9.{n}", trigger_id=f"t.{n}")
+    return interaction_body(payload)
 
 
 def _inert(what: object, own: frozenset[str]) -> list[str]:

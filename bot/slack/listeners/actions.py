@@ -30,6 +30,7 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
     """Attach the block-action listeners."""
     posts = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sco-actions")
     shared = Once()
+    opened = Once()  # a trigger_id opens one view: a retried press is not an error
     zones = zones_of(app)
 
     def share(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -58,22 +59,22 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
 
     def open_reply(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        text = safe_command(button_value(body))
-        if text is None or not body.get("trigger_id"):
+        text, trigger = safe_command(button_value(body)), str(body.get("trigger_id") or "")
+        if text is None or not trigger or not opened.first(trigger):
             return
         # Rendered as a public reply: a modal has no channel to share to.
         reply = pipeline.respond(f"{text} public", clock.now(), caller_of(body))
         blocks = [b for m in reply.messages for b in m.blocks]
         view = pipeline.view("reply_modal.j2", blocks, kind=parse(text).name)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        client.views_open(trigger_id=trigger, view=view)
 
     def open_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        caller = caller_of(body)
-        if not caller.channel_id or not body.get("trigger_id"):
+        caller, trigger = caller_of(body), str(body.get("trigger_id") or "")
+        if not caller.channel_id or not trigger or not opened.first(trigger):
             return  # the form subscribes a channel: none here (the Home tab)
         zone = zones.zone(caller.user_id)
-        open_reminder_form(client, pipeline, body["trigger_id"], caller.channel_id, zone)
+        open_reminder_form(client, pipeline, trigger, caller.channel_id, zone)
 
     app.action("share")(share)
     for action_id in MENUS:

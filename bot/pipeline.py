@@ -7,11 +7,12 @@ import json
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot.commands import home
 from bot.commands.dispatch import run
 from bot.commands.parsing import Request, parse
 from bot.commands.registry import SUBCOMMANDS
@@ -19,7 +20,7 @@ from bot.commands.situation import Caller, Situation
 from bot.knowledge.dates import zone_name
 from bot.knowledge.digest import Digest
 from bot.queries.calendar import day_zones, local_days
-from bot.rendering.blocks import Message
+from bot.rendering.blocks import Message, parse_blocks, parse_view, with_blocks
 from bot.rendering.labels import minute_marks
 from bot.rendering.renderer import Renderer
 
@@ -35,7 +36,7 @@ LARGEST_SHARE = 8
 # An answer depends on the digest, the request, the local day in each of the digest's zones
 # (countdowns, what has begun or ended) and the minute (the "as of" stamps). It is rendered once
 # per day and restamped for each new minute: only the stamps differ from minute to minute.
-_Key = tuple[str, Request, tuple[date, ...]]
+_Key = tuple[str, Request, tuple[date, ...], bool]
 
 
 def _weight(request: Request, rendered: Rendered) -> int:
@@ -43,6 +44,24 @@ def _weight(request: Request, rendered: Rendered) -> int:
     and, once asked for, as Python objects several times their JSON length)."""
     words = sum(sys.getsizeof(arg) + 8 for arg in request.args)
     return 1024 + words + 8 * sum(len(page) for page in rendered.pages)
+
+
+SHARE_TEMPLATE = "share.j2"
+PRIVATE_TEMPLATES = frozenset({"not_found.j2"})
+
+
+def shareable(request: Request, template: str) -> bool:
+    """Whether a private reply offers "Share in channel": not a name that was not found, nor
+    the help for a mistyped command (those stay with the typist, as with `public`)."""
+    return request.unknown is None and template not in PRIVATE_TEMPLATES
+
+
+def share_command(request: Request) -> str:
+    """What "Share in channel" runs again, publicly: the request itself; for reminders only
+    `remind status` (sharing must never subscribe or unsubscribe again)."""
+    if request.name == "remind":
+        return "remind status"
+    return " ".join((request.name, *request.args))
 
 
 @dataclass(frozen=True)
@@ -67,8 +86,11 @@ class Rendered:
     @functools.cached_property
     def ack_body(self) -> str:
         """The first message as Slack's slash-command response JSON (serialised once)."""
-        response_type = "in_channel" if self.public else "ephemeral"
-        return self.pages[0][:-1] + f', "response_type": "{response_type}"}}'
+        if self.public:  # a channel message: no link previews under the sources list either
+            extra = ', "response_type": "in_channel", "unfurl_links": false, "unfurl_media": false'
+        else:
+            extra = ', "response_type": "ephemeral"'
+        return self.pages[0][:-1] + extra + "}"
 
     def restamped(self, minute: datetime, zones: tuple[str, ...]) -> Rendered:
         """The same reply as of another minute of the same day: its stamps replaced."""
@@ -106,13 +128,16 @@ class Pipeline:
         self._cache_bytes = 0
         self._cache_now: tuple[str, tuple[date, ...]] | None = None  # the newest (version, days)
         self._cache_lock = threading.Lock()
+        self._loaded: dict[str, datetime] = {}  # digest version -> when first served
 
     @property
     def timezone_name(self) -> str:
         """The IANA name of the display timezone."""
         return zone_name(self.timezone)
 
-    def respond(self, text: str, now: datetime, caller: Caller | None = None) -> Rendered:
+    def respond(
+        self, text: str, now: datetime, caller: Caller | None = None, *, share: bool = True
+    ) -> Rendered:
         """Answer the text typed after `/sco` (by `caller`, in a channel), as of `now`.
 
         Briefings depend only on the digest, the request, the local day in the digest's zones
@@ -120,14 +145,14 @@ class Pipeline:
         request = parse(text)
         digest = self.digest()  # read once: a reload swaps it whole
         if SUBCOMMANDS[request.name].personal:
-            return self._render(request, digest, now, caller)
+            return self._render(request, digest, now, caller, share)
         minute = now.replace(second=0, microsecond=0)
         zones = day_zones(digest, self.timezone)
-        key = (digest.version, request, local_days(minute, zones))
+        key = (digest.version, request, local_days(minute, zones), share)
         cached = self._cache.get(key)
         if cached is not None:
             return cached[0].restamped(minute, zones)
-        rendered = self._render(request, digest, minute, caller)
+        rendered = self._render(request, digest, minute, caller, share)
         self._remember(key, rendered)
         return rendered
 
@@ -137,7 +162,7 @@ class Pipeline:
 
     def _remember(self, key: _Key, rendered: Rendered) -> None:
         """Cache an answer; drop what can no longer be asked for, then the oldest."""
-        version, request, days = key
+        version, request, days, _share = key
         weight = _weight(request, rendered)
         if weight > CACHE_BYTES // LARGEST_SHARE:
             return
@@ -163,12 +188,38 @@ class Pipeline:
             return len(self._cache), self._cache_bytes
 
     def _render(
-        self, request: Request, digest: Digest, now: datetime, caller: Caller | None
+        self,
+        request: Request,
+        digest: Digest,
+        now: datetime,
+        caller: Caller | None,
+        share: bool = True,
     ) -> Rendered:
         situation = Situation(digest, now, self.timezone, caller, self.reminders, self.admins)
         reply = run(request, situation)
-        messages = self.renderer.messages(reply.template, reply.context)
+        # A private reply offers its menus and a "Share in channel" button; a public one none.
+        context = {**reply.context, "interactive": not reply.public}
+        messages = self.renderer.messages(reply.template, context)
+        if share and not reply.public and shareable(request, reply.template):
+            button = self.renderer.source(SHARE_TEMPLATE, {"command": share_command(request)})
+            messages = with_blocks(messages, parse_blocks(button))
         return Rendered.of(messages, reply.public, now if now.second == 0 else None)
+
+    def situation(self, now: datetime, caller: Caller | None) -> Situation:
+        """What a command by `caller` is answered against, now."""
+        return Situation(self.digest(), now, self.timezone, caller, self.reminders, self.admins)
+
+    def home(self, now: datetime, caller: Caller) -> dict[str, Any]:
+        """The caller's App Home tab (a `home` view), from the current digest."""
+        situation = self.situation(now, caller)
+        loaded = self._loaded.setdefault(situation.digest.version, now)
+        reply = home.handle(situation, loaded)
+        return parse_view(self.renderer.source(reply.template, reply.context))
+
+    def view(self, template: str, blocks: Sequence[Mapping[str, Any]] = (), **context: Any) -> Any:
+        """A modal from a view template, with a reply's `blocks` after the template's own."""
+        context = {"version": self.digest().version, "timezone": self.timezone_name, **context}
+        return parse_view(self.renderer.source(template, context), blocks)
 
     def render(self, template: str, **context: object) -> list[Message]:
         """Render a template outside a command (errors, notices)."""

@@ -205,3 +205,23 @@ def describe(text: str) -> str:
     """A short, printable id for a hostile text (for pytest ids and failure messages)."""
     shown = text.encode("unicode_escape").decode("ascii")
     return shown if len(shown) <= 40 else f"{shown[:32]}…({len(text)} chars)"
+
+
+# The interactive surfaces (tests/test_hostile_input.py, "surfaces"): every hostile text goes in
+# as each of these, as Slack would carry it in a signed payload.
+#   (kind, action_id or form field): a button's value, a menu's chosen option, a form field.
+SURFACE_INPUTS: tuple[tuple[str, str], ...] = (
+    ("button", "share"),
+    ("button", "open_brief"),
+    ("button", "open_positions"),
+    ("button", "open_compare"),
+    ("button", "remind_form"),
+    ("select", "brief_meeting"),
+    ("select", "positions_actor"),
+    ("select", "positions_earlier"),
+    ("form", "leads"),
+    ("form", "at"),
+    ("form", "tz"),
+)
+# Values a surface may carry that are neither text nor present: Slack's JSON is not ours.
+ODD_VALUES: list[object] = [None, 7, ["brief"], {"value": "<!channel>"}, "", " ", "brief public"]

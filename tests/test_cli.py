@@ -202,7 +202,8 @@ def test_serve_answers_a_signed_command_over_http(fake_slack: FakeSlack, tmp_pat
             assert resp.status == 200
             data = json.loads(resp.read())
         assert data["blocks"][0]["text"]["text"] == TITLE
-        assert "as of 29 July 2021 09:" in json.dumps(data)
+        # The instant as Slack's date token (each reader's zone), the server's zone as fallback.
+        assert "as of <!date^1627549200^{date_short} {time}|29 July 2021 09:" in json.dumps(data)
         assert [c.method for c in fake_slack.snapshot()] == ["auth.test"]
 
 

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from hypothesis import given, settings
@@ -28,9 +29,25 @@ from bot.pipeline import Pipeline
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.testing.fakeslack import FakeSlack, block_kit_problems
+from bot.slack.listeners.actions import button_value, menu_command, safe_command
+from bot.testing.fakeslack import FakeSlack, block_kit_problems, view_problems
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
-from tests.hostile_corpus import HOSTILE_FRAGMENTS, HOSTILE_TEXTS, SUBCOMMAND_PREFIXES, describe
+from tests.hostile_corpus import (
+    HOSTILE_FRAGMENTS,
+    HOSTILE_TEXTS,
+    ODD_VALUES,
+    SUBCOMMAND_PREFIXES,
+    SURFACE_INPUTS,
+    describe,
+)
+from tests.slack_payloads import (
+    block_actions,
+    button,
+    choice,
+    interaction_body,
+    view_submission,
+    without_dates,
+)
 
 NOWS = [
     datetime(2021, 7, 29, 9, 0, tzinfo=UTC),  # the day after the meeting: events ahead
@@ -59,7 +76,7 @@ def strip_invisible(text: str) -> str:
 def live_syntax(payload: dict[str, Any], own_urls: frozenset[str]) -> list[str]:
     """Every live-syntax opening in the serialised payload that is not one of our own links,
     also after removing invisible characters (a zero-width-split `<!chan\\u200bnel>`)."""
-    dumped = json.dumps(payload, ensure_ascii=False)
+    dumped = without_dates(json.dumps(payload, ensure_ascii=False))
     found = []
     for variant in (dumped, strip_invisible(dumped)):
         for match in LIVE.finditer(variant):
@@ -174,7 +191,7 @@ def test_a_zero_width_split_mention_is_not_reassembled(pipeline: Pipeline) -> No
             [m.payload() for m in pipeline.respond(text, NOWS[0]).messages], ensure_ascii=False
         )
         assert "&lt;" in dumped
-        assert not re.search(r"<[!@#]", strip_invisible(dumped)), dumped[:300]
+        assert not re.search(r"<[!@#]", without_dates(strip_invisible(dumped))), dumped[:300]
 
 
 # Issue 12, item 9: with no `<` at all, these still went live, auto-linked by Slack.
@@ -237,7 +254,8 @@ def test_hostile_text_through_the_bolt_app_stays_inert(
         body = slash_body(typed)
         response = slack_app.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
         assert response.status == 200, (describe(typed), response.status, response.body[:200])
-        assert not re.search(r"<[!@#]", response.body), (describe(typed), response.body[:300])
+        body = without_dates(response.body)
+        assert not re.search(r"<[!@#]", body), (describe(typed), response.body[:300])
         payload = json.loads(response.body)
         assert payload["response_type"] in ("ephemeral", "in_channel")
         check_reply([{k: payload[k] for k in ("text", "blocks")}], own_urls, typed)
@@ -293,3 +311,107 @@ def test_any_text_behind_a_subcommand_gives_an_inert_reply_within_limits(
     typed = prefix + text + suffix
     answer = pipeline.respond(typed, now)
     check_reply([m.payload() for m in answer.messages], own_urls, typed)
+
+
+# --- the interactive surfaces: button values, menu options, form fields -----------------------
+
+# Our own channel link (the form's "posted in <#C123>"), from a channel id Slack sent and we
+# checked against the id pattern: allowed, exactly in that form.
+_OWN_CHANNEL = re.compile(r"<#C123>")
+
+
+@pytest.fixture(scope="module")
+def surface_app(
+    pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[App, FakeSlack]]:
+    with FakeSlack().serve_quickly() as fake:
+        fake.now = NOWS[0].timestamp()
+        settings = Settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=fake.api_url,
+            database_url=f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'l.sqlite3'}",
+        )
+        services = Services(settings, Clock(start=NOWS[0]), pipeline.digest, pipeline.renderer)
+        yield create_app(services=services), fake
+
+
+def _surface_payload(kind: str, name: str, value: object, fake: FakeSlack, n: int) -> str:
+    respond = fake.response_url(f"h{n}")
+    if kind == "form":
+        fields: dict[str, object] = {"leads": "1d", "at": "09:00", "tz": "UTC", name: value}
+        return interaction_body(view_submission(fields))
+    action = button(name, value) if kind == "button" else choice(name, value)  # type: ignore[arg-type]
+    payload = block_actions(action, response_url=respond, message_ts=f"9.{n}", trigger_id=f"t.{n}")
+    return interaction_body(payload)
+
+
+def _inert(what: object, own: frozenset[str]) -> list[str]:
+    dumped = _OWN_CHANNEL.sub("", without_dates(json.dumps(what, ensure_ascii=False)))
+    return live_syntax({"dumped": dumped}, own)
+
+
+def test_hostile_values_in_every_surface_input_stay_inert(
+    surface_app: tuple[App, FakeSlack], own_urls: frozenset[str], pipeline: Pipeline
+) -> None:
+    app, fake = surface_app
+    n, expected = 0, {"shared": 0, "chosen": 0, "subscribed": 0, "rejected": 0}
+    for text in [*DISPATCHED, *ODD_VALUES]:
+        for kind, name in SURFACE_INPUTS:
+            n += 1
+            body = _surface_payload(kind, name, text, fake, n)
+            response = app.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
+            assert response.status == 200, (describe(str(text)), name, response.body[:200])
+            assert not _inert(response.body, own_urls), (describe(str(text)), name)
+            expected[_outcome(pipeline, kind, name, body, response.body)] += 1
+    # What the listeners post after the ack: wait (with a deadline) for exactly what the
+    # accepted inputs must cause: a deletion per share, a replacement per menu choice, a
+    # private note per valid form.
+    calls = fake.wait_for(lambda calls: _counts(calls) == _wanted(expected), timeout=60)
+    for call in calls:
+        if call.method in ("views.open", "views.publish"):
+            assert view_problems(call.body["view"]) == [], call.body
+        elif "blocks" in call.body:
+            assert block_kit_problems(call.body) == [], call.body
+        assert not _inert(call.body, own_urls), (call.method, str(call.body)[:300])
+    print(f"\nsurface outcomes: {expected}; Web API calls: {len(calls)}")
+    SURFACE_TRIED.append(n)
+
+
+SURFACE_TRIED: list[int] = []
+
+
+def _outcome(pipeline: Pipeline, kind: str, name: str, body: str, answer: str) -> str:
+    """What an input must lead to after its ack, by the listener's own parse step (a share
+    only when the reply goes public: a name not found stays private)."""
+    payload = json.loads(parse_qs(body)["payload"][0])
+    if kind == "form":
+        return "subscribed" if answer in ("", "{}") else "rejected"
+    command = safe_command(button_value(payload)) if name == "share" else None
+    if command is not None and pipeline.respond(f"{command} public", NOWS[0]).public:
+        return "shared"
+    if kind == "select" and menu_command(payload) is not None:
+        return "chosen"
+    return "rejected"
+
+
+def _wanted(expected: dict[str, int]) -> tuple[int, int, int]:
+    return expected["shared"], expected["chosen"], expected["subscribed"]
+
+
+def _counts(calls: list[Any]) -> tuple[int, int, int]:
+    responds = [c.body for c in calls if c.method.startswith("/respond")]
+    return (
+        sum(1 for b in responds if b.get("delete_original") in (True, "true")),
+        sum(1 for b in responds if b.get("replace_original") in (True, "true")),
+        sum(1 for c in calls if c.method == "chat.postEphemeral"),
+    )
+
+
+def test_report_how_many_surface_inputs_were_tried() -> None:
+    print(
+        f"\nsurface inputs: {len(DISPATCHED) + len(ODD_VALUES)} values x "
+        f"{len(SURFACE_INPUTS)} inputs (buttons, menus, form fields) = {sum(SURFACE_TRIED)} "
+        "signed interactions dispatched"
+    )
+    assert sum(SURFACE_TRIED) >= 300

@@ -22,6 +22,7 @@ from bot.search.answer import MAX_HITS, answer
 from bot.search.index import Sentence
 from bot.testing.fakeslack import block_kit_problems
 from tests.conftest import TEST_DIGEST, TWO_MEETINGS
+from tests.slack_payloads import OUR_DATE
 
 LATER = datetime(2033, 1, 1, tzinfo=UTC)  # every document of the digest published
 BETWEEN = datetime(2031, 7, 1, tzinfo=UTC)  # after the 2031 meeting, before the 2032 one
@@ -114,7 +115,10 @@ def test_nothing_matching_says_so_and_offers_actors_and_topics(asking: Pipeline)
 def test_the_question_is_never_echoed_live(asking: Pipeline) -> None:
     for text in ("ask patrols <!here> @here #general https://evil.example", "<!channel> patrols?"):
         payloads = [m.payload() for m in asking.respond(text, LATER).messages]
-        dumped = json.dumps(payloads)
+        # What Slack shows: every block but the buttons (whose values it never renders, e.g.
+        # Share's command to run again), without our own "as of" date tokens.
+        shown = [[b for b in p["blocks"] if b["type"] != "actions"] for p in payloads]
+        dumped = OUR_DATE.sub("", json.dumps([p["text"] for p in payloads] + shown))
         assert "<!" not in dumped and "@here" not in dumped and "evil.example" not in dumped
         assert "#general" not in dumped
         assert all(not block_kit_problems(p) for p in payloads)
@@ -123,7 +127,9 @@ def test_the_question_is_never_echoed_live(asking: Pipeline) -> None:
 def test_buttons_offer_the_brief_and_the_actors_positions(asking: Pipeline) -> None:
     payload = asking.respond("ask what did Ila Varen say about piracy", LATER).messages[0]
     actions = [b for b in payload.blocks if b["type"] == "actions"]
-    assert len(actions) == 1
+    # The answer's own buttons, then (a private reply) "Share in channel".
+    assert [a["elements"][0]["action_id"] for a in actions] == ["ask_brief", "share"]
+    actions = actions[:1]
     values = {e["action_id"]: e["value"] for e in actions[0]["elements"]}
     assert values == {
         "ask_brief": "brief council-2031-poseidonis",

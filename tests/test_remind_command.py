@@ -68,7 +68,8 @@ def test_remind_status_and_off(app_and_url: App, fake_slack: FakeSlack) -> None:
         lambda: json.dumps(reply_to(app_and_url, "remind status"), ensure_ascii=False),
         lambda text: "PKT ✓" in text,
     )
-    assert "17 October 2021 08:30 PKT ✓" in status
+    # In each reader's own zone (Slack's date token); the channel's zone in the fallback.
+    assert "|17 October 2021 08:30 PKT> ✓" in status
     off = json.dumps(reply_to(app_and_url, "remind off"), ensure_ascii=False)
     assert "Removed 1 pending reminder" in off
     fake_slack.wait_for(lambda cs: any(c.method == "chat.deleteScheduledMessage" for c in cs))

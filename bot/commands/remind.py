@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -68,7 +70,7 @@ def _subscription(words: tuple[str, ...], situation: Situation, caller: Caller) 
     """`[LEADS] [at HH:MM] [tz ZONE]` → a Subscription for the caller's channel."""
     leads: list[str] = []
     at = DEFAULT_TIME
-    zone = situation.timezone_name
+    zone = _caller_zone(caller) or situation.timezone_name
     rest = list(words)
     while rest:
         word = rest.pop(0)
@@ -100,3 +102,49 @@ def _zone_name(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         shown = value if len(value) <= 64 else value[:60] + "..."
         raise LeadError(f"{shown!r} is not an IANA timezone (e.g. Europe/Berlin)") from None
+
+
+def _caller_zone(caller: Caller) -> str | None:
+    """The caller's own timezone, when Slack gave a valid one."""
+    try:
+        return _zone_name(caller.timezone) if caller.timezone else None
+    except LeadError:
+        return None
+
+
+@dataclass(frozen=True)
+class ReminderForm:
+    """The reminder form's fields as submitted (any text: Slack's form is the user's)."""
+
+    leads: str = ""
+    at: str = ""
+    timezone: str = ""
+
+
+def form_problems(form: ReminderForm, situation: Situation) -> dict[str, dict[str, Any]]:
+    """Each field's problem (template context, by field) with the checks `remind on` makes."""
+    problems: dict[str, dict[str, Any]] = {}
+    refusal = _refusal(Request("remind", ("on",)), situation, "on")
+    if refusal:
+        problems["leads"] = {"error": None, "refused": None, **refusal}
+    checks: tuple[tuple[str, Callable[[], object]], ...] = (
+        ("leads", lambda: parse_leads(form.leads.split())),
+        ("at", lambda: parse_time_of_day(form.at.strip()) if form.at.strip() else None),
+        ("tz", lambda: _zone_name(form.timezone.strip()) if form.timezone.strip() else None),
+    )
+    for field, check in checks:
+        try:
+            check()
+        except LeadError as bad:
+            problems.setdefault(field, {"error": str(bad), "refused": None})
+    return problems
+
+
+def form_command(form: ReminderForm) -> str:
+    """The `remind on` text the (checked) form stands for: typed or submitted, one path."""
+    words = ["remind", "on", *form.leads.split()]
+    if form.at.strip():
+        words += ["at", form.at.strip()]
+    if form.timezone.strip():
+        words += ["tz", _zone_name(form.timezone.strip())]
+    return " ".join(words)

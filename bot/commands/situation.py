@@ -25,10 +25,12 @@ class Reply:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who typed the command, and in which channel."""
+    """Who typed the command, in which channel, and their own timezone (Slack's profile)."""
 
     channel_id: str
     user_id: str | None = None
+    # The caller's IANA timezone from Slack (users.info), when known: `remind on`'s default.
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,5 +57,6 @@ class Situation:
             "version": self.digest.version,
             "docs": self.digest.documents_by_id,
             "actors": self.digest.actors_by_id,
+            "meetings": self.digest.meetings,
             **values,
         }

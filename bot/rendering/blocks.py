@@ -24,7 +24,21 @@ MAX_BUTTON_VALUE = 2000
 MAX_OPTIONS = 100
 MAX_OPTION_VALUE = 150
 
-_MARKER = re.compile(r"^::(header|section|context|divider|actions)\s*$")
+_MARKER = re.compile(r"^::(header|section|context|divider|actions|input)\s*$")
+# Views (the Home tab, modals): up to 100 blocks; a modal's title, submit and close <= 24 chars.
+MAX_VIEW_BLOCKS = 100
+MAX_VIEW_TITLE = 24
+MAX_CALLBACK_ID = 255
+MAX_PRIVATE_METADATA = 3000
+MAX_INPUT_LABEL = 2000
+MAX_INPUT_VALUE = 3000
+MAX_BLOCK_ID = 255
+# The notification fallback: one plain line (notifications, screen readers), not mrkdwn.
+MAX_SUMMARY = 150
+_VIEW_LINE = re.compile(r"^::view\s+(\{.*\})\s*$")
+_DATE_TOKEN = re.compile(r"<!date\^\d+\^[^|<>]*\|([^<>]*)>")
+_LINK_TOKEN = re.compile(r"<[^<>|]+\|([^<>]*)>")
+_FORMATTING = re.compile(r"[*_~`]")
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,8 @@ def parse_blocks(source: str) -> list[dict[str, Any]]:
                 blocks.append(
                     {"type": "actions", "elements": elements[i : i + MAX_ACTION_ELEMENTS]}
                 )
+        elif kind == "input":
+            blocks.extend(input_block(line) for line in lines if line.strip())
 
     for line in source.split("\n"):
         marker = _MARKER.match(line)
@@ -152,12 +168,8 @@ def _element(line: str) -> dict[str, Any]:
 
 
 def fallback(blocks: Sequence[Mapping[str, Any]]) -> str:
-    """The notification text of a message: its headers and sections, within Slack's limit."""
-    parts = [b["text"]["text"] for b in blocks if b["type"] in ("header", "section")]
-    if not parts:  # a page of context lines only (the tail of a long reply)
-        parts = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
-    text = "\n".join(parts) or " "
-    return _truncate(text, MAX_FALLBACK)
+    """The notification text of a message: a one-line plain summary (see `summary`)."""
+    return summary(blocks)
 
 
 def paginate(blocks: list[dict[str, Any]]) -> list[Message]:
@@ -171,3 +183,98 @@ def paginate(blocks: list[dict[str, Any]]) -> list[Message]:
         if page:
             pages.append(Message(fallback(page), tuple(page)))
     return pages or [Message(" ", ())]
+
+
+def input_block(line: str) -> dict[str, Any]:
+    """One modal input block from a JSON line (written by the template's `tojson`): block_id,
+    label, element (plain_text_input, timepicker, checkboxes, static_select), action_id and
+    optionally initial, options [[value, label], ...], placeholder, hint, optional."""
+    spec = json.loads(line)
+    kind = spec["element"]
+    element: dict[str, Any] = {"type": kind, "action_id": spec["action_id"]}
+    options = [
+        {"text": _plain(label, MAX_BUTTON_TEXT), "value": str(value)[:MAX_OPTION_VALUE]}
+        for value, label in spec.get("options", [])[:MAX_OPTIONS]
+    ]
+    initial = spec.get("initial")
+    if kind in ("checkboxes", "static_select"):
+        element["options"] = options
+        wanted = set(initial or ()) if kind == "checkboxes" else {initial}
+        chosen = [o for o in options if o["value"] in wanted]
+        if chosen and kind == "checkboxes":
+            element["initial_options"] = chosen
+        elif chosen:
+            element["initial_option"] = chosen[0]
+    elif kind == "timepicker" and initial:
+        element["initial_time"] = str(initial)[:5]
+    elif kind == "plain_text_input" and initial:
+        element["initial_value"] = str(initial)[:MAX_INPUT_VALUE]
+    elif kind not in ("timepicker", "plain_text_input"):
+        raise ValueError(f"unknown ::input element {kind!r}")
+    if spec.get("placeholder") and kind != "checkboxes":
+        element["placeholder"] = _plain(spec["placeholder"], MAX_BUTTON_TEXT)
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": str(spec["block_id"])[:MAX_BLOCK_ID],
+        "label": _plain(spec["label"], MAX_INPUT_LABEL),
+        "element": element,
+        "optional": bool(spec.get("optional", False)),
+    }
+    if spec.get("hint"):
+        block["hint"] = _plain(spec["hint"], MAX_INPUT_LABEL)
+    return block
+
+
+def parse_view(source: str, blocks: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """A Home tab or modal view from template output: its first line `::view {json}` (type,
+    callback_id, title, submit, close, private_metadata) then block markup; `blocks` (a reply's,
+    already built) go after the template's own. Within Slack's 100-block limit for views."""
+    head, _, rest = source.lstrip("\n").partition("\n")
+    found = _VIEW_LINE.match(head)
+    if found is None:
+        raise ValueError("a view template starts with a `::view {json}` line")
+    spec = json.loads(found.group(1))
+    view: dict[str, Any] = {"type": spec["type"]}
+    for key in ("title", "submit", "close"):
+        if spec.get(key):
+            view[key] = _plain(spec[key], MAX_VIEW_TITLE)
+    if spec.get("callback_id"):
+        view["callback_id"] = str(spec["callback_id"])[:MAX_CALLBACK_ID]
+    if spec.get("private_metadata"):
+        view["private_metadata"] = str(spec["private_metadata"])[:MAX_PRIVATE_METADATA]
+    every = [*parse_blocks(rest), *(dict(b) for b in blocks)]
+    if len(every) > MAX_VIEW_BLOCKS:
+        every = every[:MAX_VIEW_BLOCKS]
+    while every and every[-1]["type"] == "divider":
+        every.pop()
+    view["blocks"] = every
+    return view
+
+
+def summary(blocks: Sequence[Mapping[str, Any]]) -> str:
+    """A message's `text` fallback: one plain line of at most 150 characters (its header, else
+    its first line of text), not truncated mrkdwn."""
+    texts = [b["text"]["text"] for b in blocks if b["type"] in ("header", "section")]
+    if not texts:
+        texts = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
+    first = next((line for t in texts for line in t.split("\n") if line.strip()), "")
+    line = _DATE_TOKEN.sub(r"\1", first)
+    line = _LINK_TOKEN.sub(r"\1", line)
+    line = " ".join(_FORMATTING.sub("", line).split())
+    if len(line) <= MAX_SUMMARY:
+        return line or " "
+    cut = line[: MAX_SUMMARY - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "\u2026"
+
+
+def with_blocks(messages: list[Message], extra: Sequence[Mapping[str, Any]]) -> list[Message]:
+    """Add blocks (a reply's buttons) to the end of its last message, or as one more message
+    when the last is full; the reply is left as it is when neither fits."""
+    if not extra:
+        return messages
+    last = messages[-1]
+    if len(last.blocks) + len(extra) <= MAX_BLOCKS:
+        return [*messages[:-1], Message(last.text, (*last.blocks, *extra))]
+    if len(messages) < MAX_MESSAGES:
+        return [*messages, Message(last.text, tuple(extra))]  # buttons only: the reply's line
+    return messages

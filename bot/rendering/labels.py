@@ -96,10 +96,23 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
 def minute_marks(moment: datetime, zones: Iterable[str]) -> list[str]:
     """Every form in which replies show the instant `moment` (to the minute): what changes in an
     answer from one minute to the next, and nothing else does within a day."""
-    return [moment_in(moment, name) for name in zones]
+    return [f"<!date^{int(moment.timestamp())}^", *(moment_in(moment, name) for name in zones)]
 
 
 def moment_in(moment: datetime, zone: str) -> str:
     """28 July 2021 09:00 CEST: an instant shown in the given IANA timezone."""
     local = moment.astimezone(ZoneInfo(zone))
     return f"{day_label(local.date())} {local:%H:%M} {local.tzname()}"
+
+
+def slack_time(moment: datetime, zone: str) -> Mrkdwn:
+    """An instant as Slack's date token: each reader sees it in their own timezone; the
+    fallback (older clients, the terminal) names the given zone: 28 July 2021 09:00 CEST."""
+    stamp = int(moment.timestamp())
+    fallback = escape_mrkdwn(moment_in(moment, zone)).replace("|", " ")
+    return Mrkdwn(f"<!date^{stamp}^{{date_short}} {{time}}|{fallback}>")
+
+
+def pairs(items: Iterable[Any], value: str, label: str) -> list[list[str]]:
+    """Menu options [[value, label], ...] from objects' attributes (a select's `options`)."""
+    return [[str(getattr(i, value)), str(getattr(i, label))] for i in items]

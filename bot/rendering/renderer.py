@@ -54,6 +54,8 @@ def create_environment(
         when=labels.when_label,
         day=labels.day_label,
         moment_in=labels.moment_in,
+        slack_time=labels.slack_time,
+        pairs=labels.pairs,
         shorten=labels.shorten,
         plural=labels.plural,
         ordinal=labels.ordinal,

@@ -18,10 +18,16 @@ if TYPE_CHECKING:
 
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]*)>")
 _BARE_LINK = re.compile(r"<(https?://[^<>|]+)>")
+_SLACK_DATE = re.compile(r"<!date\^\d+\^[^|<>]*\|([^<>]*)>")
+
+
+def slack_dates(mrkdwn: str) -> str:
+    """Slack's date tokens → their fallback: the terminal shows times in SCO_TIMEZONE."""
+    return _SLACK_DATE.sub(r"\1", mrkdwn)
 
 
 def _terminal_text(mrkdwn: str) -> str:
-    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", mrkdwn)
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", slack_dates(mrkdwn))
     text = _BARE_LINK.sub(lambda m: m.group(1), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 

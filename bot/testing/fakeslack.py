@@ -59,6 +59,8 @@ class FakeSlack:
         self.scheduled: dict[str, dict[str, Any]] = {}
         self.posted: list[dict[str, Any]] = []
         self.channel_errors: dict[str, str] = {}
+        # users.info answers: user id -> profile fields (e.g. {"tz": "Asia/Tokyo"}).
+        self.users: dict[str, dict[str, Any]] = {}
         self.answered_429 = 0
         self._limits: dict[str, tuple[int, float]] = {}
         self._recent: dict[str, list[float]] = {}
@@ -71,42 +73,7 @@ class FakeSlack:
         self._next_id = 0
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
-                if "json" in (self.headers.get("Content-Type") or ""):
-                    body = json.loads(raw or "{}")
-                else:
-                    body = {k: v[0] for k, v in parse_qs(raw).items()}
-                status, reply = fake._answer(self.path, body, dict(self.headers))
-                if fake.after_call is not None:
-                    fake.after_call(self.path.removeprefix("/api/"), body)
-                if status == RESET:
-                    # Drop the connection without a response, as a network failure would.
-                    self.close_connection = True
-                    with contextlib.suppress(OSError):
-                        self.connection.shutdown(socket.SHUT_RDWR)
-                    return
-                if status == STALL:
-                    fake._stalled.wait(reply)  # longer than the client waits: it times out
-                    return
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                if status == 429:
-                    self.send_header("Retry-After", str(reply.get("retry_after", 1)))
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(data)  # the client may have been killed meanwhile
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self.scheme = self._secure(tls)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -167,6 +134,12 @@ class FakeSlack:
                 return fault.answer() if fault is not None else (200, done)
             if fault is not None:
                 return fault.answer()
+        if method == "users.info":
+            return 200, self._user(str(body.get("user", "")))
+        if method in ("views.publish", "views.open", "views.update"):
+            view = body.get("view")
+            view = json.loads(view) if isinstance(view, str) else view or {}
+            return 200, {"ok": True, "view": {"id": f"V{len(self.calls)}", **view}}
         if method == "auth.test":
             return 200, {
                 "ok": True,
@@ -178,6 +151,12 @@ class FakeSlack:
                 "url": "https://example.slack.com/",
             }
         return 200, {"ok": True}
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        """users.info: the profile set in `users`, else user_not_found."""
+        if user_id not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": {"id": user_id, "tz": "UTC", **self.users[user_id]}}
 
     def _fault(self, method: str) -> Fault | None:
         for i, fault in enumerate(self._faults):
@@ -313,6 +292,53 @@ class FakeSlack:
         self.server.server_close()
 
 
+def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    """The request handler class serving `fake`."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            # slack_sdk sends a few read methods (users.info) as GET with a query string.
+            path, _, query = self.path.partition("?")
+            self._serve(path, {k: v[0] for k, v in parse_qs(query).items()})
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode()
+            if "json" in (self.headers.get("Content-Type") or ""):
+                body = json.loads(raw or "{}")
+            else:
+                body = {k: v[0] for k, v in parse_qs(raw).items()}
+            self._serve(self.path, body)
+
+        def _serve(self, path: str, body: dict[str, Any]) -> None:
+            status, reply = fake._answer(path, body, dict(self.headers))
+            if fake.after_call is not None:
+                fake.after_call(path.removeprefix("/api/"), body)
+            if status == RESET:
+                # Drop the connection without a response, as a network failure would.
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if status == STALL:
+                fake._stalled.wait(reply)  # longer than the client waits: it times out
+                return
+            data = json.dumps(reply).encode()
+            self.send_response(status)
+            if status == 429:
+                self.send_header("Retry-After", str(reply.get("retry_after", 1)))
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(data)  # the client may have been killed meanwhile
+
+    return Handler
+
+
 # Slack's Block Kit limits for a message (docs.slack.dev "Blocks" reference).
 MAX_MESSAGE_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -320,6 +346,8 @@ MAX_HEADER_TEXT = 150
 MAX_CONTEXT_ELEMENTS = 10
 MAX_BLOCK_ID = 255
 MAX_MESSAGE_TEXT = 40000
+MAX_VIEW_BLOCKS = 100
+MAX_VIEW_TITLE = 24
 
 
 def block_kit_problems(message: dict[str, Any]) -> list[str]:
@@ -334,24 +362,64 @@ def block_kit_problems(message: dict[str, Any]) -> list[str]:
     if len(blocks) > MAX_MESSAGE_BLOCKS:
         problems.append(f"{len(blocks)} blocks")
     for i, block in enumerate(blocks):
-        kind = block.get("type")
-        if len(block.get("block_id") or "") > MAX_BLOCK_ID:
-            problems.append(f"blocks[{i}].block_id too long")
-        if kind == "header":
-            if block["text"]["type"] != "plain_text":
-                problems.append(f"blocks[{i}] header is not plain_text")
-            if not 0 < len(block["text"]["text"]) <= MAX_HEADER_TEXT:
-                problems.append(f"blocks[{i}] header text is {len(block['text']['text'])} chars")
-        elif kind == "section":
-            if not 0 < len(block["text"]["text"]) <= MAX_SECTION_TEXT:
-                problems.append(f"blocks[{i}] section text is {len(block['text']['text'])} chars")
-        elif kind == "context":
-            if not 0 < len(block["elements"]) <= MAX_CONTEXT_ELEMENTS:
-                problems.append(f"blocks[{i}] context has {len(block['elements'])} elements")
-        elif kind == "actions":
-            problems += _actions_problems(i, block)
-        elif kind != "divider":
-            problems.append(f"blocks[{i}] has unexpected type {kind!r}")
+        problems += _block_problems(i, block)
+    return problems
+
+
+def view_problems(view: dict[str, Any]) -> list[str]:
+    """What Slack would refuse in a Home tab or modal view: [] when it is within limits."""
+    problems: list[str] = []
+    kind = view.get("type")
+    blocks = view.get("blocks") or []
+    if kind not in ("home", "modal"):
+        problems.append(f"view type {kind!r}")
+    if len(blocks) > MAX_VIEW_BLOCKS:
+        problems.append(f"{len(blocks)} blocks in a view")
+    for key in ("title", "submit", "close"):
+        label = view.get(key)
+        if label is not None and not 0 < len(label.get("text", "")) <= MAX_VIEW_TITLE:
+            problems.append(f"view {key} {label!r}")
+    if kind == "modal" and "title" not in view:
+        problems.append("a modal needs a title")
+    if any(b.get("type") == "input" for b in blocks) and "submit" not in view:
+        problems.append("a modal with inputs needs submit")
+    if len(str(view.get("private_metadata", ""))) > 3000:
+        problems.append("private_metadata too long")
+    ids = [b["block_id"] for b in blocks if "block_id" in b]
+    if len(ids) != len(set(ids)):
+        problems.append("a block_id repeats")
+    for i, block in enumerate(blocks):
+        problems += _block_problems(i, block, inputs=kind == "modal")
+    return problems
+
+
+def _block_problems(i: int, block: dict[str, Any], inputs: bool = False) -> list[str]:
+    """Slack's limits on one block (input blocks only where allowed: views)."""
+    problems: list[str] = []
+    kind = block.get("type")
+    if len(block.get("block_id") or "") > MAX_BLOCK_ID:
+        problems.append(f"blocks[{i}].block_id too long")
+    if kind == "header":
+        if block["text"]["type"] != "plain_text":
+            problems.append(f"blocks[{i}] header is not plain_text")
+        if not 0 < len(block["text"]["text"]) <= MAX_HEADER_TEXT:
+            problems.append(f"blocks[{i}] header text is {len(block['text']['text'])} chars")
+    elif kind == "section":
+        if not 0 < len(block["text"]["text"]) <= MAX_SECTION_TEXT:
+            problems.append(f"blocks[{i}] section text is {len(block['text']['text'])} chars")
+    elif kind == "context":
+        if not 0 < len(block["elements"]) <= MAX_CONTEXT_ELEMENTS:
+            problems.append(f"blocks[{i}] context has {len(block['elements'])} elements")
+    elif kind == "actions":
+        problems += _actions_problems(i, block)
+    elif kind == "input" and inputs:
+        label = block.get("label") or {}
+        if label.get("type") != "plain_text" or not 0 < len(label.get("text", "")) <= 2000:
+            problems.append(f"blocks[{i}] input label {label!r}")
+        if not block.get("element", {}).get("action_id"):
+            problems.append(f"blocks[{i}] input element has no action_id")
+    elif kind != "divider":
+        problems.append(f"blocks[{i}] has unexpected type {kind!r}")
     return problems
 
 

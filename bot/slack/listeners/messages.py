@@ -77,7 +77,9 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
             return
         channel = str(event.get("channel") or "")
         caller = Caller(channel, event.get("user"))
-        rendered = pipeline.respond(command_text(str(event.get("text") or "")), clock.now(), caller)
+        # Posted in the thread or the DM: there is no private copy to share from.
+        text = command_text(str(event.get("text") or ""))
+        rendered = pipeline.respond(text, clock.now(), caller, share=False)
         thread_ts = (event.get("thread_ts") or event.get("ts")) if thread else None
         for message in rendered.messages:
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message.payload())

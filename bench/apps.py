@@ -25,7 +25,6 @@ EVENTS_PATH = "/slack/events"
 # ahead" and `upcoming` lists events (with real time the digest has nothing ahead).
 REHEARSAL_NOW = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
 APPS = ("ours", "ours-uncached", "bare")
-MINUTES_PER_DAY = 24 * 60
 
 
 def signed_headers(

@@ -491,7 +491,7 @@ def test_the_terminal_shows_instants_in_the_servers_zone(pipeline: Pipeline) -> 
 
 
 def test_more_shows_an_earlier_meetings_statements(fake_slack: FakeSlack, tmp_path: Path) -> None:
-    generate(tmp_path / "knowledge", meetings=6, items=600)
+    generate(tmp_path / "knowledge", meetings=6, items=600, base=TEST_DIGEST)
     digest = load_digest(tmp_path / "knowledge")
     last = max(m.date.first for m in digest.meetings if m.date.first is not None)
     now = datetime(last.year, last.month, last.day, 12, tzinfo=UTC)

@@ -37,6 +37,7 @@ from bot.slack.app import create_app
 from bot.slack.http import EVENTS_PATH, MAX_BODY_BYTES, create_http_server, create_wsgi_app
 from bot.testing.fakeslack import FakeSlack, block_kit_problems
 from bot.testing.servers import close_on_loop_thread
+from bot.testing.slack_requests import HttpReply
 from tests.conftest import SIGNING_SECRET, slash_body
 
 TIMEOUT = 10.0
@@ -58,15 +59,6 @@ def sign(
 
 
 @dataclass
-class Reply:
-    status: int
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
 class Bot:
     """The production app, what got past its verification, and the fake Slack behind it."""
 
@@ -75,19 +67,19 @@ class Bot:
     fake: FakeSlack
     port: int | None = None
 
-    def dispatch(self, body: bytes, headers: dict[str, str]) -> Reply:
+    def dispatch(self, body: bytes, headers: dict[str, str]) -> HttpReply:
         response = self.app.dispatch(BoltRequest(body=body.decode("utf-8"), headers=headers))
-        return Reply(response.status, response.body.encode())
+        return HttpReply(response.status, response.body.encode())
 
-    def http(self, body: bytes | None, headers: dict[str, str], method: str = "POST") -> Reply:
+    def http(self, body: bytes | None, headers: dict[str, str], method: str = "POST") -> HttpReply:
         assert self.port is not None
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
         with contextlib.closing(conn):
             conn.request(method, EVENTS_PATH, body=body, headers={**headers, "Connection": "close"})
             response = conn.getresponse()
-            return Reply(response.status, response.read())
+            return HttpReply(response.status, response.read())
 
-    def send(self, transport: str, body: bytes, headers: dict[str, str]) -> Reply:
+    def send(self, transport: str, body: bytes, headers: dict[str, str]) -> HttpReply:
         return self.dispatch(body, headers) if transport == "dispatch" else self.http(body, headers)
 
 

@@ -34,6 +34,7 @@ from bot.slack.app import create_app
 from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
 from bot.testing.fakeslack import Call, FakeSlack, block_kit_problems, view_problems
 from bot.testing.servers import close_on_loop_thread
+from bot.testing.slack_requests import HttpReply
 from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, TEST_DIGEST, TWO_MEETINGS, slash_body
 from tests.slack_payloads import (
     CHANNEL,
@@ -53,15 +54,6 @@ FUTURE = datetime(2031, 5, 1, 9, 0, tzinfo=UTC)  # before both fictional meeting
 
 
 @dataclass
-class Reply:
-    status: int
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
 class Bot:
     """The app served over HTTP, the fake Slack it calls, the digest holder it answers from."""
 
@@ -69,15 +61,17 @@ class Bot:
     fake: FakeSlack
     holder: DigestHolder
 
-    def post(self, body: str, *, json_body: bool = False, secret: str = SIGNING_SECRET) -> Reply:
+    def post(
+        self, body: str, *, json_body: bool = False, secret: str = SIGNING_SECRET
+    ) -> HttpReply:
         headers = signed(body, secret, json_body=json_body)
         req = urllib.request.Request(self.url + EVENTS_PATH, body.encode(), headers)
         try:
             with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-                return Reply(resp.status, resp.read())
+                return HttpReply(resp.status, resp.read())
         except urllib.error.HTTPError as error:
             with error:
-                return Reply(error.code, error.read())
+                return HttpReply(error.code, error.read())
 
     def command(self, text: str, respond: str = "cmd") -> dict[str, Any]:
         reply = self.post(slash_body(text, self.fake.response_url(respond)))
@@ -85,10 +79,10 @@ class Bot:
         data: dict[str, Any] = reply.json()
         return data
 
-    def act(self, payload: dict[str, Any]) -> Reply:
+    def act(self, payload: dict[str, Any]) -> HttpReply:
         return self.post(interaction_body(payload))
 
-    def event(self, body: str) -> Reply:
+    def event(self, body: str) -> HttpReply:
         return self.post(body, json_body=True)
 
     def wait(self, prefix: str, count: int = 1) -> list[Call]:

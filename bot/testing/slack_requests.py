@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -92,3 +93,15 @@ def action_body(action_id: str, value: str, response_url: str, channel: str = "C
         ],
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+@dataclass
+class HttpReply:
+    """What our server answered to a request: its status and body."""
+
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        """The body as JSON."""
+        return json.loads(self.body)

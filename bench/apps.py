@@ -1,14 +1,16 @@
 """The apps under test, built as `sco-bot serve` builds its own, and signed requests for them.
 
-`ours` and `ours-uncached` come from the composition root (bot.services.build_services with
-`serving=True`, then bot.slack.app.build_bolt_app), exactly as `sco-bot serve` does; `bare` is a
-slack_bolt.App with the same options whose one `/sco` listener only acks. Slack's libraries and
-the bot are imported inside the functions: the load generator imports this module and starts
-without them.
+`ours`, `ours-new-minute` and `ours-no-cache` come from the composition root
+(bot.services.build_services with `serving=True`, then bot.slack.app.build_bolt_app), exactly as
+`sco-bot serve` does; they differ in the state of the answer cache each request meets (APPS);
+`bare` is a slack_bolt.App with the same options whose one `/sco` listener only acks. Slack's
+libraries and the bot are imported inside the functions: the load generator imports this module
+and starts without them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +26,16 @@ EVENTS_PATH = "/slack/events"
 # "Now" for every answer: the day after the Dushanbe meeting, so `brief` has its "what lies
 # ahead" and `upcoming` lists events (with real time the digest has nothing ahead).
 REHEARSAL_NOW = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
-APPS = ("ours", "ours-uncached", "bare")
+# Ours in three cache states, then the reference. The digest's derived views (built once per
+# digest version at load) serve every state: they are the digest, not a cache of answers.
+CACHE_STATES = {
+    "ours": "answer cache on, clock running: repeated requests within a minute are cache hits",
+    "ours-new-minute": "answer cache on, every request a minute after the last: each answer "
+    "is the day's render restamped (each local midnight in the digest's zones renders anew)",
+    "ours-no-cache": "answer cache off (SCO_ANSWER_CACHE_MB=0): every answer rendered in full",
+}
+APPS = (*CACHE_STATES, "bare")
+OURS = tuple(CACHE_STATES)
 
 
 def signed_headers(
@@ -73,14 +84,17 @@ class AppUnderTest:
 
 
 def build_app(kind: str, settings: Any) -> AppUnderTest:
-    """`ours`: the services and Bolt app `sco-bot serve` builds from `settings`; `ours-uncached`:
-    the same on a clock a minute later at every request; `bare`: a slack_bolt.App with the same
-    options whose listener only acks."""
-    if kind in ("ours", "ours-uncached"):
+    """`ours`: the services and Bolt app `sco-bot serve` builds from `settings`;
+    `ours-new-minute`: the same on a clock a minute later at every request; `ours-no-cache`: the
+    same with the answer cache off; `bare`: a slack_bolt.App with the same options whose
+    listener only acks."""
+    if kind in OURS:
         from bot.services import build_services
         from bot.slack.app import build_bolt_app
 
-        clock = SteppingClock(start=REHEARSAL_NOW) if kind == "ours-uncached" else None
+        clock = SteppingClock(start=REHEARSAL_NOW) if kind == "ours-new-minute" else None
+        if kind == "ours-no-cache":
+            settings = dataclasses.replace(settings, answer_cache_mb=0)
         services = build_services(settings, clock, serving=True)
         return AppUnderTest(
             build_bolt_app(services),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +12,26 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# The answers measured at scale (bench.scale).
 COMMANDS = ("brief", "positions china", "upcoming")
+# The realistic mix (bench.dispatch, bench.http): what a team of analysts asks, twelve kinds of
+# request from forty people in six channels; each command is also measured alone.
+MIX = (
+    "brief",
+    "positions china",
+    "positions russia",
+    "positions kazakhstan",
+    "upcoming",
+    "compare",
+    "sources",
+    "help",
+    "ask what did china say about afghanistan",
+    "who hosted the meeting?",
+    "positions india public",
+    "upcoming public",
+)
+USERS = 40
+CHANNELS = 6
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,24 @@ QUICK = Config(
     fanout_window=5.0,
     profile_iterations=50,
 )
+
+
+def mix_bodies() -> list[str]:
+    """The mix as slash-command bodies: request i is MIX[i % 12] typed by user i % 40 (in that
+    user's channel), so the cycle holds 120 distinct requests."""
+    from bot.testing.slack_requests import slash_body
+
+    cycle = len(MIX) * USERS // math.gcd(len(MIX), USERS)
+    return [
+        slash_body(
+            MIX[i % len(MIX)],
+            user_id=f"U{i % USERS:05d}",
+            user_name=f"analyst{i % USERS}",
+            channel_id=f"C{i % USERS % CHANNELS:05d}",
+        )
+        for i in range(cycle)
+    ]
+
 
 Measure = Callable[[Config, bool], dict[str, Any]]
 

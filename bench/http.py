@@ -1,6 +1,7 @@
-"""2. http: requests/s and p50/p99 of signed `/sco brief` through the production HTTP stack
-(bot.slack.http: waitress) in a separate process, concurrency 1 and 16, ours vs the bare app
-behind the same stack. `python -m bench.http [--quick]`.
+"""2. http: requests/s and p50/p99 of the realistic mix (bench.config.MIX, signed `/sco`
+requests by forty users) through the production HTTP stack (bot.slack.http: waitress) in a
+separate process, concurrency 1 and 16, ours in each cache state (bench.apps.CACHE_STATES) vs
+the bare app behind the same stack. `python -m bench.http [--quick]`.
 
 Servers and load generator are `python -m bench.http_load serve|load` child processes, so that
 the load generator never shares a server's GIL."""
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.apps import APPS
+from bench.apps import APPS, OURS
 from bench.config import ROOT, Config, run_alone
 from bench.figures import ratio, summary
 
@@ -95,11 +96,11 @@ def _load(port: int, concurrency: int, requests: int, seconds: float) -> dict[st
 
 
 def measure(cfg: Config, profile: bool) -> dict[str, Any]:
-    """All servers up (ours, ours-uncached, bare); for each concurrency, two rounds of each in
+    """All servers up (ours in each cache state, bare); for each concurrency, two rounds of each in
     mirrored order (A B C C B A), half the time each, merged."""
     servers = {kind: Server(kind, cfg.http_threads) for kind in APPS}
     result: dict[str, Any] = {
-        "text": "brief",
+        "text": "the realistic mix (bench.config.MIX, forty users)",
         "server_threads": cfg.http_threads,
         "load_generator": "bench.http_load (http.client keep-alive, one thread per connection, "
         "separate process)",
@@ -141,7 +142,7 @@ def _rounds(servers: dict[str, Server], concurrency: int, cfg: Config) -> dict[s
 def _merged(rounds: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """One entry per app from its rounds, and ours' throughput relative to bare."""
     entry: dict[str, Any] = {kind: _app_figures(runs) for kind, runs in rounds.items()}
-    for kind in ("ours", "ours-uncached"):
+    for kind in OURS:
         entry[f"{kind}_throughput_ratio"] = ratio(
             entry[kind]["requests_per_second"], entry["bare"]["requests_per_second"]
         )

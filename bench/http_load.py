@@ -1,11 +1,13 @@
 """The HTTP measurement's two processes: a server for one app and a load generator.
 
-    python -m bench.http_load serve --app ours|ours-uncached|bare [--threads 8]
+    python -m bench.http_load serve --app ours|ours-new-minute|ours-no-cache|bare [--threads 8]
         builds the app (bench.apps: as `sco-bot serve` does) behind the production stack
         (bot.slack.http: Bolt's WSGI adapter in waitress), prints `PORT <n>` and serves on
         127.0.0.1 until its stdin closes.
     python -m bench.http_load load --port N [--concurrency 16] [--requests 5000] [--seconds 10]
-        POSTs signed `/sco brief` over keep-alive connections (one thread each) and prints JSON.
+                                   [--text TEXT]
+        POSTs signed `/sco` requests over keep-alive connections (one thread each) and prints
+        JSON: the realistic mix (bench.config.MIX by forty users, in turn), or `/sco TEXT`.
 
 The two run as separate processes so that the load generator never shares the server's GIL.
 Module-level imports are the standard library and bench.apps (itself only that and
@@ -23,6 +25,7 @@ import time
 from typing import Any
 
 from bench.apps import APPS, EVENTS_PATH, bench_settings, build_app, signed_headers
+from bench.config import mix_bodies
 from bot.testing.slack_requests import slash_body
 
 
@@ -53,10 +56,13 @@ def serve(kind: str, threads: int) -> None:
 class _Load:
     """The load generator's shared state: what to send, when to stop, and what came back."""
 
-    def __init__(self, host: str, port: int, text: str, requests: int, concurrency: int) -> None:
+    def __init__(
+        self, host: str, port: int, text: str | None, requests: int, concurrency: int
+    ) -> None:
         self.host, self.port, self.requests = host, port, requests
-        self.body = slash_body(text).encode()
-        self.headers = signed_headers(self.body.decode())
+        bodies = mix_bodies() if text is None else [slash_body(text)]
+        # Signed once, up front: a run lasts seconds, well inside Slack's five-minute window.
+        self.signed = [(body.encode(), signed_headers(body)) for body in bodies]
         self.lock = threading.Lock()
         self.issued = 0
         self.deadline = 0.0
@@ -66,13 +72,13 @@ class _Load:
         self.response_bytes = 0
         self.start_gate = threading.Barrier(concurrency + 1)
 
-    def _another(self) -> bool:
-        """Claim the next request, or False when the count or the time is used up."""
+    def _another(self) -> tuple[bytes, dict[str, str]] | None:
+        """Claim the next request, or None when the count or the time is used up."""
         with self.lock:
             if self.issued >= self.requests or time.perf_counter() >= self.deadline:
-                return False
+                return None
             self.issued += 1
-            return True
+            return self.signed[self.issued % len(self.signed)]
 
     def worker(self, index: int) -> None:
         """One keep-alive connection, one request at a time, latency measured per request."""
@@ -81,10 +87,11 @@ class _Load:
         conn.connect()
         self.start_gate.wait()
         try:
-            while self._another():
+            while (request := self._another()) is not None:
+                body, headers = request
                 started = time.perf_counter_ns()
                 try:
-                    conn.request("POST", EVENTS_PATH, self.body, self.headers)
+                    conn.request("POST", EVENTS_PATH, body, headers)
                     response = conn.getresponse()
                     data = response.read()
                 except (OSError, http.client.HTTPException) as exc:
@@ -96,7 +103,7 @@ class _Load:
                 mine.append(time.perf_counter_ns() - started)
                 with self.lock:
                     self.statuses[response.status] = self.statuses.get(response.status, 0) + 1
-                    self.response_bytes = len(data)
+                    self.response_bytes = max(self.response_bytes, len(data))
         finally:
             conn.close()
 
@@ -106,11 +113,12 @@ def load(
     concurrency: int,
     requests: int,
     seconds: float,
-    text: str = "brief",
+    text: str | None = None,
     host: str = "127.0.0.1",
 ) -> dict[str, Any]:
-    """Signed POSTs of `/sco <text>` on `concurrency` keep-alive connections, one thread each,
-    until `requests` are done or `seconds` have passed. Latency is client-side, per request."""
+    """Signed POSTs of the mix (or `/sco <text>`) on `concurrency` keep-alive connections, one
+    thread each, until `requests` are done or `seconds` have passed.
+    Latency is client-side, per request."""
     state = _Load(host, port, text, requests, concurrency)
     workers = [
         threading.Thread(target=state.worker, args=(i,), daemon=True) for i in range(concurrency)
@@ -126,7 +134,8 @@ def load(
     flat = [ns // 1000 for per in state.latencies for ns in per]
     ok = state.statuses.get(200, 0)
     return {
-        "text": text,
+        "text": text or "the realistic mix (bench.config.MIX)",
+        "distinct_requests": len(state.signed),
         "concurrency": concurrency,
         "completed": len(flat),
         "ok": ok,
@@ -151,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     load_args.add_argument("--concurrency", type=int, default=16)
     load_args.add_argument("--requests", type=int, default=5000, help="at most this many")
     load_args.add_argument("--seconds", type=float, default=10.0, help="at most this long")
-    load_args.add_argument("--text", default="brief", help="the text after /sco")
+    load_args.add_argument("--text", help="the text after /sco (default: the realistic mix)")
     args = parser.parse_args(argv)
     if args.mode == "serve":
         serve(args.app, args.threads)

@@ -11,7 +11,15 @@ from typing import Any, TextIO
 
 from bench.apps import APPS
 
-LABELS = {"ours": "", "ours-uncached": ", new minute each"}
+# Each of our apps' cache state, as every row names it (bench.apps.CACHE_STATES says more).
+LABELS = {
+    "ours": "answer cache hit (same minute)",
+    "ours-new-minute": "new minute each (day's render restamped)",
+    "ours-no-cache": "answer cache off (full render)",
+}
+# Dispatch goals per cache state (ratio to bare, median): issue 16 asks ≤ 2× "uncached".
+COMMAND_GOALS = {"ours": 1.25, "ours-new-minute": 2.0, "ours-no-cache": 2.0}
+MIX_GOAL = 1.5
 
 
 @dataclass
@@ -30,25 +38,41 @@ def _met(ok: bool | None) -> str:
 
 
 def dispatch_rows(d: dict[str, Any]) -> list[Row]:
-    """Per command and clock: median and p99 against bare."""
+    """The realistic mix first (judged on the mean: it carries the day's full renders), then
+    each command alone (judged on the median), each in every cache state, against bare."""
     rows = []
+    mix = d["mix"]
+    for kind, label in LABELS.items():
+        o, b = mix[kind], mix["bare"]
+        r = mix[f"{kind}_ratio_mean"]
+        rows.append(
+            Row(
+                f"dispatch realistic mix ({len(d['mix_commands'])} commands, {d['mix_requests']}"
+                f" requests), {label} (mean; median; p99)",
+                f"{o['mean']:.0f}; {o['median']:.0f}; {o['p99']:.0f} µs",
+                f"bare {b['mean']:.0f}; {b['median']:.0f}; {b['p99']:.0f} µs",
+                f"{r:.2f}× (median {mix[f'{kind}_ratio_median']:.2f}×) / ≤{MIX_GOAL:g}×",
+                _met(r <= MIX_GOAL),
+            )
+        )
     for text, c in d["commands"].items():
         for kind, label in LABELS.items():
             r = c[f"{kind}_ratio_median"]
+            goal = COMMAND_GOALS[kind]
             rows.append(
                 Row(
-                    f"dispatch /sco {text}{label} (median; p99)",
-                    f"{c[kind]['median']:.0f} µs; {c[kind]['p99']:.0f} µs",
-                    f"bare {c['bare']['median']:.0f} µs; {c['bare']['p99']:.0f} µs",
-                    f"{r:.2f}× (p99 {c[f'{kind}_ratio_p99']:.2f}×) / ≤1.25×",
-                    _met(r <= 1.25),
+                    f"dispatch /sco {text}, {label} (median; p99)",
+                    f"{c[kind]['median']:.0f}; {c[kind]['p99']:.0f} µs",
+                    f"bare {c['bare']['median']:.0f}; {c['bare']['p99']:.0f} µs",
+                    f"{r:.2f}× (p99 {c[f'{kind}_ratio_p99']:.2f}×) / ≤{goal:g}×",
+                    _met(r <= goal),
                 )
             )
     return rows
 
 
 def http_rows(h: dict[str, Any]) -> list[Row]:
-    """Per concurrency and clock: throughput and latency against bare; failures if any."""
+    """Per concurrency and cache state: the mix's throughput and latency against bare."""
     rows = []
     for conc, e in h["concurrency"].items():
         b = e["bare"]
@@ -57,7 +81,7 @@ def http_rows(h: dict[str, Any]) -> list[Row]:
             r = e[f"{kind}_throughput_ratio"]
             rows.append(
                 Row(
-                    f"http /sco brief{label} c={conc} req/s",
+                    f"http realistic mix c={conc}, {label}: req/s",
                     f"{o['requests_per_second']:.0f}",
                     f"bare {b['requests_per_second']:.0f}",
                     f"{r:.2f}× / ≥0.8×",
@@ -69,7 +93,7 @@ def http_rows(h: dict[str, Any]) -> list[Row]:
                 bare_ms = b["latency_ms"]
                 rows.append(
                     Row(
-                        f"http /sco brief{label} c={conc} p50; p99",
+                        f"http realistic mix c={conc}, {label}: p50; p99",
                         f"{o['latency_ms']['median']:.2f}; {p99:.2f} ms",
                         f"bare {bare_ms['median']:.2f}; {bare_ms['p99']:.2f} ms",
                         "p99 < 20 ms" if conc == "16" else "",

@@ -211,7 +211,9 @@ def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
 def _cached_ask(settings: Settings, clock: Clock, text: str, fmt: str, channel: str) -> str:
     now = clock.now()
     key = answer_key(settings, text, now, fmt)
-    cache = AnswerCache(settings.cache_dir) if settings.cache_dir and key else None
+    # SCO_ANSWER_CACHE_MB=0 turns off the answer cache on disk too (SCO_CACHE_DIR=off, all).
+    wanted = settings.answer_cache_mb and key
+    cache = AnswerCache(settings.cache_dir) if settings.cache_dir and wanted else None
     if cache and key and (stored := cache.get(key)) is not None:
         return stored
     answer = _ask(_services(settings, clock), text, now, fmt, channel)

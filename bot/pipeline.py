@@ -23,6 +23,7 @@ from bot.queries.calendar import day_zones, local_days
 from bot.rendering.blocks import Message, parse_blocks, parse_view, with_blocks
 from bot.rendering.labels import minute_marks
 from bot.rendering.renderer import Renderer
+from bot.rendering.stamps import Stamped
 
 if TYPE_CHECKING:
     from bot.reminders.desk import ReminderDesk
@@ -30,13 +31,30 @@ if TYPE_CHECKING:
 
 # The answer cache is bounded by (estimated) memory, not by count: a request's words are part
 # of its key, and 600 distinct 40,000-character requests once took 400 MB.
-CACHE_BYTES = 16 * 1024 * 1024
+CACHE_BYTES = 16 * 1024 * 1024  # by default: SCO_ANSWER_CACHE_MB
 # One answer may take at most this share of the budget (a bigger one is not cached).
 LARGEST_SHARE = 8
 # An answer depends on the digest, the request, the local day in each of the digest's zones
 # (countdowns, what has begun or ended) and the minute (the "as of" stamps). It is rendered once
 # per day and restamped for each new minute: only the stamps differ from minute to minute.
 _Key = tuple[str, Request, tuple[date, ...], bool]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A cached answer, its pages cut at its minute's marks, and its estimated bytes."""
+
+    rendered: Rendered
+    stamped: tuple[Stamped, ...]
+    weight: int
+
+    def at(self, minute: datetime, zones: tuple[str, ...]) -> Rendered:
+        """The answer as of another minute of the same day: its stamps filled in anew."""
+        rendered = self.rendered
+        if rendered.minute is None or minute == rendered.minute:
+            return rendered
+        marks = minute_marks(minute, zones)
+        return Rendered(tuple(s.fill(marks) for s in self.stamped), rendered.public, minute)
 
 
 def _weight(request: Request, rendered: Rendered) -> int:
@@ -92,17 +110,6 @@ class Rendered:
             extra = ', "response_type": "ephemeral"'
         return self.pages[0][:-1] + extra + "}"
 
-    def restamped(self, minute: datetime, zones: tuple[str, ...]) -> Rendered:
-        """The same reply as of another minute of the same day: its stamps replaced."""
-        if self.minute is None or minute == self.minute:
-            return self
-        pages = self.pages
-        for old, new in zip(
-            minute_marks(self.minute, zones), minute_marks(minute, zones), strict=True
-        ):
-            pages = tuple(page.replace(old, new) for page in pages)
-        return Rendered(pages, self.public, minute)
-
 
 def _message(payload: dict[str, Any]) -> Message:
     return Message(payload["text"], tuple(payload["blocks"]))
@@ -118,14 +125,17 @@ class Pipeline:
         timezone: tzinfo,
         reminders: Callable[[], ReminderDesk] | None = None,
         admins: frozenset[str] = frozenset(),
+        *,
+        cache_bytes: int = CACHE_BYTES,
     ) -> None:
         self.digest = digest
         self.renderer = renderer
         self.timezone = timezone
         self.reminders = reminders
         self.admins = admins
-        self._cache: OrderedDict[_Key, tuple[Rendered, int]] = OrderedDict()
+        self._cache: OrderedDict[_Key, _Entry] = OrderedDict()
         self._cache_bytes = 0
+        self._cache_limit = cache_bytes
         self._cache_now: tuple[str, tuple[date, ...]] | None = None  # the newest (version, days)
         self._cache_lock = threading.Lock()
         self._loaded: dict[str, datetime] = {}  # digest version -> when first served
@@ -144,28 +154,30 @@ class Pipeline:
         and the minute (the stamps), so each is rendered once a day and restamped per minute."""
         request = parse(text)
         digest = self.digest()  # read once: a reload swaps it whole
-        if SUBCOMMANDS[request.name].personal:
+        if SUBCOMMANDS[request.name].personal or not self._cache_limit:
             return self._render(request, digest, now, caller, share)
         minute = now.replace(second=0, microsecond=0)
         zones = day_zones(digest, self.timezone)
         key = (digest.version, request, local_days(minute, zones), share)
         cached = self._cache.get(key)
         if cached is not None:
-            return cached[0].restamped(minute, zones)
+            return cached.at(minute, zones)
         rendered = self._render(request, digest, minute, caller, share)
-        self._remember(key, rendered)
+        self._remember(key, rendered, zones)
         return rendered
 
     def needs_ledger(self, text: str) -> bool:
         """Whether answering `text` reads or writes the reminder ledger (a database)."""
         return SUBCOMMANDS[parse(text).name].personal
 
-    def _remember(self, key: _Key, rendered: Rendered) -> None:
+    def _remember(self, key: _Key, rendered: Rendered, zones: tuple[str, ...]) -> None:
         """Cache an answer; drop what can no longer be asked for, then the oldest."""
         version, request, days, _share = key
-        weight = _weight(request, rendered)
-        if weight > CACHE_BYTES // LARGEST_SHARE:
+        weight = 2 * _weight(request, rendered)  # its pages, and the same text cut at its stamps
+        if weight > self._cache_limit // LARGEST_SHARE:
             return
+        marks = minute_marks(rendered.minute, zones) if rendered.minute else ()
+        entry = _Entry(rendered, tuple(Stamped.cut(page, marks) for page in rendered.pages), weight)
         with self._cache_lock:
             newest = self._cache_now
             if newest is not None and days < newest[1]:
@@ -176,11 +188,11 @@ class Pipeline:
                 self._cache_bytes = 0
                 self._cache_now = (version, days)
             if key not in self._cache:
-                self._cache[key] = (rendered, weight)
+                self._cache[key] = entry
                 self._cache_bytes += weight
-            while self._cache_bytes > CACHE_BYTES:
-                _, (_, dropped) = self._cache.popitem(last=False)
-                self._cache_bytes -= dropped
+            while self._cache_bytes > self._cache_limit:
+                _, dropped = self._cache.popitem(last=False)
+                self._cache_bytes -= dropped.weight
 
     def cache_usage(self) -> tuple[int, int]:
         """The answer cache's entries and their estimated bytes."""

@@ -50,7 +50,12 @@ class Services:
         # Subscription changes reconcile in the background when serving, inline in a terminal.
         self._background = background
         self.pipeline = Pipeline(
-            self.digests, renderer, settings.timezone, self.desk, settings.admins
+            self.digests,
+            renderer,
+            settings.timezone,
+            self.desk,
+            settings.admins,
+            cache_bytes=int(settings.answer_cache_mb * 1024 * 1024),
         )
         self._desk: ReminderDesk | None = None
         self._desk_guard = threading.Lock()

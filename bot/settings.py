@@ -62,6 +62,7 @@ class Settings:
     slack_timeout_seconds: float = 10.0
     slack_calls_per_minute: float = 45.0
     cache_dir: Path | None = None
+    answer_cache_mb: float = 16.0
     state_dir: Path | None = None
     log_format: str = "text"
     log_level: str = "INFO"
@@ -223,6 +224,16 @@ def _per_minute(value: str, _parsed: Mapping[str, Any]) -> float:
     return number
 
 
+def _megabytes(value: str, _parsed: Mapping[str, Any]) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not 0 <= number <= 4096:
+        raise Invalid(f"{_shown(value)} is not a number of megabytes from 0 to 4096")
+    return number
+
+
 def _user_ids(value: str, _parsed: Mapping[str, Any]) -> frozenset[str]:
     users = frozenset(re.split(r"[\s,]+", value)) - {""}
     for user in sorted(users):
@@ -306,6 +317,9 @@ SETTINGS: tuple[Setting, ...] = (
             "`$XDG_CACHE_HOME/sco-bot` or `~/.cache/sco-bot`",
             "where validated digests (by content hash), compiled templates and the terminal's "
             "rendered answers are kept; `off` disables"),
+    Setting("SCO_ANSWER_CACHE_MB", "answer_cache_mb", _megabytes, "`16`",
+            "memory for answers rendered once a day and restamped each minute (`0`: every "
+            "answer rendered in full, and `ask` keeps no answers in `SCO_CACHE_DIR`)"),
     Setting("SCO_STATE_DIR", "state_dir", _state_dir,
             "`$XDG_STATE_HOME/sco-bot` or `~/.local/state/sco-bot`",
             "where the default SQLite ledger and the console's history live (`serve` prints "

@@ -58,3 +58,34 @@ def test_restamping_holds_on_a_digest_with_seasons_and_supersession(text: str) -
     for step in range(0, 48 * 60, 97):
         at = start + timedelta(minutes=step)
         assert cached.respond(text, at).pages == fresh(two, renderer).respond(text, at).pages
+
+
+def test_with_the_answer_cache_off_every_answer_is_rendered_in_full(
+    digest: Digest, renderer: Renderer
+) -> None:
+    off = Pipeline(DigestHolder(digest), renderer, ZoneInfo("Europe/Berlin"), cache_bytes=0)
+    for step in (0, 0, 1, 90):
+        at = START + timedelta(minutes=step)
+        assert off.respond("brief", at).pages == fresh(digest, renderer).respond("brief", at).pages
+    assert off.cache_usage() == (0, 0)
+
+
+def test_the_answer_cache_is_sized_by_its_setting() -> None:
+    from bot.settings import SettingsError, load_settings
+
+    assert load_settings({"SCO_ANSWER_CACHE_MB": "0"}).answer_cache_mb == 0
+    assert load_settings({}).answer_cache_mb == 16
+    with pytest.raises(SettingsError, match="SCO_ANSWER_CACHE_MB"):
+        load_settings({"SCO_ANSWER_CACHE_MB": "lots"})
+
+
+def test_a_page_cut_at_its_marks_fills_in_another_minutes_marks() -> None:
+    from bot.rendering.stamps import Stamped
+
+    page = "as of <!date^100^{t}|1 May 10:00 UTC> (1 May 12:00 CEST); 1 May 10:00 UTC again"
+    cut = Stamped.cut(page, ["<!date^100^", "1 May 10:00 UTC", "1 May 12:00 CEST", "absent"])
+    filled = cut.fill(["<!date^160^", "1 May 10:01 UTC", "1 May 12:01 CEST", "-"])
+    assert filled == (
+        "as of <!date^160^{t}|1 May 10:01 UTC> (1 May 12:01 CEST); 1 May 10:01 UTC again"
+    )
+    assert Stamped.cut("no stamp", ["<!date^100^"]).fill(["x"]) == "no stamp"

@@ -7,8 +7,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.commands.situation import Reply, Situation
 from bot.queries.calendar import upcoming
 from bot.queries.lookup import latest_held
@@ -37,6 +35,10 @@ def _subscriptions(situation: Situation) -> list[Subscription] | Unreadable | No
     caller = situation.caller
     if situation.reminders is None or caller is None or caller.user_id is None:
         return None
+    # Imported here: the ledger (and SQLAlchemy with it) is opened only when a Home tab is
+    # published; `sco-bot ask` never pays for it.
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         desk = situation.reminders()
         return [s for s in desk.ledger.subscriptions() if s.subscriber == caller.user_id]

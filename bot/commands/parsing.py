@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from bot.commands.registry import BY_WORD
@@ -23,7 +24,22 @@ class Request:
     implicit: bool = False  # a question typed without `ask`: the reply hints at the commands
 
 
+# Every request is parsed by more than one step (does it need the ledger, open a form, what
+# does it answer): short texts, the ones typed again and again, are parsed once.
+_SHORT = 256
+
+
 def parse(text: str) -> Request:
+    """Parse the text after `/sco` (short texts once: a Request is immutable)."""
+    return _parse_short(text) if len(text) <= _SHORT else _parse(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_short(text: str) -> Request:
+    return _parse(text)
+
+
+def _parse(text: str) -> Request:
     """Parse the text after `/sco`: empty text or an unknown word asks for help; text that reads
     as a question (several words, or a question mark) is asked."""
     words = [w[:MAX_ARG_LENGTH] for w in text.split()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
@@ -68,7 +69,11 @@ WhenField = Annotated[When, BeforeValidator(parse_when)]
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(
-        frozen=True, extra="forbid", strict=False, arbitrary_types_allowed=True
+        frozen=True,
+        extra="forbid",
+        strict=False,
+        arbitrary_types_allowed=True,
+        defer_build=True,
     )
 
 
@@ -128,7 +133,7 @@ class Document(_Frozen):
             raise ValueError("a participant's account (stance: participant) names its participant")
         return self
 
-    @property
+    @functools.cached_property  # every citation of every answer names its document
     def citation_label(self) -> str:
         """How citations name it: its label, else short name and date (unique in a digest)."""
         published = self.published

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -93,16 +94,19 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
-def minute_marks(moment: datetime, zones: Iterable[str]) -> list[str]:
+# Restamping a cached answer needs its old minute's marks and the new minute's: both are asked
+# for again and again within a minute, by every answer restamped in it.
+@functools.lru_cache(maxsize=256)
+def minute_marks(moment: datetime, zones: tuple[str, ...]) -> tuple[str, ...]:
     """Every form in which replies show the instant `moment` (to the minute): what changes in an
     answer from one minute to the next, and nothing else does within a day."""
-    return [f"<!date^{int(moment.timestamp())}^", *(moment_in(moment, name) for name in zones)]
+    return (f"<!date^{int(moment.timestamp())}^", *(moment_in(moment, name) for name in zones))
 
 
 def moment_in(moment: datetime, zone: str) -> str:
     """28 July 2021 09:00 CEST: an instant shown in the given IANA timezone."""
     local = moment.astimezone(ZoneInfo(zone))
-    return f"{day_label(local.date())} {local:%H:%M} {local.tzname()}"
+    return f"{day_label(local)} {local.hour:02d}:{local.minute:02d} {local.tzname()}"
 
 
 def slack_time(moment: datetime, zone: str) -> Mrkdwn:

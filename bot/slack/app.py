@@ -9,7 +9,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from bot.slack import errors
 from bot.slack.listeners import register_listeners
-from bot.slack.logging_middleware import note_request
+from bot.slack.logging_middleware import NoteRequest
 from bot.slack.middleware import SlackGate
 
 
@@ -45,7 +45,7 @@ def build_bolt_app(services: Services) -> App:
         token_verification_enabled=False,
         name="sco-bot",
     )
-    app.use(note_request)
+    app.use(NoteRequest())
     register_listeners(app, services.pipeline, services.clock)
     errors.register(app, services.pipeline)
     return app

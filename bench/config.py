@@ -13,7 +13,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # The answers measured at scale (bench.scale).
-COMMANDS = ("brief", "positions china", "upcoming")
+COMMANDS = ("brief", "positions china", "upcoming", "compare", "sources")
 # The realistic mix (bench.dispatch, bench.http): what a team of analysts asks, twelve kinds of
 # request from forty people in six channels; each command is also measured alone.
 MIX = (

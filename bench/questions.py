@@ -1,11 +1,12 @@
 """6. questions: the analyst question set (tests/questions.yaml) on the shipped digest — recall@1
-and recall@3, and answer times (the search alone, and the whole reply rendered with a new minute
-each call so that no cached answer is reused) — then the same questions on a generated digest of
-10,000 items (bench.gen_digest). The search index is built first, as `serve` does at start.
-`python -m bench.questions [--quick]`."""
+and recall@3, and answer times (the search alone, and the whole reply with the answer cache off,
+SCO_ANSWER_CACHE_MB=0, so that every reply is searched and rendered in full) — then the same
+questions on a generated digest of 10,000 items (bench.gen_digest). The search index is built
+first, as `serve` does at start. `python -m bench.questions [--quick]`."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import sys
 import tempfile
@@ -22,7 +23,7 @@ GOAL = "recall@3 ≥ 95%; an answer < 20 ms on the shipped digest, < 5 ms at 10,
 
 def _times(digest: Any, pipeline: Any, now: datetime, repeats: int) -> dict[str, Any]:
     """Per question, `repeats` times: the search alone, then the whole reply (`ask <question>`,
-    rendered, each at a new minute: the pipeline's per-minute cache never answers)."""
+    each at a new minute, from a pipeline whose answer cache is off: searched and rendered)."""
     from bot.search.answer import answer
     from bot.testing.questions import load_questions
 
@@ -52,7 +53,9 @@ def _prepared(directory: Path | None, result: dict[str, Any]) -> tuple[Any, Any]
     from bot.services import Services
     from bot.settings import Settings
 
+    # The answer cache off: every reply measured is searched and rendered in full.
     settings = Settings(knowledge_dir=directory) if directory else Settings()
+    settings = dataclasses.replace(settings, answer_cache_mb=0)
     digest = load_digest(Path(settings.knowledge_dir))
     started = time.perf_counter()
     index = search_index(digest)

@@ -6,6 +6,7 @@ The memory figure in a fresh process comes from `python -m bench.scale --child-r
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import subprocess
@@ -60,13 +61,19 @@ def child_rss(directory: Path) -> dict[str, Any]:
     }
 
 
-def _answers(pipeline: Any, now: datetime, repeats: int) -> dict[str, Any]:
+def _answers(pipeline: Any, uncached: Any, now: datetime, repeats: int) -> dict[str, Any]:
     """Per command: the first call on a fresh pipeline (templates precompiled and the digest's
-    derived views built, as `serve` does at start), repeated calls at the same `now` (reusing
-    any answer cached per minute), and repeated calls each a minute later (rendered every time,
-    as when a command comes once a minute or less)."""
+    derived views built, as `serve` does at start: a full render, then cached for the day),
+    repeated calls at the same `now` (answer cache hits), repeated calls each a minute later
+    (the day's render restamped), and calls to a pipeline with the answer cache off (each a
+    full render)."""
     out: dict[str, Any] = {}
     for text in COMMANDS:
+        full = []
+        for later in minutes(now + timedelta(minutes=1), repeats):
+            started = time.perf_counter()
+            uncached.respond(text, later)
+            full.append((time.perf_counter() - started) * 1000)
         gc.collect()
         started = time.perf_counter()
         reply = pipeline.respond(text, now)
@@ -80,6 +87,7 @@ def _answers(pipeline: Any, now: datetime, repeats: int) -> dict[str, Any]:
             fresh.append((time.perf_counter() - middle) * 1000)
             same.append((middle - started) * 1000)
         out[text] = {
+            "full_render_ms": summary(full, "ms"),
             "first_ms": first,
             "repeated_ms": summary(same, "ms"),
             "new_minute_ms": summary(fresh, "ms"),
@@ -105,8 +113,8 @@ def measure(cfg: Config, profile: bool) -> dict[str, Any]:
         last = max(m.date.first for m in digest.meetings if m.date.first is not None)
         now = datetime(last.year, last.month, last.day, 9, 0, tzinfo=UTC) + timedelta(days=14)
         result["now"] = now.isoformat()
-        pipeline = _start(directory, digest, result)
-        result["answers"] = _answers(pipeline, now, cfg.answer_repeats)
+        pipeline, uncached = _start(directory, digest, result)
+        result["answers"] = _answers(pipeline, uncached, now, cfg.answer_repeats)
         if profile:
             listings: dict[str, Any] = {}
             for text in COMMANDS:
@@ -116,7 +124,9 @@ def measure(cfg: Config, profile: bool) -> dict[str, Any]:
             result["answer_profiles"] = listings
         result["reference_real_digest"] = {
             "now": REHEARSAL_NOW.isoformat(),
-            "answers": _answers(_real_pipeline(), REHEARSAL_NOW, cfg.answer_repeats * 20),
+            "answers": _answers(
+                _real_pipeline(), _real_pipeline(0), REHEARSAL_NOW, cfg.answer_repeats * 20
+            ),
         }
     return result
 
@@ -165,9 +175,10 @@ def _rss_in_child(directory: Path) -> dict[str, Any]:
     return figures
 
 
-def _start(directory: Path, digest: Any, result: dict[str, Any]) -> Any:
+def _start(directory: Path, digest: Any, result: dict[str, Any]) -> tuple[Any, Any]:
     """What `serve` does at start, timed part by part (templates compiled, the digest's derived
-    views built), assembled by the composition root (bot.services.Services); its pipeline."""
+    views built), assembled by the composition root (bot.services.Services); its pipeline, and
+    the same with the answer cache off."""
     from bot.rendering.renderer import Renderer
     from bot.services import Services
     from bot.settings import Settings
@@ -180,15 +191,19 @@ def _start(directory: Path, digest: Any, result: dict[str, Any]) -> Any:
     started = time.perf_counter()
     services.prepare(digest)
     result["prepare_ms"] = (time.perf_counter() - started) * 1000
-    return services.pipeline
+    off = dataclasses.replace(settings, answer_cache_mb=0)
+    uncached = Services(off, off.clock(), digest, renderer, background=True)
+    return services.pipeline, uncached.pipeline
 
 
-def _real_pipeline() -> Any:
-    """The pipeline `serve` builds on the shipped digest and templates (default settings)."""
+def _real_pipeline(answer_cache_mb: float = 16) -> Any:
+    """The pipeline `serve` builds on the shipped digest and templates (default settings, but
+    the answer cache's size)."""
     from bot.services import build_services
     from bot.settings import Settings
 
-    return build_services(Settings(clock_start=REHEARSAL_NOW), serving=True).pipeline
+    settings = Settings(clock_start=REHEARSAL_NOW, answer_cache_mb=answer_cache_mb)
+    return build_services(settings, serving=True).pipeline
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,8 @@
-"""3. cold: `sco-bot ask brief` as a whole process (SLACK_*/SCO_* removed from the
-environment) vs `python -c "import slack_bolt"` and `python -c pass`, with `python -X
-importtime` listings. `python -m bench.cold_start [--quick]`.
+"""3. cold: `sco-bot ask` as a whole process (SLACK_*/SCO_* removed from the environment) in
+each cache state (every cache off; the digest and template caches warm but the answer cache
+off; an answer cache hit), and on the new surfaces (a question, compare) with every cache off,
+vs `python -c "import slack_bolt"` and `python -c pass`, with `python -X importtime` listings.
+`python -m bench.cold_start [--quick]`.
 
 hyperfine times the processes when installed; else they are timed here with subprocess,
 interleaved, after two warm-up rounds."""
@@ -21,7 +23,10 @@ from typing import Any
 from bench.config import Config, run_alone
 from bench.figures import clean_env, ratio, summary
 
-GOAL = "sco-bot ask brief no slower than python -c 'import slack_bolt'"
+GOAL = (
+    "sco-bot ask (brief, a question, compare) with every cache off no slower than "
+    "python -c 'import slack_bolt'"
+)
 
 
 def _sco_bot() -> str:
@@ -74,12 +79,14 @@ def _subprocess_timing(commands: dict[str, list[str]], runs: int, cwd: str) -> d
     return {name: summary(values, "ms") for name, values in times.items()}
 
 
-def _importtime(command: list[str], cwd: str, top: int = 10) -> dict[str, Any]:
+def _importtime(
+    command: list[str], cwd: str, top: int = 10, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """`python -X importtime` of the command: where its imports spend their time."""
     done = subprocess.run(
         [sys.executable, "-X", "importtime", *command],
         cwd=cwd,
-        env=clean_env(),
+        env={**clean_env(), **(env or {})},
         capture_output=True,
         text=True,
         check=True,
@@ -120,16 +127,45 @@ def _importtime(command: list[str], cwd: str, top: int = 10) -> dict[str, Any]:
     }
 
 
-def measure(cfg: Config, profile: bool) -> dict[str, Any]:
-    """Whole processes, SLACK_*/SCO_* removed from the environment, in a scratch directory."""
-    python = sys.executable
-    commands = {
-        "sco-bot ask brief": [_sco_bot(), "ask", "brief"],
-        "import slack_bolt": [python, "-c", "import slack_bolt"],
-        "python -c pass": [python, "-c", "pass"],
+def _cases(cache: str) -> dict[str, list[str]]:
+    """Each process measured, as argv (through `env`, so that each sets its own cache state;
+    the references pay for `env` too)."""
+    ask = ["env", f"SCO_CACHE_DIR={cache}", _sco_bot(), "ask"]
+    off = ["env", "SCO_CACHE_DIR=off", _sco_bot(), "ask"]
+    python = ["env", sys.executable]
+    return {
+        EVERY_CACHE_OFF: [*off, "brief"],
+        "sco-bot ask brief, digest and template caches warm, answer cache off": [
+            "env",
+            f"SCO_CACHE_DIR={cache}",
+            "SCO_ANSWER_CACHE_MB=0",
+            _sco_bot(),
+            "ask",
+            "brief",
+        ],
+        "sco-bot ask brief, answer cache hit (same minute)": [*ask, "brief"],
+        "sco-bot ask 'who hosted the meeting?', every cache off": [
+            *off,
+            "who hosted the meeting?",
+        ],
+        "sco-bot ask compare, every cache off": [*off, "compare"],
+        BOLT: [*python, "-c", "import slack_bolt"],
+        PASS: [*python, "-c", "pass"],
     }
+
+
+EVERY_CACHE_OFF = "sco-bot ask brief, every cache off"
+BOLT = "import slack_bolt"
+PASS = "python -c pass"
+
+
+def measure(cfg: Config, profile: bool) -> dict[str, Any]:
+    """Whole processes, SLACK_*/SCO_* removed from the environment, in a scratch directory with
+    its own cache directory (warmed by the two warm-up rounds)."""
     result: dict[str, Any] = {"runs": cfg.cold_runs, "commands": {}}
     with tempfile.TemporaryDirectory() as cwd:
+        commands = _cases(str(Path(cwd) / "cache"))
+        result["argv"] = {name: shlex.join(argv) for name, argv in commands.items()}
         method = "subprocess"
         if shutil.which("hyperfine"):
             try:
@@ -140,11 +176,16 @@ def measure(cfg: Config, profile: bool) -> dict[str, Any]:
         if method == "subprocess":
             result["commands"] = _subprocess_timing(commands, cfg.cold_runs, cwd)
         result["method"] = method
-        result["importtime"] = _importtime(commands["sco-bot ask brief"], cwd)
+        result["importtime"] = _importtime(
+            commands[EVERY_CACHE_OFF][2:], cwd, env={"SCO_CACHE_DIR": "off"}
+        )
         result["importtime_slack_bolt"] = _importtime(["-c", "import slack_bolt"], cwd, top=5)
-    ours = result["commands"]["sco-bot ask brief"]["median"]
-    bolt = result["commands"]["import slack_bolt"]["median"]
-    result["ratio_median"] = ratio(ours, bolt)
+    bolt = result["commands"][BOLT]["median"]
+    result["ratios_median"] = {
+        name: ratio(figures["median"], bolt)
+        for name, figures in result["commands"].items()
+        if name.startswith("sco-bot")
+    }
     return result
 
 

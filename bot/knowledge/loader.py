@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,7 +29,9 @@ from bot.knowledge.schema import (
 )
 from bot.knowledge.text import alias_key, normalise_quote
 from bot.knowledge.versioning import content_version
-from bot.knowledge.yamlsource import LineMap, Path_, YamlError, format_path, load_yaml
+
+if TYPE_CHECKING:
+    from bot.knowledge.yamlsource import LineMap, Path_
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_PROBLEMS = 500
@@ -75,11 +77,14 @@ class _Collector:
             self.unlisted += 1  # a pathological file: list enough to act on, count the rest
             return
         self.problems.append(
-            Problem(_display_name(self.directory, relative), line, format_path(path), message)
+            Problem(_display_name(self.directory, relative), line, _format_path(path), message)
         )
 
     def read(self, relative: str) -> tuple[Any, LineMap] | None:
         """Read and parse one YAML file, recording any problem; None when unusable."""
+        # YAML is read only when the digest is not in the cache: its parser is imported here.
+        from bot.knowledge.yamlsource import YamlError, load_yaml
+
         try:
             raw = read_regular_file(self.directory / relative, MAX_FILE_BYTES)
         except FileNotFoundError:
@@ -163,7 +168,7 @@ class _Collector:
                 ident = value.get("id")
                 if isinstance(ident, str):
                     if ident in seen:
-                        where = format_path(seen[ident])
+                        where = _format_path(seen[ident])
                         self.add(
                             relative,
                             lines.line_of((*path, "id")),
@@ -375,8 +380,14 @@ def _document_warnings(
 
 def _problem(directory: Path, relative: str, lines: LineMap, path: Path_, message: str) -> Problem:
     return Problem(
-        _display_name(directory, relative), lines.line_of(path), format_path(path), message
+        _display_name(directory, relative), lines.line_of(path), _format_path(path), message
     )
+
+
+def _format_path(path: Path_) -> str:
+    from bot.knowledge.yamlsource import format_path
+
+    return format_path(path)
 
 
 def _read_texts(

@@ -36,6 +36,9 @@ CACHE_STATES = {
 }
 APPS = (*CACHE_STATES, "bare")
 OURS = tuple(CACHE_STATES)
+# A second reference for HTTP: bare, but acknowledging each command with a body as long as our
+# answer to it. Slack's answer has to travel; this separates its bytes from our code's time.
+SIZED = "bare-sized"
 
 
 def signed_headers(
@@ -103,12 +106,24 @@ def build_app(kind: str, settings: Any) -> AppUnderTest:
         )
     if kind == "bare":
         return AppUnderTest(_bare_app(settings), lambda: "bare")
-    raise ValueError(f"unknown app {kind!r} (one of {', '.join(APPS)})")
+    if kind == SIZED:
+        return AppUnderTest(_bare_app(settings, _answer_sizes(settings)), lambda: SIZED)
+    raise ValueError(f"unknown app {kind!r} (one of {', '.join((*APPS, SIZED))})")
 
 
-def _bare_app(settings: Any) -> Any:
-    """The reference: Bolt with our options (and a WebClient on the same fake), nothing else."""
-    from slack_bolt import Ack, App
+def _answer_sizes(settings: Any) -> dict[str, int]:
+    """The length of our acknowledgement of each command of the mix (as of REHEARSAL_NOW)."""
+    from bench.config import MIX
+    from bot.services import build_services
+
+    pipeline = build_services(settings, serving=True).pipeline
+    return {text: len(pipeline.respond(text, REHEARSAL_NOW).ack_body) for text in MIX}
+
+
+def _bare_app(settings: Any, sizes: dict[str, int] | None = None) -> Any:
+    """The reference: Bolt with our options (and a WebClient on the same fake), nothing else;
+    with `sizes`, each command acknowledged with a JSON body of that many bytes."""
+    from slack_bolt import Ack, App, BoltResponse
     from slack_sdk import WebClient
 
     bare = App(
@@ -122,5 +137,14 @@ def _bare_app(settings: Any) -> Any:
     def only_ack(ack: Ack) -> None:
         ack()
 
-    bare.command("/sco")(only_ack)
+    if sizes is None:
+        bare.command("/sco")(only_ack)
+        return bare
+    padded = {text: '{"text": "' + "x" * max(0, size - 12) + '"}' for text, size in sizes.items()}
+
+    def ack_sized(command: dict[str, Any]) -> BoltResponse:
+        body = padded.get(command.get("text") or "", "{}")
+        return BoltResponse(status=200, body=body, headers={"content-type": "application/json"})
+
+    bare.command("/sco")(ack_sized)
     return bare

@@ -18,12 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.apps import APPS, OURS
+from bench.apps import APPS, OURS, SIZED
 from bench.config import ROOT, Config, run_alone
 from bench.figures import ratio, summary
 
 GOAL = "ours ≥ 0.8× bare requests/s; ours p99 < 20 ms at concurrency 16"
 CONCURRENCY = (1, 16)
+SERVED = (*APPS, SIZED)
 
 
 class Server:
@@ -96,9 +97,10 @@ def _load(port: int, concurrency: int, requests: int, seconds: float) -> dict[st
 
 
 def measure(cfg: Config, profile: bool) -> dict[str, Any]:
-    """All servers up (ours in each cache state, bare); for each concurrency, two rounds of each in
-    mirrored order (A B C C B A), half the time each, merged."""
-    servers = {kind: Server(kind, cfg.http_threads) for kind in APPS}
+    """All servers up (ours in each cache state, bare, bare answering with our answers' sizes);
+    for each concurrency, two rounds of each in mirrored order (A B C C B A), half the time
+    each, merged."""
+    servers = {kind: Server(kind, cfg.http_threads) for kind in SERVED}
     result: dict[str, Any] = {
         "text": "the realistic mix (bench.config.MIX, forty users)",
         "server_threads": cfg.http_threads,
@@ -123,8 +125,8 @@ def measure(cfg: Config, profile: bool) -> dict[str, Any]:
 
 def _rounds(servers: dict[str, Server], concurrency: int, cfg: Config) -> dict[str, list[Any]]:
     """Each server loaded twice, in mirrored order, with its CPU time over each round."""
-    rounds: dict[str, list[dict[str, Any]]] = {kind: [] for kind in APPS}
-    for kind in (*APPS, *reversed(APPS)):
+    rounds: dict[str, list[dict[str, Any]]] = {kind: [] for kind in SERVED}
+    for kind in (*SERVED, *reversed(SERVED)):
         cpu_before = servers[kind].cpu_seconds()
         figures = _load(
             servers[kind].port,
@@ -140,11 +142,16 @@ def _rounds(servers: dict[str, Server], concurrency: int, cfg: Config) -> dict[s
 
 
 def _merged(rounds: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """One entry per app from its rounds, and ours' throughput relative to bare."""
+    """One entry per app from its rounds, and throughput relative to bare (ours' also relative
+    to bare-sized: what our code costs beyond the bytes of its answers)."""
     entry: dict[str, Any] = {kind: _app_figures(runs) for kind, runs in rounds.items()}
-    for kind in OURS:
+    for kind in (*OURS, SIZED):
         entry[f"{kind}_throughput_ratio"] = ratio(
             entry[kind]["requests_per_second"], entry["bare"]["requests_per_second"]
+        )
+    for kind in OURS:
+        entry[f"{kind}_throughput_ratio_to_sized"] = ratio(
+            entry[kind]["requests_per_second"], entry[SIZED]["requests_per_second"]
         )
     return entry
 

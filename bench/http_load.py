@@ -1,6 +1,7 @@
 """The HTTP measurement's two processes: a server for one app and a load generator.
 
-    python -m bench.http_load serve --app ours|ours-new-minute|ours-no-cache|bare [--threads 8]
+    python -m bench.http_load serve --app ours|ours-new-minute|ours-no-cache|bare|bare-sized
+                                    [--threads 8]
         builds the app (bench.apps: as `sco-bot serve` does) behind the production stack
         (bot.slack.http: Bolt's WSGI adapter in waitress), prints `PORT <n>` and serves on
         127.0.0.1 until its stdin closes.
@@ -24,7 +25,7 @@ import threading
 import time
 from typing import Any
 
-from bench.apps import APPS, EVENTS_PATH, bench_settings, build_app, signed_headers
+from bench.apps import APPS, EVENTS_PATH, SIZED, bench_settings, build_app, signed_headers
 from bench.config import mix_bodies
 from bot.testing.slack_requests import slash_body
 
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     modes = parser.add_subparsers(dest="mode", required=True)
     serve_args = modes.add_parser("serve", help="serve one app; prints PORT <n>")
-    serve_args.add_argument("--app", choices=APPS, required=True)
+    serve_args.add_argument("--app", choices=(*APPS, SIZED), required=True)
     serve_args.add_argument("--threads", type=int, default=8, help="waitress threads (8)")
     load_args = modes.add_parser("load", help="signed POSTs; prints JSON")
     load_args.add_argument("--port", type=int, required=True)

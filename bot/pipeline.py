@@ -101,9 +101,11 @@ class Rendered:
         """The pages as messages."""
         return [_message(json.loads(page)) for page in self.pages]
 
-    @functools.cached_property
+    # A plain property: functools.cached_property takes one lock shared by every instance
+    # (Python 3.11), and each answer's waitress threads would queue on it for a 1 µs join.
+    @property
     def ack_body(self) -> str:
-        """The first message as Slack's slash-command response JSON (serialised once)."""
+        """The first message as Slack's slash-command response JSON (pre-serialised pages)."""
         if self.public:  # a channel message: no link previews under the sources list either
             extra = ', "response_type": "in_channel", "unfurl_links": false, "unfurl_media": false'
         else:

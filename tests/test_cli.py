@@ -301,3 +301,16 @@ def test_console_recalls_the_previous_command_with_the_up_arrow(tmp_path: Path) 
     assert output.count(title) == 2, output
     history = (tmp_path / "state" / "console_history").read_text()
     assert "brief" in history.splitlines()
+
+
+def test_ask_keeps_answers_on_disk_unless_the_answer_cache_is_off(tmp_path: Path) -> None:
+    cached = tmp_path / "cached"
+    assert sco_bot("ask", "brief", env=clean_env(SCO_CACHE_DIR=str(cached))).returncode == 0
+    assert len(list((cached / "answers").iterdir())) == 1
+    off = tmp_path / "off"
+    env = clean_env(SCO_CACHE_DIR=str(off), SCO_ANSWER_CACHE_MB="0")
+    first, again = sco_bot("ask", "brief", env=env), sco_bot("ask", "brief", env=env)
+    assert first.returncode == again.returncode == 0 and first.stdout == again.stdout
+    assert TITLE in first.stdout
+    assert not (off / "answers").exists()  # rendered in full each time: nothing stored
+    assert list(off.glob("digest-*.pickle"))  # the digest cache is not the answer cache

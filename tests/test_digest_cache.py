@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +22,44 @@ from bot.knowledge.versioning import content_version
 from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_TEMPLATES_DIR
-from tests.conftest import TEST_DIGEST, TWO_MEETINGS
+from tests.conftest import PROJECT, TEST_DIGEST, TWO_MEETINGS
+from tests.test_cli import TIMEOUT, clean_env
 
+HEAVY = ("pydantic", "pydantic_core", "bot.knowledge.schema", "bot.knowledge.validation", "yaml")
 TEXTS = ["brief", "positions china", "upcoming", "compare", "sources", "ask terrorism", "help"]
+
+
+def ask_brief(env: dict[str, str]) -> tuple[str, set[str]]:
+    """`ask brief` at a fixed time in a fresh interpreter: its output and what it imported."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bot.cli", "ask", "brief", "--at", "2021-08-01"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    imported = set()
+    for line in result.stderr.splitlines():
+        assert line.startswith("import time:"), line  # nothing but the import listing
+        imported.add(line.rsplit("|", 1)[1].strip())
+    return result.stdout, imported
+
+
+def test_a_cached_digest_answers_without_importing_pydantic_or_the_schema(tmp_path: Path) -> None:
+    env = clean_env(SCO_CACHE_DIR=str(tmp_path), SCO_ANSWER_CACHE_MB="0")
+    first, first_imports = ask_brief(env)
+    second, second_imports = ask_brief(env)
+    uncached, _ = ask_brief(clean_env(SCO_CACHE_DIR="off"))
+
+    assert set(HEAVY) <= first_imports  # the miss validated the files (the listing is honest)
+    assert list(tmp_path.glob("digest-*.pickle"))
+    assert "bot.knowledge.digest" in second_imports
+    assert second_imports.isdisjoint(HEAVY), sorted(second_imports & set(HEAVY))
+    assert first == second == uncached
+    assert "18th meeting of the SCO Council of Defence Ministers" in second
 
 
 @pytest.mark.parametrize("directory", [TEST_DIGEST, TWO_MEETINGS], ids=["sco-2021", "two"])

@@ -18,7 +18,7 @@ from bot.knowledge.digest import Digest
 from bot.knowledge.errors import DigestError, Problem
 from bot.knowledge.holder import DigestHolder
 from bot.knowledge.loader import load_digest
-from bot.knowledge.schema import Status, Voice
+from bot.knowledge.model import Status, Voice
 from bot.pipeline import Pipeline
 from bot.queries import calendar, compare, lookup
 from bot.queries.briefing import brief

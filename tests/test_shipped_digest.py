@@ -12,7 +12,7 @@ from bot.knowledge.coverage import coverage
 from bot.knowledge.digest import Digest
 from bot.knowledge.holder import DigestHolder
 from bot.knowledge.loader import load_digest
-from bot.knowledge.schema import Voice
+from bot.knowledge.model import Voice
 from bot.knowledge.text import normalise_quote
 from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands.parsing import Request
 from bot.commands.situation import Reply, Situation
-from bot.knowledge.schema import Meeting
+from bot.knowledge.model import Meeting
 from bot.knowledge.text import alias_key
 from bot.queries.lookup import NotFound, find_actor, find_meeting
 from bot.queries.positions import actors_known, positions

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.knowledge.dates import When
-from bot.knowledge.schema import (
+from bot.knowledge.model import (
     Citation,
     Document,
     Meeting,

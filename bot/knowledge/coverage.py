@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Citation, Meeting
+from bot.knowledge.model import Citation, Meeting
 from bot.knowledge.text import normalise_quote
 
 # A sentence ends at . ? or ! followed by a space and a capital or an opening quote; and at a

@@ -1,4 +1,4 @@
-"""The loaded digest: the validated models with the lookups built once."""
+"""The loaded digest: the validated models (model.py's dataclasses) with the lookups built once."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.knowledge.claims import Claim, claims_of
-from bot.knowledge.schema import Actor, Document, Event, Meeting
+from bot.knowledge.model import Actor, Document, Event, Meeting
 from bot.knowledge.text import alias_key
 
 

@@ -1,11 +1,11 @@
-"""The digest's schema: frozen pydantic models, validated against the source texts."""
+"""The digest's schema: frozen pydantic models, validated against the source texts.
+
+Used to validate only: the loader turns what validates into model.py's plain dataclasses."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from datetime import date
-from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from bot.knowledge.dates import When, parse_when, zone
+from bot.knowledge.model import ActorKind, OutcomeKind, Stance, Status, Voice
 from bot.knowledge.text import closest_passage, normalise_quote
 
 SOURCES_INDEX = "sources/index.yaml"
@@ -77,36 +78,6 @@ class _Frozen(BaseModel):
     )
 
 
-class Stance(StrEnum):
-    """How a document speaks about a meeting."""
-
-    JOINT = "joint"  # for the meeting as a whole (the host's or secretariat's joint release)
-    PARTICIPANT = "participant"  # one participant's own account
-    THIRD_PARTY = "third_party"  # a press agency or observer
-
-
-class Voice(StrEnum):
-    """How the reporting document reports a claim."""
-
-    JOINT = "joint"  # the joint release's own voice about what all agreed or said
-    ACCOUNT = "account"  # a participant's account of a joint (or another's) position
-    SPEECH = "speech"  # reported speech of a named person
-    OWN = "own"  # a participant's account of its own side's position
-    THIRD_PARTY = "third_party"  # a report by someone who is not the speaker
-
-
-class Status(StrEnum):
-    """What became of an outcome or event, in the source's own terms."""
-
-    PROPOSED = "proposed"
-    AGREED = "agreed"
-    APPROVED = "approved"
-    SCHEDULED = "scheduled"
-    HELD = "held"
-    POSTPONED = "postponed"
-    CANCELLED = "cancelled"
-
-
 class Document(_Frozen):
     """A source document and its attribution."""
 
@@ -133,12 +104,6 @@ class Document(_Frozen):
             raise ValueError("a participant's account (stance: participant) names its participant")
         return self
 
-    @functools.cached_property  # every citation of every answer names its document
-    def citation_label(self) -> str:
-        """How citations name it: its label, else short name and date (unique in a digest)."""
-        published = self.published
-        return self.label or f"{self.short}, {published.day} {published:%b} {published.year}"
-
     @field_validator("published", mode="before")
     @classmethod
     def _iso_day(cls, value: Any) -> Any:
@@ -151,15 +116,6 @@ class SourceIndex(_Frozen):
     """knowledge/sources/index.yaml."""
 
     documents: tuple[Document, ...] = Field(min_length=1)
-
-
-class ActorKind(StrEnum):
-    """What kind of actor speaks or acts in the documents."""
-
-    STATE = "state"
-    ORGANISATION = "organisation"
-    BODY = "body"
-    PERSON = "person"
 
 
 class Actor(_Frozen):
@@ -243,14 +199,6 @@ class Participant(_Frozen):
     actor: ActorRef
     role: str | None = None
     sources: Sources
-
-
-class OutcomeKind(StrEnum):
-    """What kind of outcome of a meeting an item is."""
-
-    DECISION = "decision"
-    AGREEMENT = "agreement"
-    STATEMENT = "statement"
 
 
 class Outcome(_Claim):

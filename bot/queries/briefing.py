@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 
 from bot.knowledge.claims import Claim
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Actor, Document, Meeting, Participant, Talk, Voice
+from bot.knowledge.model import Actor, Document, Meeting, Participant, Talk, Voice
 from bot.queries.calendar import Dated, timed_events
 from bot.queries.collect import cited_documents, grouped, meeting_citations
 

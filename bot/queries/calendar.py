@@ -9,8 +9,8 @@ from enum import StrEnum
 
 from bot.knowledge.dates import When, zone, zone_name
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Event, Meeting
-from bot.knowledge.schema import Status as EventStatus
+from bot.knowledge.model import Event, Meeting
+from bot.knowledge.model import Status as EventStatus
 
 RECENT_PAST_EVENTS = 5
 # What one Slack message comfortably holds; the reply says how many more there are.

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Citation, Document, Meeting
+from bot.knowledge.model import Citation, Document, Meeting
 
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.knowledge.claims import Claim
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Document, Meeting
+from bot.knowledge.model import Document, Meeting
 from bot.queries.collect import grouped
 
 TOPICS_SHOWN = 12

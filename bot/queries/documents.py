@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Document, Meeting
+from bot.knowledge.model import Document, Meeting
 from bot.queries.collect import cited_documents, meeting_citations
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from bot.knowledge.dates import zone
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Actor, Meeting
+from bot.knowledge.model import Actor, Meeting
 from bot.knowledge.text import alias_key
 
 

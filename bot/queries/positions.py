@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from bot.knowledge.claims import Claim
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Actor, Document, Event, Meeting, Talk
+from bot.knowledge.model import Actor, Document, Event, Meeting, Talk
 from bot.queries.briefing import TopicClaims, by_topic
 from bot.queries.collect import cited_documents, grouped
 from bot.queries.lookup import latest_first

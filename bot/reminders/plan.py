@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.knowledge.dates import zone
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Event
+from bot.knowledge.model import Event
 
 SCHEDULE_WINDOW = timedelta(days=120)  # chat.scheduleMessage refuses post_at further ahead
 DEFAULT_LEADS = (7, 1)

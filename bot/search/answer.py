@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from bot.knowledge.claims import Claim
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Citation, Event
+from bot.knowledge.model import Citation, Event
 from bot.knowledge.text import normalise_quote
 from bot.search.index import Hit, Sentence, search_index
 from bot.search.words import Terms, terms_of, words_of

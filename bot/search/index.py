@@ -13,7 +13,7 @@ from bot.knowledge.claims import Claim
 from bot.knowledge.coverage import sentences
 from bot.knowledge.dates import When
 from bot.knowledge.digest import Digest
-from bot.knowledge.schema import Document, Event, Meeting
+from bot.knowledge.model import Document, Event, Meeting
 from bot.rendering.labels import when_label
 from bot.search.words import actor_token
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.commands.situation import Reply, Situation
 from bot.queries.calendar import upcoming
 from bot.queries.lookup import latest_held
-from bot.reminders.plan import Subscription
+
+if TYPE_CHECKING:
+    from bot.reminders.plan import Subscription
 
 HOME_EVENTS = 8
 log = logging.getLogger("sco_bot")

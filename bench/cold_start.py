@@ -136,8 +136,8 @@ def _cases(cache: str) -> dict[str, list[str]]:
     python = ["env", sys.executable]
     return {
         EVERY_CACHE_OFF: [*off, "brief"],
-        "sco-bot ask 'who hosted the meeting?', every cache off": [*off, QUESTION],
-        "sco-bot ask compare, every cache off": [*off, "compare"],
+        "sco-bot ask 'who hosted the meeting?', uncached: every cache off": [*off, QUESTION],
+        "sco-bot ask compare, uncached: every cache off": [*off, "compare"],
         f"{ASK_BRIEF}, digest and template caches warm, answer cache off": [*warm, "brief"],
         "sco-bot ask 'who hosted the meeting?', digest and template caches warm, answer cache "
         "off": [*warm, QUESTION],
@@ -145,14 +145,14 @@ def _cases(cache: str) -> dict[str, list[str]]:
             *warm,
             "compare",
         ],
-        f"{ASK_BRIEF}, answer cache hit (same minute)": [*ask, "brief"],
+        f"{ASK_BRIEF}, cached: answer cache hit (same minute)": [*ask, "brief"],
         BOLT: [*python, "-c", "import slack_bolt"],
         PASS: [*python, "-c", "pass"],
     }
 
 
 ASK_BRIEF = "sco-bot ask brief"
-EVERY_CACHE_OFF = f"{ASK_BRIEF}, every cache off"
+EVERY_CACHE_OFF = f"{ASK_BRIEF}, uncached: every cache off"
 QUESTION = "who hosted the meeting?"
 BOLT = "import slack_bolt"
 PASS = "python -c pass"

@@ -13,9 +13,9 @@ from bench.apps import APPS, SIZED
 
 # Each of our apps' cache state, as every row names it (bench.apps.CACHE_STATES says more).
 LABELS = {
-    "ours": "answer cache hit (same minute)",
-    "ours-new-minute": "new minute each (day's render restamped)",
-    "ours-no-cache": "answer cache off (full render)",
+    "ours": "cached: answer cache hit (same minute)",
+    "ours-new-minute": "new minute each: the day's render restamped",
+    "ours-no-cache": "uncached: answer cache off, full render",
 }
 # Dispatch goals per cache state (ratio to bare, median): issue 16 asks ≤ 2× "uncached".
 COMMAND_GOALS = {"ours": 1.25, "ours-new-minute": 2.0, "ours-no-cache": 2.0}
@@ -170,11 +170,11 @@ def digest_rows(g: dict[str, Any]) -> list[Row]:
 
 
 ANSWER_FIGURES: dict[str, Callable[[dict[str, Any]], float]] = {
-    "answer cache off: full render, median": lambda a: a["full_render_ms"]["median"],
-    "answer cache off: full render, p99": lambda a: a["full_render_ms"]["p99"],
-    "first call of the day (full render, then cached)": lambda a: a["first_ms"],
-    "answer cache hit (same minute), median": lambda a: a["repeated_ms"]["median"],
-    "new minute each (day's render restamped), median": lambda a: a["new_minute_ms"]["median"],
+    "uncached: answer cache off, full render, median": lambda a: a["full_render_ms"]["median"],
+    "uncached: answer cache off, full render, p99": lambda a: a["full_render_ms"]["p99"],
+    "first call of the day: full render, then cached": lambda a: a["first_ms"],
+    "cached: answer cache hit (same minute), median": lambda a: a["repeated_ms"]["median"],
+    "new minute each: the day's render restamped, median": lambda a: a["new_minute_ms"]["median"],
 }
 
 
@@ -279,7 +279,7 @@ def question_rows(q: dict[str, Any]) -> list[Row]:
         search, reply = d["search_ms"], d["reply_ms"]
         rows.append(
             Row(
-                f"question answer, {label}, index built, answer cache off (median; p99)",
+                f"question answer, {label}, index built, uncached: answer cache off (median; p99)",
                 f"{reply['median']:.2f}; {reply['p99']:.2f} ms",
                 f"search alone {search['median']:.2f}; {search['p99']:.2f} ms",
                 f"< {goal:g} ms",

@@ -199,39 +199,29 @@ def _database_url(value: str, _parsed: Mapping[str, Any]) -> str:
     return value
 
 
-def _seconds(least: float, most: float) -> Parser:
-    """Seconds within [least, most]: inf, nan and 1e309 would kill a thread's wait later."""
+def _number(least: float, most: float, unit: str, *, zero_allowed: bool = True) -> Parser:
+    """A number of `unit` within [least, most] (inf, nan and 1e309 would kill a thread's wait
+    later); with `zero_allowed=False`, above `least`."""
 
     def parse(value: str, _parsed: Mapping[str, Any]) -> float:
         try:
             number = float(value)
         except ValueError:
             number = float("nan")
-        if not least <= number <= most:
-            raise Invalid(f"{_shown(value)} is not a number of seconds from {least:g} to {most:g}")
+        if not (least <= number <= most) or (number == least and not zero_allowed):
+            raise Invalid(f"{_shown(value)} is not a number of {unit} from {least:g} to {most:g}")
         return number
 
     return parse
 
 
-def _per_minute(value: str, _parsed: Mapping[str, Any]) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not 0 < number <= 100_000:
-        raise Invalid(f"{value!r} is not a number of calls a minute from 0 to 100000")
-    return number
+def _seconds(least: float, most: float) -> Parser:
+    """Seconds within [least, most]."""
+    return _number(least, most, "seconds")
 
 
-def _megabytes(value: str, _parsed: Mapping[str, Any]) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not 0 <= number <= 4096:
-        raise Invalid(f"{_shown(value)} is not a number of megabytes from 0 to 4096")
-    return number
+_per_minute = _number(0, 100_000, "calls a minute", zero_allowed=False)
+_megabytes = _number(0, 4096, "megabytes")
 
 
 def _user_ids(value: str, _parsed: Mapping[str, Any]) -> frozenset[str]:

@@ -76,6 +76,9 @@ class FakeSlack:
         self._open = threading.Event()
         self._open.set()
         self.latency = 0.0  # seconds each API call takes, like a real network round trip
+        # False: record each call's method only (a long load test keeps no bodies).
+        self.keep_bodies = True
+        self.counts: dict[str, int] = {}  # calls per method (or response_url path)
         # (method, body) once a call is carried out, before its answer: a test interleaves there
         self.after_call: Callable[[str, dict[str, Any]], None] | None = None
         self._stalled = threading.Event()
@@ -154,14 +157,17 @@ class FakeSlack:
         if not self._open.is_set():
             with self._cond:
                 self._held += 1
+                self.counts[method] = self.counts.get(method, 0) + 1
                 self.calls.append(Call(method, body, headers))
                 self._cond.notify_all()
             while not self._open.wait(0.1) and not self._stalled.is_set():
                 pass
             return 200, {"ok": True}  # answered late, if the client still waits
         with self._cond:
-            self.calls.append(Call(method, body, headers))
-            self._cond.notify_all()
+            self.counts[method] = self.counts.get(method, 0) + 1
+            if self.keep_bodies:
+                self.calls.append(Call(method, body, headers))
+                self._cond.notify_all()
             throttled = self._throttled()
             if throttled is not None:
                 return throttled

@@ -79,6 +79,7 @@ def action_body(
     trigger_id: str = "1.2.3",
     ephemeral: bool = False,
     selected: str | None = None,
+    message_ts: str = "1700000000.000100",
 ) -> str:
     """A block_actions payload (a button pressed on a message, or with `selected` a menu's
     option chosen), form-encoded as Slack sends it; `ephemeral`: a message only the presser
@@ -100,7 +101,7 @@ def action_body(
         }
     container: dict[str, Any] = {
         "type": "message",
-        "message_ts": "1700000000.000100",
+        "message_ts": message_ts,
         "channel_id": channel,
     }
     if ephemeral:
@@ -113,7 +114,7 @@ def action_body(
         "container": container,
         "trigger_id": trigger_id,
         "channel": {"id": channel, "name": "briefings"},
-        "message": {"ts": "1700000000.000100", "text": "answer"},
+        "message": {"ts": message_ts, "text": "answer"},
         "response_url": response_url,
         "actions": [action],
     }

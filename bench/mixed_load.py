@@ -29,6 +29,7 @@ import itertools
 import json
 import multiprocessing
 import random
+import re
 import sys
 import tempfile
 import threading
@@ -73,7 +74,11 @@ def _serve_fake(conn: Connection, every: int, retry_after: int, latency: float) 
         fake.throttle_every(every, retry_after)
         conn.send(fake.api_url)
         while conn.recv() == "counts":
-            conn.send({"counts": dict(fake.counts), "answered_429": fake.answered_429})
+            counts: dict[str, int] = {}
+            for method, n in list(fake.counts.items()):
+                kind = re.sub(r"\d+$", "", method)  # /respond/share17 -> /respond/share
+                counts[kind] = counts.get(kind, 0) + n
+            conn.send({"counts": counts, "answered_429": fake.answered_429})
 
 
 class Requests:
@@ -192,7 +197,9 @@ def _probe(bot: Served, stop: threading.Event, into: list[float], rss: list[floa
                 rss.append(round(found, 1))
 
 
-def run(seconds: float, clients: int, every: int, retry_after: int, latency: float) -> dict[str, Any]:
+def run(
+    seconds: float, clients: int, every: int, retry_after: int, latency: float
+) -> dict[str, Any]:
     """One mixed-load run; its figures."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()

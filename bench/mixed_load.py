@@ -1,13 +1,15 @@
 """Mixed load against `sco-bot serve` while Slack answers 429 to one request in ten.
 
-    python -m bench.mixed_load [--seconds 300] [--clients 8] [--every 10] [--retry-after 1]
-                               [--latency 0.05] [--out FILE]
+    python -m bench.mixed_load [--seconds 300] [--clients 8] [--rate R] [--every 10]
+                               [--retry-after 1] [--latency 0.05] [--out FILE]
 
 The server runs as in production (`sco-bot serve`, waitress, 8 threads) in its own process; the
 fake Slack in another (`FakeSlack.throttle_every`: every n-th call, API or response_url, is
 answered 429 with Retry-After, the others after `--latency` s, like a network round trip); the
 load comes from this one: `--clients` threads on keep-alive connections, each sending the next
-request of a weighted mix as soon as the last was answered:
+request of a weighted mix as soon as the last was answered (as fast as the server answers), or
+with `--rate`, R requests a second in all on a fixed schedule (a request's time then counts from
+when it was due, so a slow answer delays the ones behind it and they count it too):
 
     slash commands (bench.config.MIX by forty users)  48%   `/sco remind status`   2%
     @mentions (new event ids)                          10%   direct messages        5%
@@ -119,8 +121,11 @@ class Requests:
 class Load:
     """Client threads on keep-alive connections, each sending the mix until the deadline."""
 
-    def __init__(self, port: int, clients: int, seconds: float, response_url: str) -> None:
+    def __init__(
+        self, port: int, clients: int, seconds: float, response_url: str, rate: float | None
+    ) -> None:
         self.port, self.clients = port, clients
+        self.interval = clients / rate if rate else 0.0  # each client's, on a fixed schedule
         self.deadline = time.monotonic() + seconds
         self.requests = Requests(response_url)
         self.kinds = list(WEIGHTS)
@@ -139,11 +144,18 @@ class Load:
     def _client(self, seed: int) -> None:
         pick = random.Random(seed)
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        due = time.perf_counter() + self.interval * seed / self.clients
+        pause = threading.Event()
         while time.monotonic() < self.deadline:
             kind = pick.choices(self.kinds, self.weights)[0]
             with self.lock:
                 body, is_json = self.requests.body(kind)
+            if self.interval:
+                pause.wait(max(0.0, due - time.perf_counter()))
             status, seconds = self._send(conn, kind, body, is_json)
+            if self.interval:  # counted from when it was due (no coordinated omission)
+                seconds = time.perf_counter() - due
+                due += self.interval
             if status == 0:
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -198,7 +210,13 @@ def _probe(bot: Served, stop: threading.Event, into: list[float], rss: list[floa
 
 
 def run(
-    seconds: float, clients: int, every: int, retry_after: int, latency: float
+    seconds: float,
+    clients: int,
+    every: int,
+    retry_after: int,
+    latency: float,
+    drain: float = DRAIN_SECONDS,
+    rate: float | None = None,
 ) -> dict[str, Any]:
     """One mixed-load run; its figures."""
     context = multiprocessing.get_context("spawn")
@@ -211,7 +229,7 @@ def run(
         api_url = ours.recv()
         response_url = api_url.replace("/api/", "/respond/")
         with tempfile.TemporaryDirectory() as tmp, serving(serve_env(api_url, Path(tmp))) as bot:
-            load = Load(bot.port, clients, seconds, response_url)
+            load = Load(bot.port, clients, seconds, response_url, rate)
             health: list[float] = []
             rss: list[float] = [round(rss_mb(bot.proc.pid) or 0, 1)]
             stop = threading.Event()
@@ -222,21 +240,20 @@ def run(
             elapsed = time.perf_counter() - started
             ours.send("counts")
             during = ours.recv()
-            threading.Event().wait(DRAIN_SECONDS)
+            threading.Event().wait(drain)
             stop.set()
             prober.join(10)
             ours.send("counts")
             after = ours.recv()
             rss.append(round(rss_mb(bot.proc.pid) or 0, 1))
-            errors = [line.strip()[:300] for line in bot.lines if " ERROR " in line]
-            warnings = [line.strip()[:300] for line in bot.lines if " WARNING " in line]
+            logged = _logged(list(bot.lines))
     finally:
         ours.send("stop")
         fake.join(10)
     acks = [t for k, ts in load.times.items() if k != "healthz" for t in ts]
     total = sum(len(ts) for ts in load.times.values())
     return {
-        "config": {"seconds": seconds, "clients": clients, "429_every": every,
+        "config": {"seconds": seconds, "clients": clients, "rate": rate, "429_every": every,
                    "retry_after": retry_after, "slack_latency": latency, "server_threads": 8},
         "requests": total,
         "requests_per_second": round(total / elapsed, 1),
@@ -247,23 +264,39 @@ def run(
         "rss_mb": rss,
         "slack_during": during,
         "slack_after_drain": after,
-        "server_errors_logged": len(errors),
-        "server_warnings_logged": len(warnings),
-        "first_errors": errors[:5],
-        "first_warnings": warnings[:5],
+        "server_log": logged,
     }
+
+
+def _logged(lines: list[str]) -> dict[str, Any]:
+    """The server's warnings and errors by kind (what failed, what was dropped)."""
+    kinds: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if " WARNING " not in line and " ERROR " not in line:
+            continue
+        text = re.sub(r"^\S+ \S+ ", "", line.strip())
+        text = re.sub(r"\d+", "N", text.split(" request_id=")[0])[:120]
+        following = lines[i + 1 : i + 80]
+        last = [x for x in following if x.startswith("  | ")]
+        if last and " ERROR " in line:
+            text += " <- " + last[-1][4:].strip()[:100]  # the exception
+        kinds[text] = kinds.get(text, 0) + 1
+    return dict(sorted(kinds.items(), key=lambda item: -item[1])[:25])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.mixed_load", description=__doc__)
     parser.add_argument("--seconds", type=float, default=300.0)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rate", type=float, help="requests a second in all (default: flat out)")
     parser.add_argument("--every", type=int, default=10, help="429 every n-th Slack call")
     parser.add_argument("--retry-after", type=int, default=1)
     parser.add_argument("--latency", type=float, default=0.05, help="Slack's answer time, s")
     parser.add_argument("--out", help="write the figures to this JSON file")
     args = parser.parse_args(argv)
-    figures = run(args.seconds, args.clients, args.every, args.retry_after, args.latency)
+    figures = run(
+        args.seconds, args.clients, args.every, args.retry_after, args.latency, rate=args.rate
+    )
     text = json.dumps(figures, indent=2, ensure_ascii=False)
     if args.out:
         Path(args.out).write_text(text + "\n")

@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     from bot.reminders.desk import ReminderDesk
 
 # Slack work after the ack (posts, views, response_url): threads, one more for views only (a
-# trigger lives 3 s), and jobs queued at most (more are dropped and logged, never held).
-SLACK_WORKERS = 8
+# trigger lives 3 s), and jobs queued at most (more are dropped and logged, never held). The
+# threads mostly wait on Slack (a round trip, a 429's Retry-After), so there are many of them:
+# a waiting thread costs memory for its stack, not CPU.
+SLACK_WORKERS = 32
 SLACK_QUEUE = 2000
 # Answers the ack waits for (the reminder ledger, a user's zone) and subscription reconciles.
 ANSWER_WORKERS = 4

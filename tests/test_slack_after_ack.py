@@ -29,6 +29,7 @@ import pytest
 from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackApiError
 
+from bot.background import Background
 from bot.clock import Clock
 from bot.knowledge.digest import Digest
 from bot.knowledge.holder import DigestHolder
@@ -43,7 +44,7 @@ from bot.slack.app import create_app
 from bot.slack.client import create_web_client
 from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
 from bot.slack.responses import Once
-from bot.slack.work import ResponseUrl
+from bot.slack.work import ResponseUrl, SlackWork
 from bot.testing.fakeslack import STALL, FakeSlack
 from bot.testing.servers import clean_env, close_on_loop_thread, sco_bot_serve, start_serve
 from bot.testing.slack_requests import HttpReply, action_body, event_body, mention_body
@@ -181,15 +182,18 @@ def test_a_429_asking_for_longer_than_the_budget_is_not_waited_out(
     settings: Settings, fake_slack: FakeSlack
 ) -> None:
     """A Retry-After of 20 s held one request 41 s (two waits); now a call never waits longer
-    than its budget in all, and a view's trigger client (budget 0) never waits."""
+    than its budget in all, and views.open (its trigger lives 3 s) waits a second at most."""
     fake_slack.fail("chat.postMessage", 429, retry_after=20)
     with pytest.raises(SlackApiError) as refused:
         create_web_client(settings, rate_limit_wait=5).chat_postMessage(channel="C1", text="x")
     assert refused.value.response.status_code == 429
     assert len(fake_slack.calls_to("chat.postMessage")) == 1  # given up at once, not retried
-    fake_slack.fail("views.open", 429, retry_after=1)
+    fake_slack.fail("views.open", 429, retry_after=2)
     with pytest.raises(SlackApiError):
-        create_web_client(settings, rate_limit_wait=0).views_open(trigger_id="t", view={})
+        SlackWork(settings, Background("t", 1, 1), Background("a", 1, 1)).trigger_client.views_open(
+            trigger_id="t", view={}
+        )
+    assert len(fake_slack.calls_to("views.open")) == 1
 
 
 def test_a_response_url_post_is_bounded_by_the_slack_timeout(

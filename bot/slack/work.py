@@ -26,6 +26,8 @@ log = logging.getLogger("sco_bot")
 TRIGGER_SECONDS = 2.5
 # How long one background call may wait out 429s in all (Slack's Retry-After is mostly 1-30 s).
 RATE_LIMIT_WAIT = 60.0
+# views.open waits out a 429 only this long: a later retry would find the trigger expired.
+TRIGGER_RATE_LIMIT_WAIT = 1.0
 
 
 class ResponseUrl:
@@ -52,8 +54,8 @@ class SlackWork:
         self.answers = answers
         # Waits out 429s (within RATE_LIMIT_WAIT) on the background thread it runs on.
         self.client = create_web_client(settings, rate_limit_wait=RATE_LIMIT_WAIT)
-        # views.open: a 429 is not waited out, the trigger would expire meanwhile.
-        self.trigger_client = create_web_client(settings, rate_limit_wait=0)
+        # views.open: a 429 waited out briefly at most, the trigger would expire meanwhile.
+        self.trigger_client = create_web_client(settings, rate_limit_wait=TRIGGER_RATE_LIMIT_WAIT)
         self.zones = UserZones(self.client)
 
     def later(self, job: Callable[..., Any], *args: Any, urgent: bool = False) -> bool:

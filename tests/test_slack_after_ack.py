@@ -34,7 +34,7 @@ from bot.clock import Clock
 from bot.knowledge.digest import Digest
 from bot.knowledge.holder import DigestHolder
 from bot.knowledge.loader import load_digest
-from bot.knowledge.reload import DigestReloader
+from bot.knowledge.reload import DigestReloader, fingerprint
 from bot.knowledge.versioning import content_version
 from bot.logs import FIELD_CHARS, MESSAGE_CHARS, JsonFormatter, TextFormatter
 from bot.rendering.renderer import Renderer
@@ -506,3 +506,15 @@ def test_a_symlink_loop_in_the_digest_ends(tmp_path: Path) -> None:
     assert version == load_digest(digest).version
     _holder, reloader = reloader_of(digest)
     assert not settle(reloader)  # nothing changed, and the walk ended
+
+
+def test_hidden_folders_are_not_read_but_hidden_files_are_watched(tmp_path: Path) -> None:
+    digest = tmp_path / "digest"
+    shutil.copytree(TEST_DIGEST, digest)
+    version = content_version(digest)
+    (digest / ".git").mkdir()
+    (digest / ".git" / "pack").write_bytes(b"x" * 1000)
+    (digest / ".meetings.yaml.swp").write_bytes(b"an editor at work")
+    seen = [entry[0] for entry in fingerprint(digest)]
+    assert ".meetings.yaml.swp" in seen and not any(e.startswith(".git/") for e in seen)
+    assert content_version(digest) == version

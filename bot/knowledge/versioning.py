@@ -15,7 +15,8 @@ from pathlib import Path
 
 def digest_files(directory: Path, *, hidden: bool = False) -> list[tuple[str, Path]]:
     """(relative path, path) of every regular file under `directory`, sorted, following
-    symlinked folders (each real folder once); names starting with "." only with `hidden`."""
+    symlinked folders (each real folder once). Names starting with "." are left out; with
+    `hidden`, such files are listed (an editor's temporary file), such folders (`.git`) never."""
     found: list[tuple[str, Path]] = []
     walked: set[tuple[int, int]] = set()
     for root, folders, files in os.walk(directory, followlinks=True):
@@ -28,7 +29,7 @@ def digest_files(directory: Path, *, hidden: bool = False) -> list[tuple[str, Pa
             folders[:] = []
             continue
         walked.add((info.st_dev, info.st_ino))
-        folders[:] = [f for f in folders if hidden or not f.startswith(".")]
+        folders[:] = [f for f in folders if not f.startswith(".")]
         for name in files:
             path = Path(root) / name
             if (hidden or not name.startswith(".")) and _is_regular(path):

@@ -3,9 +3,10 @@
 Not concurrent.futures.ThreadPoolExecutor: its queue has no bound, it has no lane for work
 with a deadline (a view must open within the trigger's 3 s), and the interpreter joins its
 workers at exit, so a job stuck on a silent server held SIGTERM for as long as its timeout.
-Here the queue holds at most `limit` jobs (more are refused, `Busy`), urgent jobs go first and
-one reserved thread takes only those, a job whose deadline passed while queued is dropped, and
-`close(timeout)` waits at most `timeout`: the threads are daemons and never hold the exit."""
+Here each lane (urgent, other) holds at most `limit` jobs (more are refused, `Busy`), urgent
+jobs go first and one reserved thread takes only those, a job whose deadline passed while
+queued is dropped, and `close(timeout)` waits at most `timeout`: the threads are daemons and
+never hold the exit."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ class _Job:
 
 class Background:
     """Up to `workers` threads (plus `reserved` for urgent jobs only) serving at most `limit`
-    queued jobs. Threads start when work comes and end when idle."""
+    queued jobs in each lane. Threads start when work comes and end when idle."""
 
     def __init__(self, name: str, workers: int, limit: int, *, reserved: int = 0) -> None:
         self.name = name
@@ -69,9 +70,10 @@ class Background:
         with self._cond:
             if self._closed:
                 raise RuntimeError(f"{self.name} is closed")
-            if len(self._urgent) + len(self._normal) >= self.limit:
+            lane = self._urgent if urgent else self._normal
+            if len(lane) >= self.limit:  # each lane its own bound: a backlog never stops views
                 raise Busy(f"{self.name}: {self.limit} jobs already waiting")
-            (self._urgent if urgent else self._normal).append(job)
+            lane.append(job)
             self._start_thread_for(urgent)
             self._cond.notify_all()
         return job.future

@@ -115,3 +115,14 @@ def test_its_threads_are_daemons_named_for_the_pool() -> None:
     pool = Background("named", workers=1, limit=10)
     thread = pool.submit(threading.current_thread).result(TIMEOUT)
     assert thread.daemon and thread.name.startswith("named-")
+
+
+def test_a_backlog_of_other_work_never_refuses_an_urgent_job() -> None:
+    pool = Background("lanes-full", workers=1, limit=1, reserved=1)
+    release = threading.Event()
+    blocker(pool, release)
+    pool.submit(lambda: None)
+    with pytest.raises(Busy):
+        pool.submit(lambda: None)
+    assert pool.submit(lambda: "view", urgent=True).result(TIMEOUT) == "view"
+    release.set()

@@ -209,3 +209,55 @@ def test_compare_afghanistan_sets_the_accounts_side_by_side(pipeline: Pipeline) 
     assert "peace and reconciliation process" in text
     assert "regional security barrier" in text
     assert "only other documents mention: NATO" in text
+
+
+# --- true as of a time, in the sources' words (the defects an analyst measured) ---------------
+
+
+def test_before_the_release_the_meeting_and_its_events_are_unknown(pipeline: Pipeline) -> None:
+    before = datetime(2021, 7, 20, tzinfo=UTC)
+    assert "knows no meeting" in ask(pipeline, "brief", before)
+    assert "Wei Fenghe" not in ask(pipeline, "positions china", before)
+    upcoming = ask(pipeline, "upcoming", datetime(2021, 7, 1, tzinfo=UTC))
+    assert "Next meeting" not in upcoming and "SCO Secretariat" not in upcoming
+    # On the day of the release, China's report of the 29th is not out yet.
+    day = ask(pipeline, f"brief {DUSHANBE}", datetime(2021, 7, 28, 15, tzinfo=UTC))
+    assert "China Military Online" not in day and "*Chair:* Tajikistan" in day
+
+
+def test_statuses_are_the_sources_words_and_never_repeated(pipeline: Pipeline) -> None:
+    upcoming = ask(pipeline, "upcoming", datetime(2021, 10, 10, tzinfo=UTC))
+    festival = next(x for x in upcoming.splitlines() if "Fanfares of Peace" in x)
+    assert "scheduled" not in festival
+    brief = ask(pipeline, f"brief {DUSHANBE}")
+    decided = next(x for x in brief.splitlines() if "decided to continue to strengthen" in x)
+    assert "agreed" not in decided
+    assert not [x for x in brief.splitlines() if " agreed " in x and x.endswith("· _agreed_")]
+    after = ask(pipeline, "upcoming", datetime(2024, 1, 1, tzinfo=UTC))
+    festival = next(x for x in after.splitlines() if "Fanfares of Peace" in x)
+    assert "date passed; the sources do not say it took place" in festival
+
+
+def test_the_chair_is_cited_only_to_the_account_that_names_it(pipeline: Pipeline) -> None:
+    brief = ask(pipeline, f"brief {DUSHANBE}")
+    chair = next(x for x in brief.splitlines() if x.startswith("*When:*"))
+    assert chair.endswith("*Chair:* Tajikistan _(SCO Secretariat, 28 Jul 2021)_")
+    tajikistan_chaired = [x for x in brief.splitlines() if "Tajikistan chaired" in x]
+    assert not [x for x in tajikistan_chaired if "China Military Online" in x]
+
+
+def test_the_joint_bodys_count_keeps_other_accounts_apart(pipeline: Pipeline) -> None:
+    line = next(x for x in ask(pipeline, "positions").splitlines() if "sco-defence-ministers" in x)
+    assert "15 joint outcomes in the joint release’s words, 3 more as other accounts" in line
+
+
+def test_compare_never_calls_china_silent_on_what_it_says(pipeline: Pipeline) -> None:
+    text = ask(pipeline, f"compare {DUSHANBE}")
+    negatives = [x for x in text.splitlines() if "not in" in x or "Nothing on this topic" in x]
+    for line in negatives:
+        for word in ("pandemic", "terrorism", "counterterrorism"):
+            assert f"{word}," not in line and f"{word} (" not in line and f"{word}." not in line
+    assert "Nothing on this topic in China Military Online, 29 Jul 2021: no claim" in text
+    assert "…and 6 more topics: The SCO at 20;" in text  # every topic left out is named
+    covid = ask(pipeline, f"compare covid {DUSHANBE}")
+    assert "*COVID-19*" in covid and "No claim of this meeting matches" not in covid

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -81,7 +80,9 @@ def test_a_complete_participant_list_is_not_called_partial(
     text = reply(three, renderer, "which countries took part in the Rinnhaven meeting?")
     assert "Participants named in the sources" in text and "not a complete list" not in text
     # As of a time when one participant's only attestation is not yet published, it is.
-    early = reply(three, renderer, "which countries took part in the Rinnhaven meeting?", RELAY_ONLY)
+    early = reply(
+        three, renderer, "which countries took part in the Rinnhaven meeting?", RELAY_ONLY
+    )
     assert "not a complete list" in early and "• Hyperborea" not in early
 
 
@@ -220,7 +221,9 @@ def test_no_statement_on_the_topic_asked_is_said_with_the_topics_it_did_speak_on
     assert asked(two, "what did Mu say about fishing?").silence is None
 
 
-def test_silence_names_another_actor_the_question_asks_about(two: Digest, renderer: Renderer) -> None:
+def test_silence_names_another_actor_the_question_asks_about(
+    two: Digest, renderer: Renderer
+) -> None:
     found = asked(two, "what did Atlantis say about Hyperborea?")
     assert found.silence is not None
     assert [a.id for a in found.silence.about] == ["hyperborea"]

@@ -64,7 +64,13 @@ def test_who_attended_the_dushanbe_meeting_lists_its_participants(shipped: Diges
     assert found.lines()[0][0] == "sco-defmin-2021-dushanbe"
     [facts] = found.facts
     assert {a.id for a, _p, _n in facts.participants} == {
-        "tajikistan", "china", "pakistan", "belarus", "russia", "kazakhstan", "kyrgyzstan"
+        "tajikistan",
+        "china",
+        "pakistan",
+        "belarus",
+        "russia",
+        "kazakhstan",
+        "kyrgyzstan",
     }
     text = reply(shipped, "who attended the meeting")
     assert "not a complete list" in text

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, tzinfo
 
 from bot.knowledge.claims import Claim
 from bot.knowledge.digest import Digest
-from bot.knowledge.model import Actor, Event, Meeting
+from bot.knowledge.model import Actor, Event, Meeting, Talk
 from bot.knowledge.stems import stem
 from bot.knowledge.text import normalise_quote
 from bot.queries.calendar import dated_event
@@ -30,7 +30,7 @@ from bot.search.facts import (
     wants_facts,
 )
 from bot.search.index import Hit, SearchIndex, Sentence, search_index
-from bot.search.reading import GENERIC, SPEECH, Direction, Reading, read_question
+from bot.search.reading import ROLE, SPEECH, Direction, Reading, read_question
 from bot.search.words import Terms, actor_token
 
 MAX_HITS = 5
@@ -43,6 +43,9 @@ LEFT_OUT_WEIGHT = 0.5
 MIN_SHARE = 0.3
 # Hits by, about or from the actors a question names count this much more.
 ACTOR_BOOST = 1.5
+# What lies the way a question's verb looks in time ("will", "did") counts this much more; a
+# time it names ("next", "last") ranks first outright.
+TENSE_BOOST = 1.5
 MAX_OWN_TOPICS = 6
 
 
@@ -107,7 +110,9 @@ def answer(digest: Digest, question: str, now: datetime, default_tz: tzinfo = UT
         silence = _silence(digest, reading, scope)
     if own and found is None and reading.polar and reading.speech and reading.subject:
         found = Verdict("said", digest.actor(reading.subject), None, True)
-    expressions = _expressions(reading, bool(facts))
+    expressions = _expressions(reading, bool(facts), {m.body for m in digest.meetings})
+    if found is not None and found.yes and facts and not reading.topic:
+        expressions = []  # "did X attend": yes, as cited; a no lists what concerns X instead
     general = index.search(expressions) if expressions else []
     timed = [_with_timing(digest, h, now, default_tz) for h in general]
     ranked = _ranked(digest, reading, timed, scope)
@@ -127,16 +132,21 @@ def _speaker(digest: Digest, reading: Reading, hits: tuple[Hit, ...]) -> Actor |
     return None
 
 
-def _expressions(reading: Reading, with_facts: bool) -> list[str]:
+def _expressions(reading: Reading, with_facts: bool, bodies: set[str]) -> list[str]:
     """What full-text search looks for: when a meeting's fields answer the question, only its
     topic and whom it is about; when it is about an actor, not the words of asking ("say",
-    "minister"); else every content word."""
+    "minister"); else every content word. A meeting's joint body ("the ministers") counts as
+    an actor only when the question asks what it said: otherwise it only names who met."""
     terms = reading.terms
+    if not reading.speech:
+        terms = replace(terms, actors=tuple(a for a in terms.actors if a not in bodies))
+    if reading.next_asked:  # a stop word, but the sources' own ("their next meeting")
+        terms = replace(terms, words=(*terms.words, "next"))
     if with_facts:
         actors = tuple(a for a in (reading.subject, *reading.about) if a)
         return Terms(actors, reading.topic).expressions()
     if reading.subject is not None:
-        words = tuple(w for w in terms.words if stem(w) not in GENERIC | SPEECH)
+        words = tuple(w for w in terms.words if stem(w) not in ROLE | SPEECH)
         return replace(terms, words=words).expressions()
     return terms.expressions()
 
@@ -145,11 +155,12 @@ def _own(digest: Digest, index: SearchIndex, reading: Reading, scope: frozenset[
     """The statements of the actor the question is about, on its topic (all of them when it
     names none), of the meeting or year it names; the latest meeting's first."""
     subject = reading.subject
-    if subject is None:
+    if subject is None or (subject in {m.body for m in digest.meetings} and not reading.speech):
         return []
     years = set(reading.years)
     if reading.topic or reading.about:
-        expressions = [f'"{w}"' for w in reading.topic]
+        # Said in its words, topic or about whom: not the place or date of the meeting.
+        expressions = [f'{{body topic who}} : "{w}"' for w in reading.topic]
         expressions += [f'who : "{actor_token(a)}"' for a in reading.about]
         hits = [h for h in index.search_own(subject, expressions) if _in(h, scope, years)]
         floor = max((h.relevance for h in hits), default=0.0) * MIN_SHARE
@@ -219,7 +230,7 @@ def _ranked(digest: Digest, reading: Reading, hits: list[Hit], scope: frozenset[
     first, a superseded placeholder below the rest, then what lies in the direction the
     question looks in time, then relevance."""
     named = set(reading.terms.actors)
-    weighted = [_weighted(h, named) for h in hits]
+    weighted = [_weighted(h, named, reading) for h in hits]
     if scope:
         weighted = [h for h in weighted if _in(h, scope, set())] or weighted
     if reading.years:
@@ -227,18 +238,28 @@ def _ranked(digest: Digest, reading: Reading, hits: list[Hit], scope: frozenset[
     if not weighted:
         return []
     floor = max(h.relevance for h in weighted) * MIN_SHARE
-    kept = [h for h in weighted if h.relevance >= floor]
+    # An event of the kind the question names ("the next meeting") answers it, however
+    # common its words are.
+    kept = [h for h in weighted if h.relevance >= floor or _kind_named(reading, h)]
 
-    def key(hit: Hit) -> tuple[bool, bool, int, float]:
+    def key(hit: Hit) -> tuple[bool, bool, int, bool, float]:
         event = hit.item if isinstance(hit.item, Event) else None
         superseded = event is not None and event.id in digest.superseded_by
-        return (hit.curated, not superseded, _time_fit(reading, hit), hit.relevance)
+        fit = _time_fit(reading, hit) if reading.strong else 0
+        return (hit.curated, not superseded, fit, _kind_named(reading, hit), hit.relevance)
 
     return sorted(kept, key=key, reverse=True)
 
 
-def _weighted(hit: Hit, named: set[str]) -> Hit:
+def _kind_named(reading: Reading, hit: Hit) -> bool:
+    item = hit.item
+    return isinstance(item, Event | Talk) and item.kind.casefold() in reading.kinds
+
+
+def _weighted(hit: Hit, named: set[str], reading: Reading) -> Hit:
     relevance = hit.relevance
+    if not reading.strong and _time_fit(reading, hit):
+        relevance *= TENSE_BOOST
     if isinstance(hit.item, Sentence):
         relevance *= RAW_WEIGHT * (LEFT_OUT_WEIGHT if hit.item.not_briefed else 1.0)
     if hit.actors & named:
@@ -292,7 +313,7 @@ def _quote(hit: Hit) -> str:
     item = hit.item
     if isinstance(item, Claim):
         return item.main_quote
-    if isinstance(item, Event):
+    if isinstance(item, Event | Talk):
         return item.sources[0].quote
     return item.text
 
@@ -301,7 +322,7 @@ def _citations(hit: Hit) -> list[str]:
     item = hit.item
     if isinstance(item, Claim):
         return [c.quote for c in item.citations]
-    if isinstance(item, Event):
+    if isinstance(item, Event | Talk):
         return [c.quote for c in item.sources]
     return [item.text]
 

@@ -13,7 +13,7 @@ from bot.knowledge.claims import Claim
 from bot.knowledge.coverage import sentences
 from bot.knowledge.dates import When
 from bot.knowledge.digest import Digest
-from bot.knowledge.model import Document, Event, Meeting
+from bot.knowledge.model import Document, Event, Meeting, Talk
 from bot.knowledge.text import normalise_quote
 from bot.queries.calendar import Dated
 from bot.rendering.labels import when_label
@@ -40,7 +40,7 @@ class Sentence:
     not_briefed: str | None = None  # why the curators left it out (a photo caption), if they did
 
 
-Item = Claim | Event | Sentence
+Item = Claim | Event | Talk | Sentence
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,16 @@ class Hit:
 
     @property
     def kind(self) -> str:
-        """`claim`, `event` or `sentence` (raw source text), for the templates."""
+        """`claim`, `event`, `talk` or `sentence` (raw source text), for the templates."""
         if isinstance(self.item, Claim):
             return "claim"
+        if isinstance(self.item, Talk):
+            return "talk"
         return "event" if isinstance(self.item, Event) else "sentence"
 
     @property
     def curated(self) -> bool:
-        """True for the digest's own claims and events, False for raw source sentences."""
+        """True for the digest's own claims, events and talks; False for raw sentences."""
         return not isinstance(self.item, Sentence)
 
 
@@ -102,6 +104,7 @@ class SearchIndex:
                 (e, digest.event_meetings[e.id], _event_row(e, digest))
                 for e in digest.events_by_id.values()
             ),
+            *((t, m, _talk_row(t, m, digest)) for m in digest.meetings for t in m.talks),
             *_sentence_rows(digest),
         )
         tokens = {actor_token(a.id): a.id for a in digest.actors}
@@ -187,6 +190,7 @@ def _claim_row(claim: Claim, digest: Digest) -> tuple[str, str, str, str, str]:
     who += [_actor_words(digest, a) for a in claim.mentions]
     topic = " ".join([claim.topic, *claim.keywords])
     meta = f"{_meeting_meta(claim.meeting)} {_dates(claim.when)} {claim.status or ''}"
+    meta += f" {claim.document.citation_label} {claim.document.publisher}"
     return body, " ".join(who), topic, meta, actor_token(claim.actor)
 
 
@@ -197,6 +201,14 @@ def _event_row(event: Event, digest: Digest) -> tuple[str, str, str, str, str]:
     meeting = digest.event_meetings[event.id]
     meta = f"{event.place or ''} {_dates(event.date)} {event.status or ''} {meeting.title}"
     return body, who, topic, meta, ""
+
+
+def _talk_row(talk: Talk, meeting: Meeting, digest: Digest) -> tuple[str, str, str, str, str]:
+    body = " ".join([talk.speaker or "", talk.kind, *(c.quote for c in talk.sources)])
+    who = " ".join(_actor_words(digest, a) for a in (talk.actor, *talk.counterparts))
+    topic = " ".join([talk.kind, *talk.topics])
+    meta = f"{_meeting_meta(meeting)} {_dates(talk.date)} {talk.status or ''}"
+    return body, f"{who} {talk.speaker or ''}", topic, meta, ""
 
 
 def _sentence_rows(

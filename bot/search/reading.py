@@ -41,12 +41,15 @@ def _stems(words: str) -> frozenset[str]:
 SPEECH = _stems(
     """say said tell told think view position stance statement propose proposal suggest want
     call stress speak spoke speech remark comment claim argue announce opinion urge insist warn
-    express emphasise emphasize declare reaffirm raise object oppose support stand"""
+    express emphasise emphasize declare reaffirm raise object oppose support stand put
+    forward"""
 )
 ATTENDANCE = _stems("attend attendance participant participate")
 # Words of attendance that also serve speech ("the Chinese delegation said"): only without it.
 ATTENDANCE_WEAK = _stems("present delegation delegations represent represented")
 CHAIR = _stems("chair chairman chairmanship chairperson preside presided")
+# "Who ran / led / headed the meeting": the chair, when a meeting is what the question is about.
+CHAIR_WEAK = _stems("ran run led lead head headed")
 HOST = _stems("host hosted hosting")
 PLACE = _stems("where venue location")
 DATE = _stems("when date")
@@ -70,13 +73,19 @@ LATEST = _set("last latest recent")
 PREVIOUS = _set("previous prior earlier")
 FIRST = frozenset({"first"})
 # Words about a meeting or an actor's role that say nothing of the topic asked.
-GENERIC = _stems(
-    """meeting meetings met meet summit session conference minister ministers ministry
-    delegation official officials government side representative defence defense country
-    countries participants anything something everything who which what took take taking
-    part there"""
+# Words naming an actor's role, not a topic ("Russia's minister"): whom, not what.
+ROLE = _stems(
+    """minister ministers ministry delegation official officials government side
+    representative defence defense counterpart"""
 )
-_TOOK_PART = re.compile(r"\b(?:took|take|taking|takes) part\b|\b(?:was|were) (?:there|present)\b")
+GENERIC = ROLE | _stems(
+    """meeting meetings met meet summit session conference country countries participants
+    anything something everything who which what took take taking part there up"""
+)
+_TOOK_PART = re.compile(
+    r"\b(?:took|take|taking|takes) part\b|\b(?:was|were) (?:there|present)\b"
+    r"|\b(?:turn|turned|turns|show|showed|shows) up\b|\bcame to\b"
+)
 _WHO_AT = re.compile(r"^(?:who|which \w+) (?:was|were) (?:at|in)\b")
 # A speaker's name as claims give it ("Tor Alvik, Defence Minister"): the part before a comma,
 # unless it is a description ("a Council official").
@@ -92,6 +101,7 @@ class Reading:
     subject: str | None  # the actor the question is about ("what did Russia say": russia)
     aspects: frozenset[Aspect]
     direction: Direction | None
+    strong: bool  # the direction is named ("next", "last"), not only the verb's tense
     polar: bool  # a yes-or-no question ("did India attend")
     speech: bool  # asks what someone said
     topic: tuple[str, ...]  # content words left once actors, meetings, times and asks are out
@@ -99,6 +109,8 @@ class Reading:
     places: frozenset[str]  # meetings whose place the question names
     which: str | None  # "latest", "previous", "first" or "all": meetings named by order
     meeting_asked: bool  # the question is about a meeting (meet, summit, session)
+    next_asked: bool = False  # it asks what is "next"
+    kinds: frozenset[str] = frozenset()  # kinds of event it names ("meeting", "exercise")
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -138,13 +150,15 @@ def read_question(digest: Digest, question: str) -> Reading:
     subject = _subject(words, stems, [s for s in spans if not _is_place(digest, places, s[1])])
     speech = any(s in SPEECH for s in stems)
     aspects = _aspects(words, stems, text, speech)
+    direction, strong = _direction(words)
     actors = [a for _i, _w, a in spans if a is not None]
     about = tuple(dict.fromkeys(a for a in actors if a != subject))
     return Reading(
         terms=terms_of(question, aliases),
         subject=subject,
         aspects=aspects,
-        direction=_direction(words),
+        direction=direction,
+        strong=strong,
         polar=bool(words) and words[0] in AUXILIARIES,
         speech=speech,
         topic=_topic(digest, spans, subject, places),
@@ -152,6 +166,8 @@ def read_question(digest: Digest, question: str) -> Reading:
         places=places,
         which=_which(words, stems),
         meeting_asked=any(s in MEETING for s in stems),
+        next_asked="next" in words,
+        kinds=frozenset() if speech else _kinds(words, stems, aspects, strong),
     )
 
 
@@ -188,12 +204,15 @@ def _aspects(words: list[str], stems: list[str], text: str, speech: bool) -> fro
     stem_set = set(stems)
     weak = not speech and stem_set & ATTENDANCE_WEAK
     # "Was India at the meeting?", "Was India there?"
-    was_at = bool(words) and words[0] in ("was", "were") and (
-        words[-1] == "there" or ("at" in words and bool(stem_set & MEETING))
+    was_at = (
+        bool(words)
+        and words[0] in ("was", "were")
+        and (words[-1] == "there" or ("at" in words and bool(stem_set & MEETING)))
     )
     if stem_set & ATTENDANCE or weak or was_at or _TOOK_PART.search(text) or _WHO_AT.search(text):
         found.add(Aspect.ATTENDANCE)
-    if stem_set & CHAIR:
+    about_meeting = bool(stem_set & MEETING) and bool(words) and words[0] == "who"
+    if stem_set & CHAIR or (about_meeting and stem_set & CHAIR_WEAK):
         found.add(Aspect.CHAIR)
     if stem_set & HOST:
         found.add(Aspect.HOST)
@@ -207,21 +226,33 @@ def _aspects(words: list[str], stems: list[str], text: str, speech: bool) -> fro
     return frozenset(found)
 
 
-def _direction(words: list[str]) -> Direction | None:
-    """Ahead or past, by the words that name a time first, then by the verb's tense."""
+def _direction(words: list[str]) -> tuple[Direction | None, bool]:
+    """Ahead or past, by the words that name a time first (strong), then by the verb's tense."""
     text = f" {' '.join(words)} "
     past_strong = PAST_STRONG & set(words)
     if "held" in past_strong and (" be held " in text or " being held " in text):
         past_strong = past_strong - {"held"}
     votes = (bool(AHEAD_STRONG & set(words)), bool(past_strong))
-    if votes == (False, False):
+    strong = votes != (False, False)
+    if not strong:
         ahead_weak = bool(AHEAD_WEAK & set(words)) or " when is " in text or " when are " in text
         votes = (ahead_weak, bool(PAST_WEAK & set(words)))
     if votes == (True, False):
-        return Direction.AHEAD
+        return Direction.AHEAD, strong
     if votes == (False, True):
-        return Direction.PAST
-    return None
+        return Direction.PAST, strong
+    return None, False
+
+
+def _kinds(
+    words: list[str], stems: list[str], aspects: frozenset[Aspect], strong: bool
+) -> frozenset[str]:
+    """The kinds of event a question names: its nouns as written or in the singular
+    ("exercises"), and "meeting" for "when / where will they meet next"."""
+    found = {plain(w) for w in words} | {plain(w)[:-1] for w in words if w.endswith("s")}
+    if (strong or aspects & {Aspect.DATE, Aspect.PLACE}) and set(stems) & MEETING:
+        found.add("meeting")
+    return frozenset(found - STOPWORDS)
 
 
 def _which(words: list[str], stems: list[str]) -> str | None:
@@ -271,7 +302,8 @@ def _topic(
     place_words = {
         w for m in digest.meetings if m.id in places for w in words_of(m.place.split(",")[0])
     }
-    noise = SPEECH | ATTENDANCE | ATTENDANCE_WEAK | CHAIR | HOST | PLACE | DATE | GENERIC | SILENT
+    noise = SPEECH | ATTENDANCE | ATTENDANCE_WEAK | CHAIR | CHAIR_WEAK | HOST | PLACE | DATE
+    noise |= GENERIC | SILENT
     topic: list[str] = []
     for _i, span, actor in spans:
         if actor is not None and actor == subject:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as day_start
@@ -22,6 +22,7 @@ import yaml
 
 from bot.knowledge.digest import Digest
 from bot.knowledge.text import normalise_quote
+from bot.pipeline import Pipeline
 from bot.search.answer import answer
 
 TESTS = Path(__file__).resolve().parents[2] / "tests"
@@ -95,19 +96,33 @@ def recall(outcomes: list[Outcome], k: int) -> float:
     return sum(1 for o in outcomes if o.rank is not None and o.rank <= k) / len(outcomes)
 
 
-def shown_text(blocks: Iterable[dict[str, Any]], limit: int = FACT_BLOCKS) -> str:
+def shown_text(blocks: Iterable[Mapping[str, Any]], limit: int = FACT_BLOCKS) -> str:
     """The words the first `limit` blocks show (sections, context, headers), folded for
     comparison: case, whitespace, apostrophes, and mrkdwn's bold and italic marks."""
     parts: list[str] = []
     for block in list(blocks)[:limit]:
         if "text" in block and isinstance(block["text"], dict):
             parts.append(block["text"]["text"])
-        parts += [e.get("text", "") for e in block.get("elements", ()) if isinstance(e, dict)]
+        elements = [e for e in block.get("elements", ()) if isinstance(e, dict)]
+        parts += [e["text"] for e in elements if isinstance(e.get("text"), str)]
     text = " ".join(parts).replace("*", "").replace("_", " ")
     return normalise_quote(text).casefold()
 
 
-def missing_facts(question: Question, blocks: Iterable[dict[str, Any]]) -> list[str]:
+def missing_facts(question: Question, blocks: Iterable[Mapping[str, Any]]) -> list[str]:
     """The expected facts an answer's first blocks do not show."""
     text = shown_text(blocks)
     return [f for f in question.facts if normalise_quote(f).casefold() not in text]
+
+
+def facts_missed(
+    pipeline: Pipeline, questions: list[Question], now: datetime
+) -> list[tuple[Question, list[str]]]:
+    """Each question asked through the pipeline (`ask <question>`), with the expected facts its
+    reply's first FACT_BLOCKS blocks do not show (an empty list: all shown)."""
+    found = []
+    for question in questions:
+        messages = pipeline.respond(f"ask {question.text}", now).messages
+        blocks = [b for m in messages for b in m.blocks]
+        found.append((question, missing_facts(question, blocks)))
+    return found

@@ -126,3 +126,14 @@ def facts_missed(
         blocks = [b for m in messages for b in m.blocks]
         found.append((question, missing_facts(question, blocks)))
     return found
+
+
+def known_ids(digest: Digest) -> set[str]:
+    """Every id an answer's line can show: claims, events, talks and meetings."""
+    talks = {t.id for m in digest.meetings for t in m.talks}
+    return (
+        {c.id for c in digest.claims}
+        | set(digest.events_by_id)
+        | talks
+        | {m.id for m in digest.meetings}
+    )

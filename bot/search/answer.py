@@ -30,7 +30,14 @@ from bot.search.facts import (
     wants_facts,
 )
 from bot.search.index import Hit, SearchIndex, Sentence, search_index
-from bot.search.reading import ROLE, SPEECH, Direction, Reading, read_question
+from bot.search.reading import (
+    ROLE,
+    SPEECH,
+    Direction,
+    Reading,
+    meeting_bodies,
+    read_question,
+)
 from bot.search.words import Terms, actor_token
 
 MAX_HITS = 5
@@ -110,7 +117,7 @@ def answer(digest: Digest, question: str, now: datetime, default_tz: tzinfo = UT
         silence = _silence(digest, reading, scope)
     if own and found is None and reading.polar and reading.speech and reading.subject:
         found = Verdict("said", digest.actor(reading.subject), None, True)
-    expressions = _expressions(reading, bool(facts), {m.body for m in digest.meetings})
+    expressions = _expressions(reading, bool(facts), meeting_bodies(digest))
     if found is not None and found.yes and facts and not reading.topic:
         expressions = []  # "did X attend": yes, as cited; a no lists what concerns X instead
     general = index.search(expressions) if expressions else []
@@ -123,8 +130,7 @@ def answer(digest: Digest, question: str, now: datetime, default_tz: tzinfo = UT
 def _speaker(digest: Digest, reading: Reading, hits: tuple[Hit, ...]) -> Actor | None:
     """The actor the question is about, else the one whose statement answers it first (never
     a meeting's joint body: its "positions" are the joint outcomes, briefed elsewhere)."""
-    bodies = {m.body for m in digest.meetings}
-    if reading.subject is not None and reading.subject not in bodies:
+    if reading.subject is not None and reading.subject not in meeting_bodies(digest):
         return digest.actor(reading.subject)
     top = hits[0].item if hits else None
     if isinstance(top, Claim) and not top.joint:
@@ -132,7 +138,7 @@ def _speaker(digest: Digest, reading: Reading, hits: tuple[Hit, ...]) -> Actor |
     return None
 
 
-def _expressions(reading: Reading, with_facts: bool, bodies: set[str]) -> list[str]:
+def _expressions(reading: Reading, with_facts: bool, bodies: frozenset[str]) -> list[str]:
     """What full-text search looks for: when a meeting's fields answer the question, only its
     topic and whom it is about; when it is about an actor, not the words of asking ("say",
     "minister"); else every content word. A meeting's joint body ("the ministers") counts as
@@ -155,7 +161,7 @@ def _own(digest: Digest, index: SearchIndex, reading: Reading, scope: frozenset[
     """The statements of the actor the question is about, on its topic (all of them when it
     names none), of the meeting or year it names; the latest meeting's first."""
     subject = reading.subject
-    if subject is None or (subject in {m.body for m in digest.meetings} and not reading.speech):
+    if subject is None or (subject in meeting_bodies(digest) and not reading.speech):
         return []
     years = set(reading.years)
     if reading.topic or reading.about:
@@ -212,7 +218,7 @@ def _recency(digest: Digest) -> dict[str, int]:
 def _silence(digest: Digest, reading: Reading, scope: frozenset[str]) -> Silence:
     """What to say when the actor asked about has no statement of its own on the topic."""
     assert reading.subject is not None
-    bodies = {m.body for m in digest.meetings}
+    bodies = meeting_bodies(digest)
     years = set(reading.years)
     own = [c for c in statements(digest).get(reading.subject, ()) if _claim_in(c, scope, years)]
     named = [m for m in digest.meetings if m.id in scope]

@@ -175,11 +175,7 @@ def _is_place(digest: Digest, places: frozenset[str], span: list[str]) -> bool:
     """Whether words are the city of a meeting the question names ("Dushanbe" is also an alias
     of Tajikistan): a place, not whom the question is about."""
     words = " ".join(map(plain, span))
-    return any(
-        " ".join(words_of(m.place.split(",")[0])) == words
-        for m in digest.meetings
-        if m.id in places
-    )
+    return any(city == words for i, city, _c in meeting_places(digest) if i in places)
 
 
 def _subject(
@@ -272,22 +268,37 @@ def _which(words: list[str], stems: list[str]) -> str | None:
     return None
 
 
+def meeting_places(digest: Digest) -> tuple[tuple[str, str, str], ...]:
+    """Each meeting's id, city and country as question words ("lemuria city", "lemuria");
+    per digest."""
+    cached: tuple[tuple[str, str, str], ...] | None = digest.memo.get("meeting_places")
+    if cached is None:
+        found = []
+        for meeting in digest.meetings:
+            parts = [" ".join(words_of(p)) for p in meeting.place.split(",")]
+            found.append((meeting.id, parts[0], parts[-1] if len(parts) > 1 else ""))
+        cached = digest.memo.setdefault("meeting_places", tuple(found))
+    return cached
+
+
+def meeting_bodies(digest: Digest) -> frozenset[str]:
+    """The actors that speak for meetings jointly ("the ministers"); per digest."""
+    cached: frozenset[str] | None = digest.memo.get("meeting_bodies")
+    if cached is None:
+        bodies = frozenset(m.body for m in digest.meetings)
+        cached = digest.memo.setdefault("meeting_bodies", bodies)
+    return cached
+
+
 def _places_named(digest: Digest, words: list[str]) -> frozenset[str]:
     """The meetings whose city the question names, or whose country it names beside the word
     meeting ("the Tajikistan meeting", "the meeting in Tajikistan")."""
     text = f" {' '.join(plain(w) for w in words)} "
     found = set()
-    for meeting in digest.meetings:
-        parts = [" ".join(words_of(p)) for p in meeting.place.split(",")]
-        city, country = parts[0], parts[-1] if len(parts) > 1 else ""
-        if (city and f" {city} " in text) or (
-            country
-            and any(
-                f" {phrase} " in text
-                for phrase in (f"{country} meeting", f"meeting in {country}", f"{country} session")
-            )
-        ):
-            found.add(meeting.id)
+    for meeting_id, city, country in meeting_places(digest):
+        beside = (f"{country} meeting", f"meeting in {country}", f"{country} session")
+        if (city and f" {city} " in text) or (country and any(f" {b} " in text for b in beside)):
+            found.add(meeting_id)
     return frozenset(found)
 
 
@@ -299,9 +310,7 @@ def _topic(
 ) -> tuple[str, ...]:
     """The content words on the topic: not the subject's name, a meeting's place, a year, or a
     word of asking (say, attend, where, next …)."""
-    place_words = {
-        w for m in digest.meetings if m.id in places for w in words_of(m.place.split(",")[0])
-    }
+    place_words = {w for i, city, _c in meeting_places(digest) if i in places for w in city.split()}
     noise = SPEECH | ATTENDANCE | ATTENDANCE_WEAK | CHAIR | CHAIR_WEAK | HOST | PLACE | DATE
     noise |= GENERIC | SILENT
     topic: list[str] = []

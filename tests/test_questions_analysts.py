@@ -195,6 +195,31 @@ def test_did_x_chair_answers_from_the_chair_field(
     assert "No source published by 1 January 2034 00:00 UTC names the chair" in text
 
 
+def test_did_x_skip_answers_with_the_attestation_without_a_misleading_yes(
+    two: Digest, renderer: Renderer
+) -> None:
+    found = asked(two, "did Mu skip the 2032 meeting?")
+    assert found.verdict is not None and found.verdict.asked == "attended" and found.verdict.yes
+    text = reply(two, renderer, "did Mu skip the 2032 meeting?")
+    assert "Oceanic Wire, 26 Aug 2032 places Mu at the 2032 meeting" in text
+    assert "Yes:" not in text
+
+
+def test_who_spoke_counts_each_participants_own_statements(two: Digest, renderer: Renderer) -> None:
+    found = asked(two, "who spoke at the 2031 meeting?")
+    [facts] = found.facts
+    assert facts.show_silent
+    assert {a.id: n for a, _p, n in facts.participants} == {
+        "atlantis": 0,
+        "lemuria": 2,
+        "mu": 0,
+        "hyperborea": 1,
+    }
+    text = reply(two, renderer, "who spoke at the 2031 meeting?")
+    assert "Lemuria — Defence Minister Ila Varen" in text and "2 statements of its own" in text
+    assert "Atlantis — chair" in text and "no statement of its own recorded" in text
+
+
 # --- silence: no statement of the actor's own ---------------------------------------------------
 
 

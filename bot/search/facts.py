@@ -47,6 +47,7 @@ class Verdict:
     citations: tuple[Citation, ...] = ()
     role: str | None = None
     chair: Actor | None = None  # the chair the sources name, when it is another actor
+    absence: bool = False  # asked as "did X skip it": a plain yes or no would mislead
 
 
 def meetings_asked(digest: Digest, reading: Reading, now: datetime) -> list[Meeting]:
@@ -135,8 +136,10 @@ def verdict(digest: Digest, reading: Reading, meeting: Meeting) -> Verdict | Non
     if Aspect.ATTENDANCE in reading.aspects:
         for p in meeting.participants:
             if p.actor == subject:
-                return Verdict("attended", actor, meeting, True, p.sources, p.role)
-        return Verdict("attended", actor, meeting, False)
+                return Verdict(
+                    "attended", actor, meeting, True, p.sources, p.role, absence=reading.absence
+                )
+        return Verdict("attended", actor, meeting, False, absence=reading.absence)
     return None
 
 

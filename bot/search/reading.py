@@ -23,7 +23,7 @@ class Aspect(StrEnum):
     HOST = "host"  # who hosted (the place the sources give)
     PLACE = "place"  # where
     DATE = "date"  # when
-    SILENT = "silent"  # which participants said nothing of their own
+    SILENT = "silent"  # who spoke, who said nothing: each participant's own statements
 
 
 class Direction(StrEnum):
@@ -55,6 +55,8 @@ PLACE = _stems("where venue location")
 DATE = _stems("when date")
 MEETING = _stems("meeting meetings met meet summit session conference")
 SILENT = _stems("silent silence quiet")
+# Asking whether someone stayed away ("did India skip the meeting"): answered by attendance.
+ABSENCE = _stems("absent absence boycott boycotted skip skipped miss missed")
 NEGATION = frozenset({"nothing", "not", "no", "never", "none", "didn't", "don't", "doesn't"})
 
 
@@ -111,6 +113,7 @@ class Reading:
     meeting_asked: bool  # the question is about a meeting (meet, summit, session)
     next_asked: bool = False  # it asks what is "next"
     kinds: frozenset[str] = frozenset()  # kinds of event it names ("meeting", "exercise")
+    absence: bool = False  # it asks whether someone stayed away ("did India skip it")
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -149,7 +152,8 @@ def read_question(digest: Digest, question: str) -> Reading:
     places = _places_named(digest, words)
     subject = _subject(words, stems, [s for s in spans if not _is_place(digest, places, s[1])])
     speech = any(s in SPEECH for s in stems)
-    aspects = _aspects(words, stems, text, speech)
+    topic = _topic(digest, spans, subject, places)
+    aspects = _aspects(words, stems, text, speech, subject is None and not topic)
     direction, strong = _direction(words)
     actors = [a for _i, _w, a in spans if a is not None]
     about = tuple(dict.fromkeys(a for a in actors if a != subject))
@@ -161,7 +165,8 @@ def read_question(digest: Digest, question: str) -> Reading:
         strong=strong,
         polar=bool(words) and words[0] in AUXILIARIES,
         speech=speech,
-        topic=_topic(digest, spans, subject, places),
+        topic=topic,
+        absence=bool(set(stems) & ABSENCE),
         about=about,
         places=places,
         which=_which(words, stems),
@@ -195,7 +200,10 @@ def _subject(
     return None
 
 
-def _aspects(words: list[str], stems: list[str], text: str, speech: bool) -> frozenset[Aspect]:
+def _aspects(
+    words: list[str], stems: list[str], text: str, speech: bool, bare: bool
+) -> frozenset[Aspect]:
+    """What a question asks of a meeting; `bare`: it names no one and no topic ("who spoke")."""
     found: set[Aspect] = set()
     stem_set = set(stems)
     weak = not speech and stem_set & ATTENDANCE_WEAK
@@ -205,7 +213,8 @@ def _aspects(words: list[str], stems: list[str], text: str, speech: bool) -> fro
         and words[0] in ("was", "were")
         and (words[-1] == "there" or ("at" in words and bool(stem_set & MEETING)))
     )
-    if stem_set & ATTENDANCE or weak or was_at or _TOOK_PART.search(text) or _WHO_AT.search(text):
+    took_part = _TOOK_PART.search(text) or _WHO_AT.search(text)
+    if stem_set & (ATTENDANCE | ABSENCE) or weak or was_at or took_part:
         found.add(Aspect.ATTENDANCE)
     about_meeting = bool(stem_set & MEETING) and bool(words) and words[0] == "who"
     if stem_set & CHAIR or (about_meeting and stem_set & CHAIR_WEAK):
@@ -217,7 +226,7 @@ def _aspects(words: list[str], stems: list[str], text: str, speech: bool) -> fro
     if stem_set & DATE:
         found.add(Aspect.DATE)
     asks_who = bool(words) and words[0] in ("who", "which")
-    if asks_who and (stem_set & SILENT or (speech and NEGATION & set(words))):
+    if asks_who and (stem_set & SILENT or (speech and (bare or NEGATION & set(words)))):
         found.add(Aspect.SILENT)
     return frozenset(found)
 
@@ -312,7 +321,7 @@ def _topic(
     word of asking (say, attend, where, next …)."""
     place_words = {w for i, city, _c in meeting_places(digest) if i in places for w in city.split()}
     noise = SPEECH | ATTENDANCE | ATTENDANCE_WEAK | CHAIR | CHAIR_WEAK | HOST | PLACE | DATE
-    noise |= GENERIC | SILENT
+    noise |= GENERIC | SILENT | ABSENCE
     topic: list[str] = []
     for _i, span, actor in spans:
         if actor is not None and actor == subject:

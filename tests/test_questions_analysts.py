@@ -141,6 +141,18 @@ def test_when_is_the_next_meeting_puts_what_lies_ahead_first(two: Digest) -> Non
     )
 
 
+def test_a_question_only_about_time_lists_what_lies_ahead_soonest_first(two: Digest) -> None:
+    for question in ("what is coming up?", "anything upcoming?"):
+        ids = hit_ids(asked(two, question, BETWEEN))
+        assert ids[:2] == ["disaster-relief-workshop-2031", "council-2032-lemuria"], ids
+
+
+def test_hosting_an_event_is_not_read_as_hosting_the_meeting(two: Digest) -> None:
+    found = asked(two, "did Hyperborea host the rescue exercise?")
+    assert found.facts == () and found.verdict is None
+    assert hit_ids(found)[0].startswith("maritime-rescue-exercise"), hit_ids(found)
+
+
 def test_the_past_is_preferred_when_the_question_looks_back(two: Digest) -> None:
     ids = hit_ids(asked(two, "which meeting was held in 2032?", AFTER_2032))
     past = [i for i in ids if i in ("council-2032-meeting", "council-2033-mu")]

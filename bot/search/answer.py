@@ -17,7 +17,7 @@ from bot.knowledge.digest import Digest
 from bot.knowledge.model import Actor, Event, Meeting, Talk
 from bot.knowledge.stems import stem
 from bot.knowledge.text import normalise_quote
-from bot.queries.calendar import dated_event
+from bot.queries.calendar import dated_event, timed_events, upcoming
 from bot.queries.lookup import latest_first
 from bot.queries.positions import statements
 from bot.search.facts import (
@@ -121,6 +121,8 @@ def answer(digest: Digest, question: str, now: datetime, default_tz: tzinfo = UT
     if found is not None and found.yes and facts and not reading.topic:
         expressions = []  # "did X attend": yes, as cited; a no lists what concerns X instead
     general = index.search(expressions) if expressions else []
+    if not general and not facts and reading.strong:
+        general = _in_time(digest, index, reading, now, default_tz)
     timed = [_with_timing(digest, h, now, default_tz) for h in general]
     ranked = _ranked(digest, reading, timed, scope)
     hits = tuple(_best([*own, *ranked], facts, found))
@@ -138,6 +140,26 @@ def _speaker(digest: Digest, reading: Reading, hits: tuple[Hit, ...]) -> Actor |
     return None
 
 
+def _in_time(
+    digest: Digest, index: SearchIndex, reading: Reading, now: datetime, default_tz: tzinfo
+) -> list[Hit]:
+    """For a question only about time ("what is coming up?"): the events ahead of now, soonest
+    first, or the past ones, latest first (as `/sco upcoming` lists them)."""
+    found = upcoming(digest, now, default_tz, MAX_HITS)
+    if reading.direction is Direction.AHEAD:
+        events = [d.event for d in found.ahead]
+    else:
+        events = [d.event for d in timed_events(digest, now, default_tz)[::-1]]
+        events = [e for e in events if not _is_ahead(digest, e, now, default_tz)][:MAX_HITS]
+    # Ranked as listed: the soonest (or latest) first.
+    return [replace(index.hit_of(e), relevance=float(MAX_HITS - i)) for i, e in enumerate(events)]
+
+
+def _is_ahead(digest: Digest, event: Event, now: datetime, default_tz: tzinfo) -> bool:
+    dated = dated_event(digest, event.id, now, default_tz)
+    return dated is not None and dated.timing.is_ahead
+
+
 def _expressions(reading: Reading, with_facts: bool, bodies: frozenset[str]) -> list[str]:
     """What full-text search looks for: when a meeting's fields answer the question, only its
     topic and whom it is about; when it is about an actor, not the words of asking ("say",
@@ -149,7 +171,7 @@ def _expressions(reading: Reading, with_facts: bool, bodies: frozenset[str]) -> 
     if reading.next_asked:  # a stop word, but the sources' own ("their next meeting")
         terms = replace(terms, words=(*terms.words, "next"))
     if with_facts:
-        actors = tuple(a for a in (reading.subject, *reading.about) if a)
+        actors = tuple(a for a in (reading.subject, *reading.about) if a and a not in bodies)
         return Terms(actors, reading.topic).expressions()
     if reading.subject is not None:
         words = tuple(w for w in terms.words if stem(w) not in ROLE | SPEECH)
@@ -159,12 +181,17 @@ def _expressions(reading: Reading, with_facts: bool, bodies: frozenset[str]) -> 
 
 def _own(digest: Digest, index: SearchIndex, reading: Reading, scope: frozenset[str]) -> list[Hit]:
     """The statements of the actor the question is about, on its topic (all of them when it
-    names none), of the meeting or year it names; the latest meeting's first."""
+    asks what the actor said and names no topic), of the meeting or year it names; the latest
+    meeting's first."""
     subject = reading.subject
-    if subject is None or (subject in meeting_bodies(digest) and not reading.speech):
+    topical = bool(reading.topic or reading.about)
+    # Not asked what it said, and about an event ("did Belarus host the exercise"): the event.
+    if subject is None or not (reading.speech or (topical and not reading.other_event)):
+        return []
+    if subject in meeting_bodies(digest) and not reading.speech:
         return []
     years = set(reading.years)
-    if reading.topic or reading.about:
+    if topical:
         # Said in its words, topic or about whom: not the place or date of the meeting.
         expressions = [f'{{body topic who}} : "{w}"' for w in reading.topic]
         expressions += [f'who : "{actor_token(a)}"' for a in reading.about]

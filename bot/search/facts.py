@@ -89,6 +89,8 @@ def wants_facts(reading: Reading) -> bool:
     chaired; where or when a meeting was): not a meeting still ahead, which has no such fields."""
     if reading.direction is Direction.AHEAD and not (reading.places or reading.years):
         return False
+    if reading.other_event and not reading.meeting_asked:
+        return False  # "did Belarus host the exercise": about the event, not the meeting
     if reading.aspects & FACT_ASPECTS:
         return True
     return bool(reading.aspects & WHERE_WHEN) and reading.meeting_asked

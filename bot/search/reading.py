@@ -82,7 +82,7 @@ ROLE = _stems(
 )
 GENERIC = ROLE | _stems(
     """meeting meetings met meet summit session conference country countries participants
-    anything something everything who which what took take taking part there up"""
+    anything something everything who which what took take taking part there up place"""
 )
 _TOOK_PART = re.compile(
     r"\b(?:took|take|taking|takes) part\b|\b(?:was|were) (?:there|present)\b"
@@ -114,6 +114,7 @@ class Reading:
     next_asked: bool = False  # it asks what is "next"
     kinds: frozenset[str] = frozenset()  # kinds of event it names ("meeting", "exercise")
     absence: bool = False  # it asks whether someone stayed away ("did India skip it")
+    other_event: bool = False  # it names a kind of event other than a meeting ("the exercise")
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -155,6 +156,7 @@ def read_question(digest: Digest, question: str) -> Reading:
     topic = _topic(digest, spans, subject, places)
     aspects = _aspects(words, stems, text, speech, subject is None and not topic)
     direction, strong = _direction(words)
+    kinds = _kinds(words, stems, aspects, strong)
     actors = [a for _i, _w, a in spans if a is not None]
     about = tuple(dict.fromkeys(a for a in actors if a != subject))
     return Reading(
@@ -172,7 +174,8 @@ def read_question(digest: Digest, question: str) -> Reading:
         which=_which(words, stems),
         meeting_asked=any(s in MEETING for s in stems),
         next_asked="next" in words,
-        kinds=frozenset() if speech else _kinds(words, stems, aspects, strong),
+        kinds=frozenset() if speech else kinds,
+        other_event=bool(kinds & (event_kinds(digest) - {"meeting"})),
     )
 
 
@@ -287,6 +290,15 @@ def meeting_places(digest: Digest) -> tuple[tuple[str, str, str], ...]:
             parts = [" ".join(words_of(p)) for p in meeting.place.split(",")]
             found.append((meeting.id, parts[0], parts[-1] if len(parts) > 1 else ""))
         cached = digest.memo.setdefault("meeting_places", tuple(found))
+    return cached
+
+
+def event_kinds(digest: Digest) -> frozenset[str]:
+    """The kinds of the digest's events, lower case ("meeting", "exercise"); per digest."""
+    cached: frozenset[str] | None = digest.memo.get("event_kinds")
+    if cached is None:
+        kinds = frozenset(e.kind.casefold() for e in digest.events_by_id.values())
+        cached = digest.memo.setdefault("event_kinds", kinds)
     return cached
 
 

@@ -91,6 +91,8 @@ def wants_facts(reading: Reading) -> bool:
         return False
     if reading.other_event and not reading.meeting_asked:
         return False  # "did Belarus host the exercise": about the event, not the meeting
+    if reading.aspects == {Aspect.HOST} and not (reading.polar or reading.asks_who):
+        return False  # "what did Pakistan agree to host": an event, not this meeting's host
     if reading.aspects & FACT_ASPECTS:
         return True
     return bool(reading.aspects & WHERE_WHEN) and reading.meeting_asked

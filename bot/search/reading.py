@@ -4,6 +4,7 @@ topic is left once those words are set aside. Words are compared by their stems.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,9 +45,12 @@ SPEECH = _stems(
     express emphasise emphasize declare reaffirm raise object oppose support stand put
     forward"""
 )
-ATTENDANCE = _stems("attend attendance participant participate")
-# Words of attendance that also serve speech ("the Chinese delegation said"): only without it.
-ATTENDANCE_WEAK = _stems("present delegation delegations represent represented")
+ATTENDANCE = _stems("attend attendance")
+# Words of attendance that also name who speaks ("what did the participants / the Chinese
+# delegation say"): only in a question that does not ask what was said.
+ATTENDANCE_WEAK = _stems(
+    "participant participants participate present delegation delegations represent represented"
+)
 CHAIR = _stems("chair chairman chairmanship chairperson preside presided")
 # "Who ran / led / headed the meeting": the chair, when a meeting is what the question is about.
 CHAIR_WEAK = _stems("ran run led lead head headed")
@@ -115,6 +119,7 @@ class Reading:
     kinds: frozenset[str] = frozenset()  # kinds of event it names ("meeting", "exercise")
     absence: bool = False  # it asks whether someone stayed away ("did India skip it")
     other_event: bool = False  # it names a kind of event other than a meeting ("the exercise")
+    asks_who: bool = False  # it begins "who" or "which"
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -176,6 +181,7 @@ def read_question(digest: Digest, question: str) -> Reading:
         next_asked="next" in words,
         kinds=frozenset() if speech else kinds,
         other_event=bool(kinds & (event_kinds(digest) - {"meeting"})),
+        asks_who=bool(words) and words[0] in ("who", "which"),
     )
 
 
@@ -190,8 +196,12 @@ def _subject(
     words: list[str], stems: list[str], spans: list[tuple[int, list[str], str | None]]
 ) -> str | None:
     """The actor a question is about: named after "did"/"will"…, in the possessive, first, or
-    before a word of speech ("Russia proposed")."""
+    before a word of speech ("Russia proposed"); none when it names several together ("what
+    did Russia and China say")."""
     named = [(i, span, actor) for i, span, actor in spans if actor is not None]
+    for (i, span, _a), (j, _s, _b) in itertools.pairwise(named):
+        if words[i + len(span) : j] in (["and"], ["or"], [","]):
+            return None
     for i, _span, actor in named:
         before = [w for w in words[:i] if w != "the"]
         if before and before[-1] in AUXILIARIES:

@@ -269,6 +269,27 @@ def test_silence_names_another_actor_the_question_asks_about(
     )
 
 
+def test_participants_asked_what_they_said_is_not_an_attendance_question(two: Digest) -> None:
+    found = asked(two, "what did the participants say about piracy?")
+    assert found.facts == ()
+    piracy = {"joint-patrols-continue", "patrols-progress", "lemuria-patrols-backbone"}
+    assert set(hit_ids(found)[:3]) == piracy, hit_ids(found)
+
+
+def test_two_actors_named_together_are_not_one_silent_subject(two: Digest) -> None:
+    found = asked(two, "what did Lemuria and Hyperborea say?")
+    assert found.silence is None  # not "no statement of Lemuria's own on Hyperborea"
+    assert {"lemuria-patrols-backbone", "hyperborea-maritime-rescue-proposal"} & set(
+        hit_ids(found)
+    )
+
+
+def test_hosting_something_else_asks_nothing_of_the_meeting(two: Digest) -> None:
+    found = asked(two, "what did Lemuria offer to host?")
+    assert found.facts == () and found.verdict is None
+    assert "lemuria-ready-to-host" in hit_ids(found)[:2], hit_ids(found)
+
+
 # --- a minister counts as the actor; the latest meeting's statements first ---------------------
 
 

@@ -149,7 +149,8 @@ def test_a_mention_never_echoes_live_syntax(app: App, fake_slack: FakeSlack) -> 
 def test_a_command_word_in_a_dm_runs_the_command(app: App, fake_slack: FakeSlack) -> None:
     deliver(app, direct("sources"))
     [post] = posts(fake_slack)
-    assert "Source documents" in post.body["text"]
+    assert post.body["blocks"][0]["text"]["text"] == "Source documents"
+    assert post.body["text"].startswith("4 source documents: Council Secretariat, 12 Jun 2031")
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock
 from bot.commands.registry import BY_WORD
-from bot.commands.situation import Caller
+from bot.commands.situation import Caller, Surface
 from bot.pipeline import Pipeline
 
 # Events remembered to answer a retry once; Slack retries within minutes, three times at most.
@@ -77,9 +77,10 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
             return
         channel = str(event.get("channel") or "")
         caller = Caller(channel, event.get("user"))
-        # Posted in the thread or the DM: there is no private copy to share from.
+        # Posted in the thread or the DM for all there to read: summary first, and no private
+        # copy to share from.
         text = command_text(str(event.get("text") or ""))
-        rendered = pipeline.respond(text, clock.now(), caller, share=False)
+        rendered = pipeline.respond(text, clock.now(), caller, surface=Surface.POST)
         thread_ts = (event.get("thread_ts") or event.get("ts")) if thread else None
         for message in rendered.messages:
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message.payload())

@@ -338,7 +338,9 @@ def _workbench(
 
     directory = _digest_dir(parser, settings, args.dir)
     try:
-        template, context, code = run(args.knowledge_command, directory, args)
+        template, context, code = run(
+            args.knowledge_command, directory, args, settings.templates_dir
+        )
     except Refusal as exc:
         print(f"sco-bot knowledge {args.knowledge_command}: {exc}", file=sys.stderr)
         return EXIT_INVALID_DIGEST

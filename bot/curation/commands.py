@@ -20,7 +20,7 @@ def _draft_path(directory: Path, given: str) -> Path:
     raise Refusal(f"no draft {given!r} (looked in {directory / 'drafts'})")
 
 
-def run(command: str, directory: Path, args: argparse.Namespace) -> Outcome:
+def run(command: str, directory: Path, args: argparse.Namespace, templates: Path) -> Outcome:
     """Run one workbench subcommand on the digest in `directory`."""
     if command == "add-source":
         from bot.curation.sources import add_source
@@ -43,7 +43,7 @@ def run(command: str, directory: Path, args: argparse.Namespace) -> Outcome:
     if command == "review":
         from bot.curation.review import write_review
 
-        report = write_review(directory, args.output, args.meeting)
+        report = write_review(directory, args.output, templates, args.meeting)
         return "cli_review.j2", {"report": report}, 0
     raise Refusal(f"unknown command {command!r}")
 

@@ -76,10 +76,17 @@ def date_mentions(sentence: str, published: date) -> list[DateMention]:
     from dateparser.search import search_dates
 
     settings = {"RELATIVE_BASE": datetime(published.year, published.month, published.day)}
-    hits = search_dates(sentence, languages=["en"], settings=settings) or []
+    # dateparser's search misses mentions in a long sentence of several: it searches each
+    # clause (cut at commas, semicolons and "and") that has date words.
+    hits = [
+        hit
+        for clause in _CUT.split(sentence)
+        if _DATE_WORDS.search(clause)
+        for hit, _ in search_dates(clause, languages=["en"], settings=settings) or []
+    ]
     resolved: list[tuple[str, int, int, datetime, str]] = []
     cursor = 0
-    pieces = [p for hit, _ in hits for p in _CUT.split(hit)]
+    pieces = [p for hit in hits for p in _CUT.split(hit)]
     for piece in pieces:
         said = _EDGE.sub("", piece.strip())
         start = sentence.find(said, cursor)

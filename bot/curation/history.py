@@ -46,7 +46,8 @@ def digest_at(directory: Path, where: str | None) -> Digest:
     if Path(where).is_dir():
         return _load(Path(where), where)
     prefix = _git(directory, "rev-parse", "--show-prefix").decode().strip()
-    archive = _git(directory, "archive", "--format=tar", f"{where}:{prefix}")
+    top = Path(_git(directory, "rev-parse", "--show-toplevel").decode().strip())
+    archive = _git(top, "archive", "--format=tar", f"{where}:{prefix}")
     with tempfile.TemporaryDirectory(prefix="sco-diff-") as scratch:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(scratch, filter="data")

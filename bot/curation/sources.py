@@ -8,6 +8,7 @@ quotes are checked against."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -75,6 +76,9 @@ def _from_html(raw: bytes, name: str) -> Extracted:
     import htmldate
     import trafilatura
 
+    # The libraries log what they discard ("discarding data: None"): the refusal says it once.
+    for library in ("trafilatura", "htmldate", "courlan"):
+        logging.getLogger(library).setLevel(logging.ERROR)
     text = trafilatura.extract(raw, include_comments=False, include_tables=True)
     if not text or not text.strip():
         raise Refusal(f"no article text could be extracted from {name}")
@@ -164,11 +168,11 @@ def add_source(directory: Path, file: Path, doc_id: str | None = None) -> AddedS
     doc_id = doc_id or slug_of(file.name)
     if not _SLUG.match(doc_id) or len(doc_id) > 80:
         raise Refusal(f"id {doc_id!r} is not lowercase letters and digits joined by hyphens")
-    found = extract(raw, file.name)
     index_text, documents = read_index(directory)
     target = directory / "sources" / f"{doc_id}.txt"
     if any(d.get("id") == doc_id for d in documents) or target.exists():
         raise Refusal(f"id {doc_id!r} is already used in {INDEX}: give another with --id")
+    found = extract(raw, file.name)
     owner = _same_text(directory, found.text, documents)
     if owner is not None:
         raise Refusal(f"{file.name} has the same text as {owner}, already in sources/")

@@ -129,7 +129,7 @@ def _meeting_entries(digest: Digest, meeting: Meeting) -> Iterator[_Entry]:
             values = _values(item)
             if item.id in voices:  # the voice shown, whether written or derived
                 values["voice"] = "; ".join(voices[item.id])
-            label = getattr(item, "summary", None) or getattr(item, "title", None) or item.id
+            label = getattr(item, "title", None) or getattr(item, "summary", None) or item.id
             if kind == "talk":
                 label = f"{item.actor} with {', '.join(item.counterparts)}"
             yield _Entry(kind, item.id, label, meeting.id, values)

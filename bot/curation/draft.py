@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -69,12 +70,17 @@ class Drafted:
 
 
 def _mentions(source: Source, sentence: str) -> list[DateMention]:
-    if source.published is not None:
-        return date_mentions(sentence, source.published)
+    return list(_resolved(sentence, source.published))
+
+
+@lru_cache(maxsize=4096)  # a sentence is asked about by its claim, its event and the header
+def _resolved(sentence: str, published: date | None) -> tuple[DateMention, ...]:
+    if published is not None:
+        return tuple(date_mentions(sentence, published))
     # No publication date yet: keep only the mentions that need none (the same on any day).
     early = date_mentions(sentence, date(2001, 1, 15))
     late = date_mentions(sentence, date(2011, 7, 15))
-    return [m for m in early if m in late]
+    return tuple(m for m in early if m in late)
 
 
 def _claim(source: Source, number: int, sentence: str) -> dict[str, Any]:

@@ -287,3 +287,33 @@ def test_promote_refuses_what_would_not_validate(digest_dir: Path) -> None:
     line = refused(sco_bot("knowledge", "promote", DOC, "--dir", digest_dir))
     assert "unknown actor 'atlantis'" in line
     assert snapshot(digest_dir) == before
+
+
+# --- the meeting added with the workbench (tests/digests/council-2033) --------------------------
+
+COUNCIL_2033 = PROJECT / "tests" / "digests" / "council-2033"
+RECEIVED = PROJECT / "tests" / "workbench" / "council-2033"
+
+
+def test_the_meeting_added_with_the_workbench_is_valid_and_fully_covered() -> None:
+    check = sco_bot("knowledge", "check", COUNCIL_2033)
+    assert check.returncode == 0, check.stderr
+    assert "3 meetings" in check.stdout and "warning" not in check.stdout
+    coverage = sco_bot("knowledge", "coverage", COUNCIL_2033)
+    assert coverage.returncode == 0 and "(100.0%)" in coverage.stdout
+
+
+def test_add_source_reproduces_the_stored_texts_and_dates(tmp_path: Path) -> None:
+    copy = tmp_path / "knowledge"
+    shutil.copytree(TEST_DIGEST, copy)
+    index = (COUNCIL_2033 / "sources" / "index.yaml").read_text()
+    for page in sorted(RECEIVED.iterdir()):
+        doc = page.stem
+        assert sco_bot("knowledge", "add-source", page, "--dir", copy).returncode == 0
+        stored = (COUNCIL_2033 / "sources" / f"{doc}.txt").read_bytes()
+        assert (copy / "sources" / f"{doc}.txt").read_bytes() == stored, doc
+    added = (copy / "sources" / "index.yaml").read_text()
+    # The pages' publication dates (not their later "modified" dates), as the digest has them.
+    for doc, day in (("mu-mod-2033-05-20", "2033-05-20"), ("oceanic-wire-2033-05-21", "2033-05-21")):
+        assert f"published: {day}" in added.split(f"- id: {doc}")[1].split("- id:")[0]
+        assert f"published: {day}" in index.split(f"- id: {doc}")[1].split("- id:")[0]

@@ -22,6 +22,7 @@ from bot.knowledge.text import normalise_quote
 INDEX = "sources/index.yaml"
 TODO = "TODO"
 MAX_BYTES = 20 * 1024 * 1024
+LATEST_DATE = "2199-12-31"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
@@ -83,7 +84,10 @@ def _from_html(raw: bytes, name: str) -> Extracted:
     if not text or not text.strip():
         raise Refusal(f"no article text could be extracted from {name}")
     meta = trafilatura.extract_metadata(raw)
-    found = htmldate.find_date(raw, original_date=True, outputformat="%Y-%m-%d")
+    # htmldate's default latest date is today (it reads the clock); a page is taken as it says.
+    found = htmldate.find_date(
+        raw, original_date=True, outputformat="%Y-%m-%d", max_date=LATEST_DATE
+    )
     published = date.fromisoformat(found) if found else None
     url = meta.url if meta is not None and meta.url and meta.url.startswith("http") else None
     return Extracted(

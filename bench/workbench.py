@@ -20,12 +20,40 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 DIGEST = PROJECT / "tests" / "digests" / "sco-2021-v1"
-ACTORS = ["China", "Russia", "the Republic of Uzbekistan", "India", "Pakistan", "Kazakhstan", "Wei Fenghe"]
-VERBS = ["agreed to", "decided to", "noted the need to", "proposed to", "welcomed plans to", "approved plans to"]
-ACTS = ["hold a joint exercise", "expand cooperation on border security", "exchange officers",
-        "hold their next meeting", "set up a working group on cyber security", "study a common standard"]
-WHEN = ["in December this year", "on 5 October", "in 2023", "next month", "on 18-23 October 2022",
-        "in the first half of next year", "by the end of the year"]
+ACTORS = [
+    "China",
+    "Russia",
+    "the Republic of Uzbekistan",
+    "India",
+    "Pakistan",
+    "Kazakhstan",
+    "Wei Fenghe",
+]
+VERBS = [
+    "agreed to",
+    "decided to",
+    "noted the need to",
+    "proposed to",
+    "welcomed plans to",
+    "approved plans to",
+]
+ACTS = [
+    "hold a joint exercise",
+    "expand cooperation on border security",
+    "exchange officers",
+    "hold their next meeting",
+    "set up a working group on cyber security",
+    "study a common standard",
+]
+WHEN = [
+    "in December this year",
+    "on 5 October",
+    "in 2023",
+    "next month",
+    "on 18-23 October 2022",
+    "in the first half of next year",
+    "by the end of the year",
+]
 
 
 def page(words: int, seed: int = 7) -> str:
@@ -35,9 +63,11 @@ def page(words: int, seed: int = 7) -> str:
         sentences = []
         for _ in range(rng.randint(2, 5)):
             n += 1
-            s = (f"{rng.choice(['The ministers', 'They', rng.choice(ACTORS)])} {rng.choice(VERBS)} "
-                 f"{rng.choice(ACTS)} {rng.choice(WHEN)}, as item {n} of the talks, "
-                 f"{rng.choice(ACTORS)} said.")
+            s = (
+                f"{rng.choice(['The ministers', 'They', rng.choice(ACTORS)])} {rng.choice(VERBS)} "
+                f"{rng.choice(ACTS)} {rng.choice(WHEN)}, as item {n} of the talks, "
+                f"{rng.choice(ACTORS)} said."
+            )
             sentences.append(s)
             count += len(s.split())
         paragraphs.append("<p>" + " ".join(sentences) + "</p>")
@@ -53,8 +83,14 @@ def page(words: int, seed: int = 7) -> str:
 
 def timed(*args: str) -> float:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
-                          cwd=PROJECT, check=False, env={"PATH": "/usr/bin:/bin", "SCO_CACHE_DIR": "off"})
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "SCO_CACHE_DIR": "off"},
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(done.stderr)
@@ -75,14 +111,24 @@ def main() -> None:
         for run in range(runs):
             copy = Path(scratch) / f"k{run}"
             shutil.copytree(DIGEST, copy)
-            added.append(timed("knowledge", "add-source", str(html), "--id", "long", "--dir", str(copy)))
-            drafted.append(timed("knowledge", "draft", "long", "--meeting", "m-2022", "--dir", str(copy)))
+            added.append(
+                timed("knowledge", "add-source", str(html), "--id", "long", "--dir", str(copy))
+            )
+            drafted.append(
+                timed("knowledge", "draft", "long", "--meeting", "m-2022", "--dir", str(copy))
+            )
         text = (Path(scratch) / "k0" / "sources" / "long.txt").read_text()
         draft = (Path(scratch) / "k0" / "drafts" / "long.yaml").read_text()
-    print(f"document: {len(text.split()):,} words stored, {draft.count('- sentence:'):,} draft items; {runs} runs, "
-          "each a whole `python -m bot.cli` process in a fresh copy of the test digest")
+    print(
+        f"document: {len(text.split()):,} words stored, {draft.count('- sentence:'):,} draft "
+        f"items; {runs} runs, each a whole `python -m bot.cli` process in a fresh copy of the "
+        "test digest"
+    )
     for name, times in (("add-source", added), ("draft", drafted)):
-        print(f"{name:>10}: median {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f}); goal < 2 s")
+        print(
+            f"{name:>10}: median {statistics.median(times):.2f} s "
+            f"(min {min(times):.2f}, max {max(times):.2f}); goal < 2 s"
+        )
 
 
 if __name__ == "__main__":

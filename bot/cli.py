@@ -97,7 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _workbench_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
     """The curator's workbench: add-source, draft, promote, diff, review."""
-    where = {"metavar": "DIR", "help": "the digest (default: SCO_KNOWLEDGE_DIR or knowledge/)"}
+    where = "the digest (default: SCO_KNOWLEDGE_DIR or knowledge/)"
     add = commands.add_parser(
         "add-source",
         help="store a saved web page's main text (or a text file) as a new source",
@@ -107,7 +107,7 @@ def _workbench_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     add.add_argument("file", type=Path, help="a saved web page (.html) or a UTF-8 text file")
     add.add_argument("--id", help="the document id (default: from the file name)")
-    add.add_argument("--dir", **where)
+    add.add_argument("--dir", metavar="DIR", help=where)
     draft = commands.add_parser(
         "draft",
         help="draft the items a document supports, in drafts/<doc>.yaml (not served)",
@@ -117,7 +117,7 @@ def _workbench_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     draft.add_argument("doc", help="the document id (sources/index.yaml)")
     draft.add_argument("--meeting", required=True, help="the meeting id the items belong to")
-    draft.add_argument("--dir", **where)
+    draft.add_argument("--dir", metavar="DIR", help=where)
     promote = commands.add_parser(
         "promote",
         help="move a reviewed draft's items into meetings.yaml",
@@ -125,7 +125,7 @@ def _workbench_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
         "validate; then writes meetings.yaml and the index whole and removes the draft.",
     )
     promote.add_argument("draft", help="drafts/<doc>.yaml (or the document id)")
-    promote.add_argument("--dir", **where)
+    promote.add_argument("--dir", metavar="DIR", help=where)
     diff = commands.add_parser(
         "diff",
         help="what changed between two digests (directories or git revisions)",
@@ -135,7 +135,7 @@ def _workbench_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
     diff.add_argument("old", nargs="?", default="HEAD", help="a directory or git revision")
     diff.add_argument("new", nargs="?", help="a directory or git revision (default: the digest)")
     diff.add_argument("--format", choices=("text", "json"), default="text")
-    diff.add_argument("--dir", **where)
+    diff.add_argument("--dir", metavar="DIR", help=where)
     review = commands.add_parser(
         "review",
         help="write a static HTML report of every source sentence and the items citing it",
@@ -144,7 +144,7 @@ def _workbench_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     review.add_argument("--meeting", help="only this meeting's documents and items")
     review.add_argument("-o", "--output", type=Path, default=Path("review"), help="default review/")
-    review.add_argument("--dir", **where)
+    review.add_argument("--dir", metavar="DIR", help=where)
 
 
 def _clock(parser: argparse.ArgumentParser, settings: Settings, at: str | None) -> Clock:
@@ -323,7 +323,11 @@ def _check_drafts(directory: Path, digest: Digest) -> int:
             f"{draft.name}: draft for {draft.meeting}, {_count(len(draft.items), 'item')}, "
             f"{_count(len(draft.problems), 'problem')}; {left} and "
             f"{_count(len(draft.todos), 'TODO')} to confirm before promote"
-            + (f"; {_count(len(draft.unaccounted), 'sentence')} no item quotes" if draft.unaccounted else "")
+            + (
+                f"; {_count(len(draft.unaccounted), 'sentence')} no item quotes"
+                if draft.unaccounted
+                else ""
+            )
         )
     return EXIT_INVALID_DIGEST if failed else 0
 

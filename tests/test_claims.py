@@ -292,7 +292,9 @@ def test_sentences_split_on_full_stops_and_lines() -> None:
     # Quotation marks are normalised as quotes are, so that quotes match sentences.
     # A real segmenter (sentencex): abbreviations and decimals do not end a sentence; a line
     # (a headline) does.
-    text = "Dr. Wong met the U.S. envoy on Jan. 5. It rose 2.5 per cent. “Three!” Four\nA title\nOne"
+    text = (
+        "Dr. Wong met the U.S. envoy on Jan. 5. It rose 2.5 per cent. “Three!” Four\nA title\nOne"
+    )
     assert sentences(text) == [
         "Dr. Wong met the U.S. envoy on Jan. 5.",
         "It rose 2.5 per cent.",

@@ -30,10 +30,15 @@ def edited(tmp_path: Path) -> Path:
         "        kind: decision\n        status: approved\n        voice: joint\n"
         "        summary: They approved a new Plan",
     )
-    text = text.replace(f"            quote: {PLAN}", "            quote: They approved a new Plan for Cooperation")
-    text = text.replace("        date: 2022\n        place: Uzbekistan", "        date: 2022-Q3\n        place: Uzbekistan")
+    text = text.replace(
+        f"            quote: {PLAN}", "            quote: They approved a new Plan for Cooperation"
+    )
+    text = text.replace(
+        "        date: 2022\n        place: Uzbekistan",
+        "        date: 2022-Q3\n        place: Uzbekistan",
+    )
     west = text.index("      - id: west-2021\n")
-    text = text[:west] + text[text.index("      - id: fanfares-of-peace-2021\n"):]
+    text = text[:west] + text[text.index("      - id: fanfares-of-peace-2021\n") :]
     text = text.replace(
         "        place: Pakistan\n",
         "        place: Pakistan\n        supersedes: peace-mission-2021\n",
@@ -64,10 +69,14 @@ def test_diff_says_what_was_added_removed_and_changed(tmp_path: Path) -> None:
     old_quote, new_quote = fields["quote"]
     assert old_quote is not None and PLAN in old_quote
     assert new_quote == "sco-secretariat-2021-07-28: “They approved a new Plan for Cooperation”"
-    placeholder = one([c for c in changes.of("event", "changed") if c.id == "sco-defmin-2022-uzbekistan"])
+    placeholder = one(
+        [c for c in changes.of("event", "changed") if c.id == "sco-defmin-2022-uzbekistan"]
+    )
     assert [(f.name, f.old, f.new) for f in placeholder.fields] == [("date", "2022", "2022-Q3")]
     festival = one([c for c in changes.of("event", "changed") if c.id == "fanfares-of-peace-2021"])
-    assert [(f.name, f.old, f.new) for f in festival.fields] == [("supersedes", None, "peace-mission-2021")]
+    assert [(f.name, f.old, f.new) for f in festival.fields] == [
+        ("supersedes", None, "peace-mission-2021")
+    ]
     assert one(changes.of("event", "removed")).id == "west-2021"
     added = one(changes.of("position", "added"))
     assert (added.id, added.label) == ("russia-plan", "Russia approved the plan.")
@@ -117,7 +126,9 @@ def test_diff_of_git_revisions(tmp_path: Path) -> None:
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "first")
     meetings = knowledge / "meetings.yaml"
-    meetings.write_text(meetings.read_text().replace("        date: 2022\n", "        date: 2022-08\n"))
+    meetings.write_text(
+        meetings.read_text().replace("        date: 2022\n", "        date: 2022-08\n")
+    )
     # Uncommitted: HEAD against the directory as it is.
     result = sco_bot("knowledge", "diff", "--dir", knowledge)
     assert result.returncode == 0, result.stderr
@@ -125,4 +136,6 @@ def test_diff_of_git_revisions(tmp_path: Path) -> None:
     git(repo, "commit", "-qam", "second")
     between = sco_bot("knowledge", "diff", "HEAD~1", "HEAD", "--dir", knowledge, "--format", "json")
     assert json.loads(between.stdout)["counts"] == {"event": {"changed": 1}}
-    assert "no-such-revision" in refused(sco_bot("knowledge", "diff", "no-such-revision", "--dir", knowledge))
+    assert "no-such-revision" in refused(
+        sco_bot("knowledge", "diff", "no-such-revision", "--dir", knowledge)
+    )

@@ -48,7 +48,10 @@ def _browser_available() -> bool:
 def browser(tmp_path: Path) -> Iterator[Any]:
     if not _browser_available():
         if os.environ.get("CI") or os.environ.get("SCO_REQUIRE_BROWSER"):
-            pytest.fail("chromium and chromedriver are required here (apt-get install chromium chromium-driver)")
+            pytest.fail(
+                "chromium and chromedriver are required here "
+                "(apt-get install chromium chromium-driver)"
+            )
         pytest.skip("Debian's chromium and chromium-driver are not installed (CI installs them)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -73,7 +76,9 @@ def wait_for(condition: Any, timeout: float = 10.0) -> Any:
         time.sleep(0.05)
 
 
-def test_review_page_highlights_a_sentence_and_links_it_to_its_item(browser: Any, tmp_path: Path) -> None:
+def test_review_page_highlights_a_sentence_and_links_it_to_its_item(
+    browser: Any, tmp_path: Path
+) -> None:
     out = tmp_path / "review"
     result = sco_bot("knowledge", "review", "-o", out, "--dir", TEST_DIGEST)
     assert result.returncode == 0, result.stderr
@@ -88,7 +93,9 @@ def test_review_page_highlights_a_sentence_and_links_it_to_its_item(browser: Any
         sentence,
     )
     assert sentence.get_attribute("href").endswith("#item-cooperation-plan-2022-2023")
-    assert "Jointly" in sentence.get_attribute("title") or "reports" in sentence.get_attribute("title")
+    assert "Jointly" in sentence.get_attribute("title") or "reports" in sentence.get_attribute(
+        "title"
+    )
     assert sentence.value_of_css_property("background-color") == "rgba(255, 243, 176, 1)"
     missing = browser.execute_script(FIND, UNCITED)
     assert missing is not None and "missing" in missing.get_attribute("class").split()
@@ -96,11 +103,17 @@ def test_review_page_highlights_a_sentence_and_links_it_to_its_item(browser: Any
     ARTIFACTS.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "review-text.png"))
     sentence.click()
-    assert wait_for(lambda: browser.execute_script("return location.hash")) == "#item-cooperation-plan-2022-2023"
+    assert (
+        wait_for(lambda: browser.execute_script("return location.hash"))
+        == "#item-cooperation-plan-2022-2023"
+    )
     item = browser.find_element("id", "item-cooperation-plan-2022-2023")
     assert item.value_of_css_property("background-color") == "rgba(255, 251, 230, 1)"  # :target
     rendered = item.find_element("css selector", ".rendered").text
-    assert "They approved a new Plan for Cooperation" in rendered and "SCO Secretariat, 28 Jul 2021" in rendered
+    assert (
+        "They approved a new Plan for Cooperation" in rendered
+        and "SCO Secretariat, 28 Jul 2021" in rendered
+    )
     shot = ARTIFACTS / "review-item.png"
     assert browser.save_screenshot(str(shot))
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -134,8 +134,10 @@ def test_add_source_refuses_and_writes_nothing(digest_dir: Path, tmp_path: Path)
     empty.write_text("  \n\n")
     chrome = tmp_path / "menu.html"
     # A page saved before its script filled it in: no article at all.
-    chrome.write_text("<html><head><title>App</title></head><body><div id=root></div>"
-                      "<script>render()</script></body></html>")
+    chrome.write_text(
+        "<html><head><title>App</title></head><body><div id=root></div>"
+        "<script>render()</script></body></html>"
+    )
     copy = tmp_path / "same-page.html"
     copy.write_bytes(PAGE.read_bytes())
     cases = {
@@ -224,7 +226,10 @@ def test_draft_refuses_an_unknown_document_and_an_existing_draft(digest_dir: Pat
     unknown = sco_bot("knowledge", "draft", "nope", "--meeting", MEETING, "--dir", digest_dir)
     assert "no document 'nope'" in refused(unknown)
     add_page(digest_dir)
-    assert sco_bot("knowledge", "draft", DOC, "--meeting", MEETING, "--dir", digest_dir).returncode == 0
+    assert (
+        sco_bot("knowledge", "draft", DOC, "--meeting", MEETING, "--dir", digest_dir).returncode
+        == 0
+    )
     again = sco_bot("knowledge", "draft", DOC, "--meeting", MEETING, "--dir", digest_dir)
     assert "exists" in refused(again)
 
@@ -235,7 +240,10 @@ def test_draft_refuses_an_unknown_document_and_an_existing_draft(digest_dir: Pat
 def drafted(digest_dir: Path) -> Path:
     add_page(digest_dir)
     fill_index(digest_dir)
-    assert sco_bot("knowledge", "draft", DOC, "--meeting", MEETING, "--dir", digest_dir).returncode == 0
+    assert (
+        sco_bot("knowledge", "draft", DOC, "--meeting", MEETING, "--dir", digest_dir).returncode
+        == 0
+    )
     return digest_dir / "drafts" / f"{DOC}.yaml"
 
 
@@ -243,9 +251,14 @@ def test_check_validates_drafts_with_file_and_line(digest_dir: Path) -> None:
     draft = drafted(digest_dir)
     result = sco_bot("knowledge", "check", digest_dir)
     assert result.returncode == 0, result.stderr
-    assert re.search(rf"drafts/{DOC}.yaml: draft for {MEETING}, \d+ items, 0 problems; \d+ guesses", result.stdout)
+    assert re.search(
+        rf"drafts/{DOC}.yaml: draft for {MEETING}, \d+ items, 0 problems; \d+ guesses",
+        result.stdout,
+    )
     text = draft.read_text()
-    broken = text.replace("The next meeting is scheduled for 2023", "The next meeting is set for 2023", 1)
+    broken = text.replace(
+        "The next meeting is scheduled for 2023", "The next meeting is set for 2023", 1
+    )
     draft.write_text(broken)
     line = broken[: broken.index("is set for 2023")].count("\n") + 1
     result = sco_bot("knowledge", "check", digest_dir)
@@ -263,7 +276,9 @@ def test_promote_waits_for_every_guess_then_moves_the_items(digest_dir: Path) ->
     # One guess left is enough to refuse.
     text = confirmed(draft.read_text())
     draft.write_text(text.replace("kind: exercise", "kind: {guess: exercise}"))
-    assert "guess left unconfirmed" in refused(sco_bot("knowledge", "promote", DOC, "--dir", digest_dir))
+    assert "guess left unconfirmed" in refused(
+        sco_bot("knowledge", "promote", DOC, "--dir", digest_dir)
+    )
     draft.write_text(text)
     result = sco_bot("knowledge", "promote", DOC, "--dir", digest_dir)
     assert result.returncode == 0, result.stderr
@@ -314,6 +329,24 @@ def test_add_source_reproduces_the_stored_texts_and_dates(tmp_path: Path) -> Non
         assert (copy / "sources" / f"{doc}.txt").read_bytes() == stored, doc
     added = (copy / "sources" / "index.yaml").read_text()
     # The pages' publication dates (not their later "modified" dates), as the digest has them.
-    for doc, day in (("mu-mod-2033-05-20", "2033-05-20"), ("oceanic-wire-2033-05-21", "2033-05-21")):
+    for doc, day in (
+        ("mu-mod-2033-05-20", "2033-05-20"),
+        ("oceanic-wire-2033-05-21", "2033-05-21"),
+    ):
         assert f"published: {day}" in added.split(f"- id: {doc}")[1].split("- id:")[0]
         assert f"published: {day}" in index.split(f"- id: {doc}")[1].split("- id:")[0]
+
+
+def test_draft_gives_to_the_participants_what_they_said_together(tmp_path: Path) -> None:
+    copy = tmp_path / "knowledge"
+    shutil.copytree(COUNCIL_2033, copy)
+    (copy / "meetings.yaml").write_text(
+        (TEST_DIGEST.parent / "two-meetings" / "meetings.yaml").read_text()
+    )
+    result = sco_bot("knowledge", "draft", "council-2033-05-20", "--meeting", "m", "--dir", copy)
+    assert result.returncode == 0, result.stderr
+    items = (copy / "drafts" / "council-2033-05-20.yaml").read_text().split("  - sentence: ")
+    naval = next(i for i in items if i.startswith("4\n"))
+    # "The ministers agreed to hold the naval review in Mu": an outcome, Mu only mentioned.
+    assert "type: {guess: outcome}" in naval and "mentions: {guess: [mu]}" in naval
+    assert "voice: {guess: joint}" in naval and "status: {guess: agreed}" in naval

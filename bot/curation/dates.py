@@ -106,17 +106,21 @@ def _joined(
     out: list[tuple[str, int, int, datetime, str]] = []
     for item in found:
         if out and item[4] == "year" and out[-1][4] in ("day", "month"):
-            said, start, end, when, period = out[-1]
+            _, start, end, when, period = out[-1]
             if _JOIN.match(sentence[end : item[1]]):
-                out[-1] = (sentence[start : item[2]], start, item[2], when.replace(year=item[3].year), period)
+                out[-1] = (
+                    sentence[start : item[2]],
+                    start,
+                    item[2],
+                    when.replace(year=item[3].year),
+                    period,
+                )
                 continue
         out.append(item)
     return out
 
 
-def _mentions(
-    sentence: str, found: list[tuple[str, int, int, datetime, str]]
-) -> list[DateMention]:
+def _mentions(sentence: str, found: list[tuple[str, int, int, datetime, str]]) -> list[DateMention]:
     ranges = list(_RANGE.finditer(sentence))
     mentions: list[DateMention] = []
     for said, start, end, when, period in found:
@@ -128,5 +132,7 @@ def _mentions(
             mentions.append(DateMention(span.group(0), shown, "range"))
             continue
         precision = period if period in ("month", "year") else "day"
-        mentions.append(DateMention(said.strip(), when.strftime(_SHOWN.get(period, "%Y-%m-%d")), precision))
+        mentions.append(
+            DateMention(said.strip(), when.strftime(_SHOWN.get(period, "%Y-%m-%d")), precision)
+        )
     return mentions

@@ -28,6 +28,12 @@ from bot.knowledge.sentences import Span, sentence_spans
 DRAFTS = "drafts"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _PLAIN = re.compile(r"^(?:[a-z0-9_]+(?:-[a-z0-9_]+)*|\d{4}(?:-[0-9A-Za-z]+)*(?:/[0-9-]+)?)$")
+# A sentence whose subject is the participants together ("They", "The ministers", "All parties").
+_JOINT_SUBJECT = re.compile(
+    r"^(?:they|the (?:\w+ ){0,2}(?:ministers|members|participants)|all (?:the )?(?:\w+ )?"
+    r"(?:ministers|members|parties|participants))\b",
+    re.I,
+)
 # A dateline opens a report ("BEIJING, July 28 -- "): the city there is not who speaks.
 _DATELINE = re.compile(r"^[A-Z][A-Z .'-]+,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*(?:--|—|–|-)\s*")
 # How an outcome's status word suggests its kind (a word not listed: a statement).
@@ -89,6 +95,8 @@ def _claim(source: Source, number: int, sentence: str) -> dict[str, Any]:
     named = [n.actor for n in source.names.named(_DATELINE.sub("", sentence))]
     who = speaker.actor if speaker else next(iter(named), None)
     joint = who is None or who == source.body
+    if speaker is None and _JOINT_SUBJECT.match(_DATELINE.sub("", sentence)):
+        joint = True  # "The ministers agreed to hold ... in Mu": theirs, not Mu's
     if speaker is None and source.stance == "participant" and who == source.participant:
         joint = False
     actor = (source.body or TODO) if joint else (who or TODO)
@@ -198,10 +206,13 @@ def meeting_header(source: Source, spans: list[Span]) -> dict[str, Any]:
         m.when
         for s in claims
         for m in _mentions(source, s)
-        if m.precision in ("day", "range") and (source.published is None or m.when[:10] <= str(source.published))
+        if m.precision in ("day", "range")
+        and (source.published is None or m.when[:10] <= str(source.published))
     ]
     header: dict[str, Any] = {"id": source.meeting, "title": TODO}
-    header["date"] = Guess(days[0]) if days else (Guess(str(source.published)) if source.published else TODO)
+    header["date"] = (
+        Guess(days[0]) if days else (Guess(str(source.published)) if source.published else TODO)
+    )
     header["place"] = TODO
     chair = next(
         (
@@ -261,7 +272,9 @@ def flow(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
     if isinstance(value, str):
-        return value if value == TODO or _PLAIN.match(value) else json.dumps(value, ensure_ascii=False)
+        return (
+            value if value == TODO or _PLAIN.match(value) else json.dumps(value, ensure_ascii=False)
+        )
     if isinstance(value, int):
         return str(value)
     if isinstance(value, list):
@@ -276,7 +289,9 @@ def render_draft(source: Source, header: dict[str, Any] | None, items: list[dict
     lines = [_PREFACE.format(doc=source.doc_id, meeting=source.meeting).rstrip("\n")]
     lines += [f"doc: {source.doc_id}", f"meeting: {source.meeting}"]
     published = source.published.isoformat() if source.published else TODO
-    lines.append(f"published: {published}  # from sources/index.yaml: dates are resolved against it")
+    lines.append(
+        f"published: {published}  # from sources/index.yaml: dates are resolved against it"
+    )
     if header is not None:
         lines.append("new_meeting:  # the meeting is not in meetings.yaml yet: promote adds it")
         lines += [f"  {key}: {flow(value)}" for key, value in header.items()]
@@ -346,7 +361,9 @@ def draft_document(directory: Path, doc_id: str, meeting: str) -> Drafted:
     from bot.curation.workspace import drafted_meetings, meetings_of
 
     if not _SLUG.match(meeting):
-        raise Refusal(f"meeting id {meeting!r} is not lowercase letters and digits joined by hyphens")
+        raise Refusal(
+            f"meeting id {meeting!r} is not lowercase letters and digits joined by hyphens"
+        )
     target = directory / DRAFTS / f"{doc_id}.yaml"
     if target.exists():
         raise Refusal(f"{DRAFTS}/{target.name} exists: edit it, or delete it to draft afresh")

@@ -160,7 +160,9 @@ def _item(
     kind = item.get("type")
     if kind not in LISTS:
         choices = ", ".join(LISTS)
-        reader.note(reader.check.problems, (*path, "type"), f"type {kind!r} is not one of {choices}")
+        reader.note(
+            reader.check.problems, (*path, "type"), f"type {kind!r} is not one of {choices}"
+        )
         return
     body = {k: v for k, v in item.items() if k not in NOTES}
     reader.check.items.append((kind, body))
@@ -183,7 +185,10 @@ def _coverage(check: DraftCheck, context: Mapping[str, Any]) -> None:
     quotes = [
         normalise_quote(str(q))
         for _, body in check.items
-        for q in [body.get("quote"), *(s.get("quote") for s in body.get("sources") or [] if isinstance(s, dict))]
+        for q in [
+            body.get("quote"),
+            *(s.get("quote") for s in body.get("sources") or [] if isinstance(s, dict)),
+        ]
         if q
     ]
     check.unaccounted = [s for s in sentences(text) if not any(s in q or q in s for q in quotes)]
@@ -203,7 +208,8 @@ def digest_ids(digest: Digest) -> set[str]:
     """Every id meetings.yaml uses."""
     ids = {m.id for m in digest.meetings}
     for m in digest.meetings:
-        ids |= {i.id for i in (*m.outcomes, *m.positions, *m.events, *m.talks)}
+        ids |= {o.id for o in m.outcomes} | {p.id for p in m.positions}
+        ids |= {e.id for e in m.events} | {t.id for t in m.talks}
     return ids
 
 

@@ -36,16 +36,16 @@ class Promoted:
 def _round_trip() -> Any:
     from ruamel.yaml import YAML
 
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never re-wrap a curator's line
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
+    editor = YAML(typ="rt")
+    editor.preserve_quotes = True
+    editor.width = 4096  # never re-wrap a curator's line
+    editor.indent(mapping=2, sequence=4, offset=2)
+    return editor
 
 
-def _dump(yaml: Any, data: Any) -> str:
+def _dump(editor: Any, data: Any) -> str:
     out = io.StringIO()
-    yaml.dump(data, out)
+    editor.dump(data, out)
     return out.getvalue()
 
 
@@ -142,13 +142,14 @@ def promote(directory: Path, draft: Path) -> Promoted:
         raise Refusal(f"the digest is invalid, fix it first: {exc.problems[0]}") from None
     check = check_draft(draft, digest_context(digest), digest_ids(digest))
     _refuse_open(check)
-    yaml = _round_trip()
-    data = yaml.load((directory / MEETINGS).read_text(encoding="utf-8"))
-    index = yaml.load((directory / INDEX).read_text(encoding="utf-8"))
+    # ruamel's round-trip loader builds plain maps and lists (no Python objects from tags).
+    editor = _round_trip()
+    data = editor.load((directory / MEETINGS).read_text(encoding="utf-8"))
+    index = editor.load((directory / INDEX).read_text(encoding="utf-8"))
     meeting, new = _meeting(data["meetings"], check)
     counts = _place(meeting, check)
     _link_document(index, check.doc, check.meeting)
-    meetings_text, index_text = _dump(yaml, data), _dump(yaml, index)
+    meetings_text, index_text = _dump(editor, data), _dump(editor, index)
     _validated(directory, meetings_text, index_text)
     replace_file(directory / MEETINGS, meetings_text)
     replace_file(directory / INDEX, index_text)

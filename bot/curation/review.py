@@ -20,7 +20,7 @@ from bot.knowledge.sentences import sentence_spans
 
 if TYPE_CHECKING:
     from bot.knowledge.digest import Digest
-    from bot.knowledge.model import Meeting
+    from bot.knowledge.model import Event, Meeting, Outcome, Position, Talk
     from bot.rendering.renderer import Renderer
 
 _PATH = re.compile(r"^meetings\[(\d+)\](?:\.(outcomes|positions|events|talks)\[(\d+)\])?")
@@ -97,14 +97,28 @@ def _items(digest: Digest, meeting: Meeting, renderer: Renderer) -> dict[str, It
         item.rendered += shown[0] + "<br>"  # two reporting documents: two claims
         item.plain += shown[1] + "\n"
     for event in meeting.events:
-        found[event.id] = Item(event.id, "event", meeting.id, *_render(renderer, {**base, **blank, "event": event}))
+        found[event.id] = Item(
+            event.id, "event", meeting.id, *_render(renderer, {**base, **blank, "event": event})
+        )
     for talk in meeting.talks:
-        found[talk.id] = Item(talk.id, "talk", meeting.id, *_render(renderer, {**base, **blank, "talk": talk}))
+        found[talk.id] = Item(
+            talk.id, "talk", meeting.id, *_render(renderer, {**base, **blank, "talk": talk})
+        )
     for p in meeting.participants:
         ident = f"{meeting.id}:{p.actor}"
-        found[ident] = Item(ident, "participant", meeting.id, *_render(renderer, {**base, **blank, "participant": p}))
+        found[ident] = Item(
+            ident,
+            "participant",
+            meeting.id,
+            *_render(renderer, {**base, **blank, "participant": p}),
+        )
     citations = (*meeting.sources, *meeting.chair.sources, *meeting.number_sources)
-    found[meeting.id] = Item(meeting.id, "meeting", meeting.id, *_render(renderer, {**base, **blank, "citations": citations}))
+    found[meeting.id] = Item(
+        meeting.id,
+        "meeting",
+        meeting.id,
+        *_render(renderer, {**base, **blank, "citations": citations}),
+    )
     for ident, citation in citing_items(meeting):
         if ident in found:
             found[ident].quotes.append((citation.doc, citation.quote))
@@ -135,7 +149,13 @@ def _warnings(digest: Digest, problems: list[Problem], items: dict[str, Item]) -
         if target in items:
             items[target].warnings.append(problem.message)
     for meeting in digest.meetings:
-        for item in (*meeting.outcomes, *meeting.positions, *meeting.events, *meeting.talks):
+        listed: list[Outcome | Position | Event | Talk] = [
+            *meeting.outcomes,
+            *meeting.positions,
+            *meeting.events,
+            *meeting.talks,
+        ]
+        for item in listed:
             warning = _status_warning(item)
             if warning and item.id in items:
                 items[item.id].warnings.append(warning)
@@ -153,12 +173,20 @@ def _html_environment(templates_dir: Path) -> Any:
     )
 
 
-def _page(digest: Digest, directory: Path, doc_id: str, rows: list[Any], items: dict[str, Item]) -> dict[str, Any]:
+def _page(
+    digest: Digest, directory: Path, doc_id: str, rows: list[Any], items: dict[str, Item]
+) -> dict[str, Any]:
     doc = digest.document(doc_id)
     text = (directory / "sources" / doc.file).read_text(encoding="utf-8")
     spans = sentence_spans(text)
     sentences = [
-        Sentence(n, span.raw, text.count("\n", 0, span.start), tuple(i for i in row.cited_by if i in items), tuple(row.not_briefed))
+        Sentence(
+            n,
+            span.raw,
+            text.count("\n", 0, span.start),
+            tuple(i for i in row.cited_by if i in items),
+            tuple(row.not_briefed),
+        )
         for n, (span, row) in enumerate(zip(spans, rows, strict=True), 1)
     ]
     paragraphs: dict[int, list[Sentence]] = {}
@@ -206,7 +234,9 @@ def write_review(
     env = _html_environment(templates)
     output.mkdir(parents=True, exist_ok=True)
     for page in pages:
-        replace_file(output / page["file"], env.get_template("review/document.html.j2").render(page))
+        replace_file(
+            output / page["file"], env.get_template("review/document.html.j2").render(page)
+        )
     warned = [i for i in items.values() if i.warnings and (meeting is None or i.meeting == meeting)]
     index = env.get_template("review/index.html.j2").render(
         version=digest.version, meeting=meeting, pages=pages, warned=warned

@@ -190,7 +190,9 @@ def add_source(directory: Path, file: Path, doc_id: str | None = None) -> AddedS
         raise
     spans = sentence_spans(found.text)
     filled = tuple(k for k in ("title", "publisher", "published", "url") if k not in todo)
-    return AddedSource(doc_id, target, len(found.text.split()), len(spans), filled, todo, found.html)
+    return AddedSource(
+        doc_id, target, len(found.text.split()), len(spans), filled, todo, found.html
+    )
 
 
 def _appended(index_text: str, entry: str, doc_id: str, count: int) -> str:

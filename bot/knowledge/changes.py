@@ -167,7 +167,9 @@ def diff_digests(old: Digest, new: Digest) -> DigestDiff:
             if was.values.get(name) != entry.values.get(name)
         )
         if changed:
-            changes.append(Change(entry.kind, entry.id, "changed", entry.label, entry.meeting, changed))
+            changes.append(
+                Change(entry.kind, entry.id, "changed", entry.label, entry.meeting, changed)
+            )
     for key, entry in before.items():
         if key not in after:
             changes.append(Change(entry.kind, entry.id, "removed", entry.label, entry.meeting))

@@ -310,9 +310,12 @@ def _check(parser: argparse.ArgumentParser, settings: Settings, args: argparse.N
 def _check_drafts(directory: Path, digest: Digest) -> int:
     """Drafts are checked as the digest is: a problem fails the check; guesses and TODOs are
     counted (a draft holds them until promoted)."""
-    from bot.curation.drafts import check_drafts
+    from bot.curation.drafts import check_drafts, index_todos
 
-    failed = 0
+    todos = index_todos(directory)
+    for problem in todos:
+        print(problem, file=sys.stderr)
+    failed = len(todos)
     for draft in check_drafts(directory, digest):
         for problem in draft.problems:
             print(problem, file=sys.stderr)

@@ -350,3 +350,18 @@ def test_draft_gives_to_the_participants_what_they_said_together(tmp_path: Path)
     # "The ministers agreed to hold the naval review in Mu": an outcome, Mu only mentioned.
     assert "type: {guess: outcome}" in naval and "mentions: {guess: [mu]}" in naval
     assert "voice: {guess: joint}" in naval and "status: {guess: agreed}" in naval
+
+
+def test_check_and_promote_refuse_an_index_field_left_todo(digest_dir: Path) -> None:
+    draft = drafted(digest_dir)
+    index = digest_dir / "sources" / "index.yaml"
+    text = index.read_text()
+    index.write_text(text.replace("short: Example Wire", "short: TODO"))
+    line = text[: text.index("short: Example Wire")].count("\n") + 1
+    result = sco_bot("knowledge", "check", digest_dir)
+    assert result.returncode == 1
+    assert f"knowledge/sources/index.yaml:{line}: documents[2].short: TODO left in {DOC}" in (
+        result.stderr
+    )
+    draft.write_text(confirmed(draft.read_text()))
+    assert "TODO left in" in refused(sco_bot("knowledge", "promote", DOC, "--dir", digest_dir))

@@ -218,3 +218,30 @@ def check_drafts(directory: Path, digest: Digest) -> list[DraftCheck]:
     context = digest_context(digest)
     taken = digest_ids(digest)
     return [check_draft(p, context, taken) for p in sorted((directory / DRAFTS).glob("*.yaml"))]
+
+
+def index_todos(directory: Path) -> list[Problem]:
+    """Index fields add-source left TODO: they would validate ("TODO" is text), so they are
+    reported here, and promote refuses a document that still has one."""
+    from bot.knowledge.yamlsource import YamlError, format_path, load_yaml
+
+    path = directory / "sources" / "index.yaml"
+    try:
+        data, lines = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlError):
+        return []  # the digest's own validation says what is wrong with the file
+    documents = data.get("documents") if isinstance(data, dict) else None
+    found = []
+    for i, doc in enumerate(documents if isinstance(documents, list) else []):
+        for key, value in doc.items() if isinstance(doc, dict) else ():
+            if value == TODO:
+                where: Path_ = ("documents", i, key)
+                found.append(
+                    Problem(
+                        f"{directory.name}/sources/index.yaml",
+                        lines.line_of(where),
+                        format_path(where),
+                        f"TODO left in {doc.get('id')}: write it (add-source could not fill it)",
+                    )
+                )
+    return found

@@ -15,7 +15,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.curation.drafts import LISTS, DraftCheck, check_draft, digest_context, digest_ids
+from bot.curation.drafts import (
+    LISTS,
+    DraftCheck,
+    check_draft,
+    digest_context,
+    digest_ids,
+    index_todos,
+)
 from bot.curation.files import Refusal, replace_file
 from bot.knowledge.errors import DigestError
 
@@ -142,6 +149,9 @@ def promote(directory: Path, draft: Path) -> Promoted:
         raise Refusal(f"the digest is invalid, fix it first: {exc.problems[0]}") from None
     check = check_draft(draft, digest_context(digest), digest_ids(digest))
     _refuse_open(check)
+    todo = next((t for t in index_todos(directory) if f" {check.doc}:" in t.message), None)
+    if todo is not None:
+        raise Refusal(f"not promoted: {todo}")
     # ruamel's round-trip loader builds plain maps and lists (no Python objects from tags).
     editor = _round_trip()
     data = editor.load((directory / MEETINGS).read_text(encoding="utf-8"))

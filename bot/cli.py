@@ -231,7 +231,7 @@ def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
 
     services = _services(settings, clock)
     now = clock.now()
-    digest = services.digests.current
+    digest = services.digests.current.as_of(now)
     context = {
         "events": digest.events_by_id,
         "now": now,
@@ -288,7 +288,7 @@ def _check(parser: argparse.ArgumentParser, settings: Settings, args: argparse.N
     directory = _digest_dir(parser, settings, args.directory)
     warnings: list[Problem] = []
     try:
-        digest = load_digest(directory, warnings=warnings)
+        digest = load_digest(directory, warnings=warnings, now=settings.clock().now())
     except DigestError as exc:
         _fail_digest(exc)
     if args.knowledge_command == "coverage":

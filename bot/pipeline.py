@@ -155,12 +155,14 @@ class Pipeline:
         Briefings depend only on the digest, the request, the local day in the digest's zones
         and the minute (the stamps), so each is rendered once a day and restamped per minute."""
         request = parse(text)
-        digest = self.digest()  # read once: a reload swaps it whole
+        whole = self.digest()  # read once: a reload swaps it whole
         if SUBCOMMANDS[request.name].personal or not self._cache_limit:
-            return self._render(request, digest, now, caller, share)
+            return self._render(request, whole.as_of(now), now, caller, share)
         minute = now.replace(second=0, microsecond=0)
-        zones = day_zones(digest, self.timezone)
-        key = (digest.version, request, local_days(minute, zones), share)
+        zones = day_zones(whole, self.timezone)
+        # Every answer is of the digest as of its minute: only what was published by then.
+        digest = whole.as_of(minute)
+        key = (digest.view_id, request, local_days(minute, zones), share)
         cached = self._cache.get(key)
         if cached is not None:
             return cached.at(minute, zones)
@@ -220,8 +222,9 @@ class Pipeline:
         return Rendered.of(messages, reply.public, now if now.second == 0 else None)
 
     def situation(self, now: datetime, caller: Caller | None) -> Situation:
-        """What a command by `caller` is answered against, now."""
-        return Situation(self.digest(), now, self.timezone, caller, self.reminders, self.admins)
+        """What a command by `caller` is answered against, now: the digest as of now."""
+        digest = self.digest().as_of(now)
+        return Situation(digest, now, self.timezone, caller, self.reminders, self.admins)
 
     def home(self, now: datetime, caller: Caller) -> dict[str, Any]:
         """The caller's App Home tab (a `home` view), from the current digest."""

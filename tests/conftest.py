@@ -80,3 +80,22 @@ def send(
     `fields` override the slash command's form fields (user_id, channel_id, response_url...)."""
     body = slash_body(text, **fields)
     return app.dispatch(BoltRequest(body=body, headers=signed_headers(body, secret, timestamp)))
+
+
+THIRD_MEETING = PROJECT / "tests" / "digests" / "third-meeting"
+
+
+def three_meetings(directory: Path) -> Path:
+    """The two-meeting digest with a third meeting appended, as a curator appends one."""
+    import shutil
+
+    shutil.copytree(TWO_MEETINGS, directory)
+    for text in (THIRD_MEETING / "sources").glob("*.txt"):
+        shutil.copy2(text, directory / "sources" / text.name)
+    for target, part in (
+        ("sources/index.yaml", "index-append.yaml"),
+        ("meetings.yaml", "meetings-append.yaml"),
+    ):
+        with open(directory / target, "a", encoding="utf-8") as file:
+            file.write((THIRD_MEETING / part).read_text(encoding="utf-8"))
+    return directory

@@ -79,7 +79,9 @@ def test_a_meeting_place_prefers_that_meetings_claims(two: Digest) -> None:
 
 def test_only_documents_published_by_now_answer(two: Digest) -> None:
     assert "patrols-progress" in ids(two, "progress of the naval patrols against pirates")
-    assert "patrols-progress" not in ids(two, "progress of the naval patrols", BETWEEN)
+    assert "patrols-progress" not in ids(
+        two.as_of(BETWEEN), "progress of the naval patrols", BETWEEN
+    )
 
 
 def test_at_most_five_hits_and_raw_sentences_rank_below_curated_ones(two: Digest) -> None:

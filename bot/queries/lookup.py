@@ -21,6 +21,10 @@ class NotFound(LookupError):
         super().__init__(wanted)
 
 
+class NoMeetingYet(LookupError):
+    """The digest knows no meeting as of now: none of its documents had been published."""
+
+
 def latest_first(meeting: Meeting) -> tuple[int, date]:
     """Sort key: meetings by first day, undated ones first (so `max` is the latest dated)."""
     first = meeting.date.first
@@ -28,7 +32,10 @@ def latest_first(meeting: Meeting) -> tuple[int, date]:
 
 
 def latest_held(digest: Digest, now: datetime) -> Meeting:
-    """The latest meeting that has begun as of `now` (else the soonest one to come)."""
+    """The latest meeting that has begun as of `now` (else the soonest one to come); raise
+    NoMeetingYet when the digest (as of now) knows none."""
+    if not digest.meetings:
+        raise NoMeetingYet()
     begun = [m for m in digest.meetings if _begun(m, now)]
     if begun:
         return max(begun, key=latest_first)

@@ -60,6 +60,7 @@ def create_environment(
         plural=labels.plural,
         ordinal=labels.ordinal,
         tag=labels.source_tag,
+        outcome=labels.event_outcome,
     )
     return env
 

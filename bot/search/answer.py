@@ -5,7 +5,7 @@ a source's own."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 
 from bot.knowledge.claims import Claim
 from bot.knowledge.digest import Digest
@@ -39,15 +39,14 @@ class Answer:
 
 def answer(digest: Digest, question: str, now: datetime) -> Answer:
     """The claims, events and raw sentences that best answer a question (at most five), from
-    the documents published by `now`'s day.
+    a digest as of `now` (Digest.as_of: nothing of a document not yet published is in it).
 
     Curated items rank above raw sentences; within each, those of the years and the meeting
     place the question names first (BM25 gives a word that half the rows share no weight); the
     actors it names weigh more."""
     terms = terms_of(question, digest.aliases)
     hits = search_index(digest).search(terms.expressions())
-    today = now.date()
-    published = [_weighted(h) for h in hits if _published(h, digest) <= today]
+    published = [_weighted(h) for h in hits]
     if not published:
         return Answer((), terms)
     places = _places_named(digest, question)
@@ -79,14 +78,6 @@ def _places_named(digest: Digest, question: str) -> set[str]:
         if city and f" {city} " in text:
             found.add(meeting.id)
     return found
-
-
-def _published(hit: Hit, digest: Digest) -> date:
-    """When the (first) document reporting a hit was published."""
-    item = hit.item
-    if isinstance(item, Event):
-        return min(digest.documents_by_id[c.doc].published for c in item.sources)
-    return item.document.published
 
 
 def _weighted(hit: Hit) -> Hit:

@@ -49,7 +49,7 @@ def ask_all(digest: Digest, questions: list[Question], now: datetime) -> list[Ou
     outcomes = []
     for question in questions:
         began = time.perf_counter()
-        hits = answer(digest, question.text, now).hits
+        hits = answer(digest.as_of(now), question.text, now).hits
         seconds = time.perf_counter() - began
         found = tuple(str(getattr(h.item, "id", "(raw sentence)")) for h in hits)
         rank = next((i + 1 for i, f in enumerate(found) if f in question.expect), None)

@@ -27,7 +27,7 @@ def edited(tmp_path: Path) -> Path:
     text = meetings.read_text()
     text = text.replace(
         "        kind: decision\n        summary: They approved a new Plan",
-        "        kind: decision\n        status: approved\n        voice: joint\n"
+        "        kind: decision\n        status: approved\n        voice: speech\n"
         "        summary: They approved a new Plan",
     )
     text = text.replace(
@@ -65,7 +65,7 @@ def test_diff_says_what_was_added_removed_and_changed(tmp_path: Path) -> None:
     fields = {f.name: (f.old, f.new) for f in plan.fields}
     assert plan.action == "changed" and plan.meeting == "sco-defmin-2021-dushanbe"
     assert fields["status"] == (None, "approved")
-    assert fields["voice"] == ("third_party", "joint")  # the voice shown, derived or written
+    assert fields["voice"] == ("third_party", "speech")  # the voice shown, derived or written
     old_quote, new_quote = fields["quote"]
     assert old_quote is not None and PLAN in old_quote
     assert new_quote == "sco-secretariat-2021-07-28: “They approved a new Plan for Cooperation”"

@@ -24,6 +24,7 @@ from bot.curation.guesses import (
 from bot.curation.sources import TODO, read_index
 from bot.knowledge.model import OutcomeKind
 from bot.knowledge.sentences import Span, sentence_spans
+from bot.knowledge.statuses import StatusClass, status_class
 
 DRAFTS = "drafts"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -36,8 +37,8 @@ _JOINT_SUBJECT = re.compile(
 )
 # A dateline opens a report ("BEIJING, July 28 -- "): the city there is not who speaks.
 _DATELINE = re.compile(r"^[A-Z][A-Z .'-]+,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*(?:--|—|–|-)\s*")
-# How an outcome's status word suggests its kind (a word not listed: a statement).
-_KIND_BY_STATUS = {"agreed": "agreement", "decided": "decision", "approved": "decision"}
+# How an outcome's status word suggests its kind (any other: a statement).
+_KIND_BY_CLASS = {StatusClass.AGREEMENT: "agreement", StatusClass.DECISION: "decision"}
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def _claim(source: Source, number: int, sentence: str) -> dict[str, Any]:
     if joint:
         status = status_word(sentence)
         item["theme"] = TODO
-        kind = _KIND_BY_STATUS.get(status or "", "statement")
+        kind = _KIND_BY_CLASS.get(status_class(status) or StatusClass.OTHER, "statement")
         item["kind"] = Guess(kind if kind in set(OutcomeKind) else next(iter(OutcomeKind)).value)
     else:
         item["actor"] = Guess(actor)
@@ -224,10 +225,8 @@ def meeting_header(source: Source, spans: list[Span]) -> dict[str, Any]:
         ),
         None,
     )
-    if chair:
+    if chair:  # none found: no `chair:`, which says "not given in the sources"
         header["chair"] = Guess({"actor": chair[0], "sources": [_cite(source, chair[1])]})
-    else:
-        header["chair"] = TODO
     header["body"] = Guess(source.body) if source.body else TODO
     header["summary"] = TODO
     header["sources"] = Guess([_cite(source, first)])

@@ -10,7 +10,8 @@ from datetime import date
 from functools import cached_property
 
 from bot.knowledge.claims import derive_voice
-from bot.knowledge.model import Document, Stance, Status, Voice
+from bot.knowledge.model import Document, Stance, Voice
+from bot.knowledge.statuses import STATUS_WORDS
 from bot.search.words import STOPWORDS
 
 _SPEECH = r"(?:said|says|stated|stressed|told|added|emphasi[sz]ed|underlined|pointed out)"
@@ -22,8 +23,6 @@ _EVENT_NOUN = re.compile(
     r"\b(exercises?|drills?|festival|meeting|summit|forum|conference|games|session|visit)\b",
     re.I,
 )
-_FUTURE_HELD = re.compile(r"\b(?:to|will|would|shall|should) be held\b", re.I)
-_SPELLINGS = {"cancelled": ("cancelled", "canceled"), "postponed": ("postponed",)}
 
 
 @dataclass(frozen=True)
@@ -82,16 +81,15 @@ class ActorNames:
 
 
 def status_word(sentence: str) -> str | None:
-    """The first status word of the digest's vocabulary the sentence uses, as the sentence
-    uses it (never translated: "noted" is not "agreed"); "to be held" is not "held"."""
-    text = _FUTURE_HELD.sub(" ", sentence)
-    best: tuple[int, str] | None = None
-    for status in Status:
-        for spelling in _SPELLINGS.get(status.value, (status.value,)):
-            match = re.search(rf"\b{re.escape(spelling)}\b", text, re.I)
-            if match and (best is None or match.start() < best[0]):
-                best = (match.start(), status.value)
-    return best[1] if best else None
+    """The status word or phrase of the digest's vocabulary that the sentence uses, as it uses
+    it (never translated: "noted" is not "agreed"): the first in the sentence, the longest
+    there ("to be held" rather than "held", "unanimously agreed" rather than "agreed")."""
+    best: tuple[int, int, str] | None = None
+    for word in STATUS_WORDS:
+        match = re.search(rf"\b{re.escape(word)}\b", sentence, re.I)
+        if match and (best is None or (match.start(), -len(word)) < best[:2]):
+            best = (match.start(), -len(word), word)
+    return best[2] if best else None
 
 
 def aside_reason(sentence: str, title: str | None) -> str | None:
@@ -140,7 +138,7 @@ def voice_for(
         title="-",
         publisher="-",
         short="-",
-        published=date.min,
+        published=date(2000, 1, 1),
         url="-",
         account="-",
         stance=kind,

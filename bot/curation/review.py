@@ -20,7 +20,7 @@ from bot.knowledge.sentences import sentence_spans
 
 if TYPE_CHECKING:
     from bot.knowledge.digest import Digest
-    from bot.knowledge.model import Event, Meeting, Outcome, Position, Talk
+    from bot.knowledge.model import Meeting
     from bot.rendering.renderer import Renderer
 
 _PATH = re.compile(r"^meetings\[(\d+)\](?:\.(outcomes|positions|events|talks)\[(\d+)\])?")
@@ -112,7 +112,8 @@ def _items(digest: Digest, meeting: Meeting, renderer: Renderer) -> dict[str, It
             meeting.id,
             *_render(renderer, {**base, **blank, "participant": p}),
         )
-    citations = (*meeting.sources, *meeting.chair.sources, *meeting.number_sources)
+    chair = meeting.chair.sources if meeting.chair else ()
+    citations = (*meeting.sources, *chair, *meeting.number_sources)
     found[meeting.id] = Item(
         meeting.id,
         "meeting",
@@ -125,19 +126,8 @@ def _items(digest: Digest, meeting: Meeting, renderer: Renderer) -> dict[str, It
     return found
 
 
-def _status_warning(item: Any) -> str | None:
-    """A status word its own quotes do not use (the source's word is the one shown)."""
-    status = getattr(item, "status", None)
-    if status is None:
-        return None
-    word = str(status.value if hasattr(status, "value") else status)
-    quotes = " ".join(c.quote for c in item.sources).casefold()
-    stem = word[:-2] if word.endswith("ed") else word
-    return None if stem.casefold() in quotes else f"status “{word}” is not a word of its quotes"
-
-
 def _warnings(digest: Digest, problems: list[Problem], items: dict[str, Item]) -> None:
-    """`knowledge check`'s warnings and the review's own, each on the item it concerns."""
+    """`knowledge check`'s warnings, each on the item it concerns."""
     for problem in problems:
         match = _PATH.match(problem.path)
         if match is None:
@@ -148,17 +138,6 @@ def _warnings(digest: Digest, problems: list[Problem], items: dict[str, Item]) -
             target = getattr(meeting, match.group(2))[int(match.group(3))].id
         if target in items:
             items[target].warnings.append(problem.message)
-    for meeting in digest.meetings:
-        listed: list[Outcome | Position | Event | Talk] = [
-            *meeting.outcomes,
-            *meeting.positions,
-            *meeting.events,
-            *meeting.talks,
-        ]
-        for item in listed:
-            warning = _status_warning(item)
-            if warning and item.id in items:
-                items[item.id].warnings.append(warning)
 
 
 def _html_environment(templates_dir: Path) -> Any:

@@ -98,6 +98,9 @@ def shown(value: Any) -> str | None:
         return "; ".join(s for s in (shown(v) for v in value) if s)
     if is_dataclass(value) and hasattr(value, "actor"):
         return str(value.actor)  # a chair, a participant: who
+    if is_dataclass(value):  # an event's update: the fields it gives
+        given = ((f.name, shown(getattr(value, f.name))) for f in fields(value) if f.init)
+        return ", ".join(f"{name} {text}" for name, text in given if text and text != "False")
     return str(value)
 
 

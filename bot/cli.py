@@ -91,7 +91,60 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     covered.add_argument("directory", nargs="?", help="default: SCO_KNOWLEDGE_DIR or knowledge/")
     covered.add_argument("--all", action="store_true", help="every sentence, not only the gaps")
+    _workbench_parsers(knowledge_commands)
     return parser
+
+
+def _workbench_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """The curator's workbench: add-source, draft, promote, diff, review."""
+    where = "the digest (default: SCO_KNOWLEDGE_DIR or knowledge/)"
+    add = commands.add_parser(
+        "add-source",
+        help="store a saved web page's main text (or a text file) as a new source",
+        description="Extract a saved page's main text (trafilatura) and its title, publisher, "
+        "publication date (htmldate) and address into sources/<id>.txt and sources/index.yaml; "
+        "the fields it cannot fill are left TODO. Never overwrites.",
+    )
+    add.add_argument("file", type=Path, help="a saved web page (.html) or a UTF-8 text file")
+    add.add_argument("--id", help="the document id (default: from the file name)")
+    add.add_argument("--dir", metavar="DIR", help=where)
+    draft = commands.add_parser(
+        "draft",
+        help="draft the items a document supports, in drafts/<doc>.yaml (not served)",
+        description="Write drafts/<doc>.yaml: every sentence of the document as a candidate "
+        "claim, talks, event or not_briefed entry, with the voice, actors, dates and status "
+        "word guessed for the curator to confirm.",
+    )
+    draft.add_argument("doc", help="the document id (sources/index.yaml)")
+    draft.add_argument("--meeting", required=True, help="the meeting id the items belong to")
+    draft.add_argument("--dir", metavar="DIR", help=where)
+    promote = commands.add_parser(
+        "promote",
+        help="move a reviewed draft's items into meetings.yaml",
+        description="Refuses while any {guess: ...} or TODO is left, or the result would not "
+        "validate; then writes meetings.yaml and the index whole and removes the draft.",
+    )
+    promote.add_argument("draft", help="drafts/<doc>.yaml (or the document id)")
+    promote.add_argument("--dir", metavar="DIR", help=where)
+    diff = commands.add_parser(
+        "diff",
+        help="what changed between two digests (directories or git revisions)",
+        description="Meetings, claims, events, talks and documents added, removed or changed. "
+        "OLD defaults to HEAD (the digest's last commit), NEW to the digest directory.",
+    )
+    diff.add_argument("old", nargs="?", default="HEAD", help="a directory or git revision")
+    diff.add_argument("new", nargs="?", help="a directory or git revision (default: the digest)")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.add_argument("--dir", metavar="DIR", help=where)
+    review = commands.add_parser(
+        "review",
+        help="write a static HTML report of every source sentence and the items citing it",
+        description="Writes index.html and one page per document into DIR: each sentence "
+        "highlighted by the items citing it, not-briefed ones grey, unaccounted ones red.",
+    )
+    review.add_argument("--meeting", help="only this meeting's documents and items")
+    review.add_argument("-o", "--output", type=Path, default=Path("review"), help="default review/")
+    review.add_argument("--dir", metavar="DIR", help=where)
 
 
 def _clock(parser: argparse.ArgumentParser, settings: Settings, at: str | None) -> Clock:
@@ -251,7 +304,59 @@ def _check(parser: argparse.ArgumentParser, settings: Settings, args: argparse.N
     )
     for warning in warnings:
         print(f"warning: {warning}")
-    return 0
+    return _check_drafts(directory, digest)
+
+
+def _check_drafts(directory: Path, digest: Digest) -> int:
+    """Drafts are checked as the digest is: a problem fails the check; guesses and TODOs are
+    counted (a draft holds them until promoted)."""
+    from bot.curation.drafts import check_drafts, index_todos
+
+    todos = index_todos(directory)
+    for problem in todos:
+        print(problem, file=sys.stderr)
+    failed = len(todos)
+    for draft in check_drafts(directory, digest):
+        for problem in draft.problems:
+            print(problem, file=sys.stderr)
+        failed += len(draft.problems)
+        guesses = len(draft.guesses)
+        left = "1 guess" if guesses == 1 else f"{guesses} guesses"
+        print(
+            f"{draft.name}: draft for {draft.meeting}, {_count(len(draft.items), 'item')}, "
+            f"{_count(len(draft.problems), 'problem')}; {left} and "
+            f"{_count(len(draft.todos), 'TODO')} to confirm before promote"
+            + (
+                f"; {_count(len(draft.unaccounted), 'sentence')} no item quotes"
+                if draft.unaccounted
+                else ""
+            )
+        )
+    return EXIT_INVALID_DIGEST if failed else 0
+
+
+def _workbench(
+    parser: argparse.ArgumentParser, settings: Settings, args: argparse.Namespace
+) -> int:
+    from bot.curation.commands import run
+    from bot.curation.files import Refusal
+    from bot.rendering.renderer import Renderer
+    from bot.rendering.terminal import to_terminal
+
+    directory = _digest_dir(parser, settings, args.dir)
+    try:
+        template, context, code = run(
+            args.knowledge_command, directory, args, settings.templates_dir
+        )
+    except Refusal as exc:
+        print(f"sco-bot knowledge {args.knowledge_command}: {exc}", file=sys.stderr)
+        return EXIT_INVALID_DIGEST
+    if template is None:
+        print(context["output"])
+    else:
+        pages = Renderer(settings.templates_dir).messages(template, context)
+        print(to_terminal(pages).rstrip("\n"))
+    return code
 
 
 def _count(number: int, noun: str) -> str:
@@ -293,8 +398,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         _configure_logging(settings)
-        if args.command == "knowledge":
+        if args.command == "knowledge" and args.knowledge_command in ("check", "coverage"):
             return _check(parser, settings, args)
+        if args.command == "knowledge":
+            return _workbench(parser, settings, args)
         if args.command == "serve":
             if not 0 <= args.port <= 65535:
                 parser.error(f"--port {args.port} is not a TCP port")

@@ -304,7 +304,19 @@ def test_coverage_finds_an_uncited_sentence(tmp_path: Path) -> None:
 
 def test_sentences_split_on_full_stops_and_lines() -> None:
     # Quotation marks are normalised as quotes are, so that quotes match sentences.
-    assert sentences("One. Two? “Three!” Four\nFive") == ["One.", "Two?", '"Three!" Four', "Five"]
+    # A real segmenter (sentencex): abbreviations and decimals do not end a sentence; a line
+    # (a headline) does.
+    text = (
+        "Dr. Wong met the U.S. envoy on Jan. 5. It rose 2.5 per cent. “Three!” Four\nA title\nOne"
+    )
+    assert sentences(text) == [
+        "Dr. Wong met the U.S. envoy on Jan. 5.",
+        "It rose 2.5 per cent.",
+        '"Three!"',
+        "Four",
+        "A title",
+        "One",
+    ]
 
 
 # --- compatibility ------------------------------------------------------------------------------

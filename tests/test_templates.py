@@ -107,6 +107,13 @@ def test_every_template_file_is_used() -> None:
         "cli_plan.j2",
         "cli_sync.j2",
         "cli_coverage.j2",
+        # The curator's workbench (tests/test_workbench.py, test_diff.py, test_review_browser.py).
+        "cli_add_source.j2",
+        "cli_draft.j2",
+        "cli_promote.j2",
+        "cli_diff.j2",
+        "cli_review.j2",
+        "review_item.j2",
         "digest_invalid.j2",
         "truncated.j2",
         "answer.j2",  # the hits of `ask.j2`, included

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -79,6 +80,16 @@ def _build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--channel", help="only this channel")
     sync = reminder_commands.add_parser("sync", help="reconcile once against Slack")
     sync.add_argument("--at", metavar="DATETIME", help="treat this ISO date/datetime as now")
+
+    calendar = commands.add_parser("calendar", help="the digest's events as an iCalendar file")
+    calendar_commands = calendar.add_subparsers(
+        dest="calendar_command", required=True, parser_class=_Parser
+    )
+    export = calendar_commands.add_parser(
+        "export", help="write the events (RFC 5545) as of now, as `serve`'s feed publishes them"
+    )
+    export.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    export.add_argument("--at", metavar="DATETIME", help="treat this ISO date/datetime as now")
 
     knowledge = commands.add_parser("knowledge", help="work with the knowledge digest")
     knowledge_commands = knowledge.add_subparsers(
@@ -261,6 +272,29 @@ def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     return 1 if report.failed else 0
 
 
+def _calendar_export(settings: Settings, clock: Clock, output: str | None) -> int:
+    """Write the digest's events as of now as an iCalendar file (stdout, or atomically FILE)."""
+    from bot.rendering.ical import calendar_feed
+
+    services = _services(settings, clock)
+    digest = services.digests.current.as_of(clock.now())
+    feed = calendar_feed(digest, settings.timezone, services.pipeline.renderer)
+    if output is None:
+        sys.stdout.buffer.write(feed)
+        sys.stdout.flush()
+        return 0
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_bytes(feed)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        print(f"sco-bot: cannot write {output}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
 def _cached_ask(settings: Settings, clock: Clock, text: str, fmt: str, channel: str) -> str:
     now = clock.now()
     key = answer_key(settings, text, now, fmt)
@@ -410,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
         clock = _clock(parser, settings, args.at)
         if args.command == "reminders":
             return _reminders(settings, clock, args)
+        if args.command == "calendar":
+            return _calendar_export(settings, clock, args.output)
         if args.command == "ask":
             answer = _cached_ask(settings, clock, " ".join(args.text), args.format, args.channel)
             if args.format == "blocks":

@@ -65,6 +65,7 @@ def _weight(request: Request, rendered: Rendered) -> int:
 
 
 SHARE_TEMPLATE = "share.j2"
+WELCOME_TEMPLATE = "welcome.j2"
 PRIVATE_TEMPLATES = frozenset({"not_found.j2"})
 
 
@@ -164,6 +165,8 @@ class Pipeline:
         request = parse(text)
         if surface is Surface.REPLY and request.public:
             surface = Surface.POST
+        if surface is Surface.DM:
+            return self._direct(request, now, caller)
         whole = self.digest()  # read once: a reload swaps it whole
         if SUBCOMMANDS[request.name].personal or not self._cache_limit:
             return self._render(request, whole.as_of(now), now, caller, share, surface)
@@ -180,6 +183,15 @@ class Pipeline:
         rendered = self._render(request, digest, minute, caller, share, surface)
         self._remember(key, rendered, zones)
         return rendered
+
+    def _direct(self, request: Request, now: datetime, caller: Caller | None) -> Rendered:
+        """The answer to a direct message, opening with a welcome on the user's first one."""
+        situation = self.situation(now, caller)
+        reply = self._render(request, situation.digest, now, caller, False, Surface.DM)
+        if not home.first_contact(situation, "dm"):
+            return reply
+        welcome = self.renderer.messages(WELCOME_TEMPLATE, {"version": situation.digest.version})
+        return Rendered((*Rendered.of(welcome, reply.public).pages, *reply.pages), reply.public)
 
     def needs_ledger(self, text: str) -> bool:
         """Whether answering `text` reads or writes the reminder ledger (a database)."""

@@ -560,3 +560,12 @@ def test_only_admins_may_submit_the_form(
     answer = json.loads(response.body)
     assert answer["response_action"] == "errors"
     assert "SCO_ADMINS" in answer["errors"]["leads"]
+
+
+def test_the_first_home_visit_is_welcomed_once(bot: Bot) -> None:
+    bot.event(home_opened(event_id="Ev1"))
+    first = bot.wait("views.publish")[0].body["view"]
+    bot.event(home_opened(event_id="Ev2"))
+    second = bot.wait("views.publish", 2)[1].body["view"]
+    assert "Welcome." in texts(first["blocks"]) and "/sco remind on" in texts(first["blocks"])
+    assert "Welcome." not in texts(second["blocks"])

@@ -97,6 +97,8 @@ def test_every_template_file_is_used() -> None:
     used = {s.template for s in SUBCOMMANDS.values()} | {
         "not_found.j2",
         "brief_summary.j2",
+        "welcome.j2",
+        "calendar_event.j2",
         "positions_summary.j2",
         "nothing_yet.j2",
         "error.j2",

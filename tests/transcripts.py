@@ -47,7 +47,7 @@ class Case:
     @property
     def posted(self) -> bool:
         """Read by a whole channel (or thread), as opposed to privately."""
-        return self.surface in ("public", "post", "reminder")
+        return self.surface in ("public", "post", "reminder", "dm-first")
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,8 @@ SHIPPED_AFTER = [
     ("post", "what was agreed on afghanistan?"),
     ("post", "brief"),
     ("view", "positions"),
+    ("home-first", ""),
+    ("dm-first", "brief"),
 ]
 AT_OTHER_TIMES = [
     ("reply", "brief"),
@@ -253,9 +255,31 @@ def render(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
         return Rendered([pipeline.view("reply_modal.j2", blocks, kind=kind)], view=True)
     if case.surface == "home":
         return Rendered([pipeline.home(case.now, CALLER)], view=True)
+    if case.surface in ("home-first", "dm-first"):
+        return _first_contact(case, digest, renderer)
     if case.surface == "reminder":
         return Rendered([_reminder(case, digest, renderer)])
     return Rendered([_notice(case, pipeline)])
+
+
+def _first_contact(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
+    """A user's first Home visit or first DM, with a ledger (a fresh SQLite) that records it."""
+    import tempfile
+
+    from bot.clock import Clock
+    from bot.services import Services
+    from bot.settings import Settings
+
+    with tempfile.TemporaryDirectory() as state:
+        settings = Settings(database_url=f"sqlite:///{Path(state) / 'ledger.sqlite3'}")
+        services = Services(settings, Clock(start=case.now), digest, renderer)
+        try:
+            if case.surface == "home-first":
+                return Rendered([services.pipeline.home(case.now, CALLER)], view=True)
+            reply = services.pipeline.respond(case.text, case.now, CALLER, surface=Surface.DM)
+            return Rendered(_pages(reply.pages))
+        finally:
+            services.desk().ledger.close()
 
 
 def _pages(pages: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -336,6 +360,8 @@ def _surface_label(case: Case) -> str:
         "post": "@mention or DM, posted",
         "view": "modal from a button",
         "home": "Home tab",
+        "home-first": "Home tab, the user's first visit",
+        "dm-first": "direct message, the user's first",
         "reminder": "scheduled reminder, posted",
         "notice": "notice",
     }[case.surface]

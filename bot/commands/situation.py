@@ -44,12 +44,13 @@ class Surface(StrEnum):
     REPLY = "reply"  # a /sco reply, private to its typist: menus and "Share in channel"
     POST = "post"  # posted for a channel or thread to read (`public`, a mention, a DM)
     SHARE = "share"  # posted by the Share button: says who shared it
+    DM = "dm"  # posted in a direct message to the bot (a first one opens with a welcome)
     VIEW = "view"  # a modal: the whole reply, nothing to press in it
 
     @property
     def posted(self) -> bool:
         """Read by a whole channel or thread: summary first, the rest one click away."""
-        return self in (Surface.POST, Surface.SHARE)
+        return self in (Surface.POST, Surface.SHARE, Surface.DM)
 
 
 @dataclass(frozen=True)

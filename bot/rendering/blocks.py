@@ -263,6 +263,7 @@ def parse_view(source: str, blocks: Sequence[Mapping[str, Any]] = ()) -> dict[st
         view["callback_id"] = str(spec["callback_id"])[:MAX_CALLBACK_ID]
     if spec.get("private_metadata"):
         view["private_metadata"] = str(spec["private_metadata"])[:MAX_PRIVATE_METADATA]
+    _, rest = split_summary(rest)  # a view has no notification line (an included part may)
     every = [*parse_blocks(rest), *(dict(b) for b in blocks)]
     if len(every) > MAX_VIEW_BLOCKS:
         every = every[:MAX_VIEW_BLOCKS]

@@ -53,12 +53,14 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def settings(fake_slack: FakeSlack) -> Settings:
+def settings(fake_slack: FakeSlack, tmp_path: Path) -> Settings:
     return Settings(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.api_url,
         knowledge_dir=TEST_DIGEST,
+        # Each test its own ledger: nothing a test records (a welcome) outlives it.
+        database_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
     )
 
 

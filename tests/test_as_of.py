@@ -86,7 +86,7 @@ def test_three_weeks_before_a_meeting_only_its_placeholder_is_known(
 ) -> None:
     before = datetime(2033, 4, 20, tzinfo=UTC)
     out = reply(three, renderer, "upcoming", before)
-    assert "*Next meeting of the Defence Council* — 2033, Mu — _agreed_" in out
+    assert "*Next meeting of the Defence Council* — 2033 (day not given), Mu — _agreed_" in out
     for later in ("Rinnhaven", "regatta", "liaison", "2034"):
         assert later not in out
     view = three.as_of(before)

@@ -279,9 +279,7 @@ def test_participants_asked_what_they_said_is_not_an_attendance_question(two: Di
 def test_two_actors_named_together_are_not_one_silent_subject(two: Digest) -> None:
     found = asked(two, "what did Lemuria and Hyperborea say?")
     assert found.silence is None  # not "no statement of Lemuria's own on Hyperborea"
-    assert {"lemuria-patrols-backbone", "hyperborea-maritime-rescue-proposal"} & set(
-        hit_ids(found)
-    )
+    assert {"lemuria-patrols-backbone", "hyperborea-maritime-rescue-proposal"} & set(hit_ids(found))
 
 
 def test_hosting_something_else_asks_nothing_of_the_meeting(two: Digest) -> None:

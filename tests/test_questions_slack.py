@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,12 +30,13 @@ QUESTION = "what did Ila Varen say about piracy?"
 
 
 @pytest.fixture
-def app(fake_slack: FakeSlack, renderer: Renderer) -> Iterator[App]:
+def app(fake_slack: FakeSlack, renderer: Renderer, tmp_path: Path) -> Iterator[App]:
     settings = Settings(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.api_url,
         knowledge_dir=TWO_MEETINGS,
+        database_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
     )
     digest = DigestHolder(load_digest(TWO_MEETINGS))
     yield create_app(services=Services(settings, Clock(start=LATER), digest, renderer))
@@ -49,7 +51,16 @@ def deliver(
 
 
 def posts(fake: FakeSlack) -> list[Call]:
-    return fake.calls_to("chat.postMessage")
+    """The answers posted (a user's first DM is also welcomed: see `welcomes`)."""
+    return [c for c in fake.calls_to("chat.postMessage") if c not in welcomes(fake)]
+
+
+def welcomes(fake: FakeSlack) -> list[Call]:
+    return [
+        c
+        for c in fake.calls_to("chat.postMessage")
+        if str(c.body.get("text", "")).startswith("Welcome to sco-bot")
+    ]
 
 
 def mention(text: str = f"<@UBOT> {QUESTION}", **extra: Any) -> dict[str, Any]:
@@ -94,9 +105,18 @@ def test_a_mention_inside_a_thread_is_answered_in_that_thread(
 
 def test_a_direct_message_is_answered_in_the_dm(app: App, fake_slack: FakeSlack) -> None:
     assert deliver(app, direct()).status == 200
+    [welcome] = welcomes(fake_slack)  # a first DM opens with the welcome
     [post] = posts(fake_slack)
+    assert welcome.body["channel"] == "D123"
     assert post.body["channel"] == "D123" and not post.body.get("thread_ts")
     assert "lemuria-patrols-backbone" in str(post.body["blocks"])
+
+
+def test_only_a_users_first_direct_message_is_welcomed(app: App, fake_slack: FakeSlack) -> None:
+    deliver(app, direct(), event_id="Ev1")
+    deliver(app, direct(text="what did lemuria say about patrols?"), event_id="Ev2")
+    deliver(app, mention(), event_id="Ev3")  # a mention in a channel is never welcomed
+    assert len(welcomes(fake_slack)) == 1 and len(posts(fake_slack)) == 3
 
 
 @pytest.mark.parametrize("reason", ["http_error", "http_timeout", "connection_failed"])
@@ -149,7 +169,8 @@ def test_a_mention_never_echoes_live_syntax(app: App, fake_slack: FakeSlack) -> 
 def test_a_command_word_in_a_dm_runs_the_command(app: App, fake_slack: FakeSlack) -> None:
     deliver(app, direct("sources"))
     [post] = posts(fake_slack)
-    assert "Source documents" in post.body["text"]
+    assert post.body["blocks"][0]["text"]["text"] == "Source documents"
+    assert post.body["text"].startswith("4 source documents: Council Secretariat, 12 Jun 2031")
 
 
 @pytest.mark.parametrize(

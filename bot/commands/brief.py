@@ -7,6 +7,8 @@ from bot.commands.situation import Reply, Situation
 from bot.queries.briefing import brief
 from bot.queries.lookup import NoMeetingYet, NotFound, find_meeting
 
+SUMMARY_TOPICS = 12  # lines of key outcomes in a posted brief: what a phone screen holds
+
 
 def handle(request: Request, situation: Situation) -> Reply:
     """The briefing on the meeting named (or the latest), or what names are known."""
@@ -18,4 +20,7 @@ def handle(request: Request, situation: Situation) -> Reply:
     except NoMeetingYet:
         return Reply("nothing_yet.j2", situation.context(), request.public)
     briefing = brief(digest, meeting, situation.now, situation.timezone)
-    return Reply("brief.j2", situation.context(briefing=briefing), request.public)
+    # Posted for a channel to read: what fits a phone, the full brief one click away.
+    template = "brief_summary.j2" if situation.posted else "brief.j2"
+    context = situation.context(briefing=briefing, summary_topics=SUMMARY_TOPICS)
+    return Reply(template, context, request.public)

@@ -30,8 +30,24 @@ def handle(situation: Situation, loaded: datetime | None) -> Reply:
         latest=_latest(situation),
         subscriptions=_subscriptions(situation),
         loaded=loaded,
+        welcome=first_contact(situation, "home"),
     )
     return Reply("home.j2", context)
+
+
+def first_contact(situation: Situation, surface: str) -> bool:
+    """Whether this is the caller's first visit on a surface (recorded now: once per user).
+    False when reminders are not set up or the ledger does not answer: no welcome twice."""
+    caller = situation.caller
+    if situation.reminders is None or caller is None or not caller.user_id:
+        return False
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return situation.reminders().ledger.first_contact(caller.user_id, surface)
+    except (SQLAlchemyError, OSError) as error:
+        log.warning("no welcome: the ledger did not answer: %s", error)
+        return False
 
 
 def _latest(situation: Situation) -> Meeting | None:

@@ -3,17 +3,15 @@ which nothing accounts for: the curator's check that no source sentence is silen
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.knowledge.digest import Digest
 from bot.knowledge.model import Citation, Meeting
+from bot.knowledge.sentences import sentences
 from bot.knowledge.text import normalise_quote
 
-# A sentence ends at . ? or ! followed by a space and a capital or an opening quote; and at a
-# line break.
-_SENTENCE_END = re.compile(r"(?<=[.?!]) (?=[A-Z\"'“‘])")
+__all__ = ["Sentence", "SourceCoverage", "citing_items", "coverage", "sentences"]
 MIN_OVERLAP = 20  # characters a quote must share with a sentence to cite it
 
 
@@ -52,15 +50,6 @@ class SourceCoverage:
     def uncovered(self) -> list[Sentence]:
         """Sentences nothing accounts for."""
         return [s for s in self.sentences if not s.covered]
-
-
-def sentences(text: str) -> list[str]:
-    """A source text split into sentences (whitespace and apostrophes normalised)."""
-    found: list[str] = []
-    for line in text.splitlines():
-        line = normalise_quote(line)
-        found += [s for s in _SENTENCE_END.split(line) if s.strip()]
-    return found
 
 
 def citing_items(meeting: Meeting) -> list[tuple[str, Citation]]:

@@ -8,7 +8,7 @@ digest's or a source's own, each item and each quote at most once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 
@@ -125,7 +125,7 @@ def answer(digest: Digest, question: str, now: datetime, default_tz: tzinfo = UT
         general = _in_time(digest, index, reading, now, default_tz)
     timed = [_with_timing(digest, h, now, default_tz) for h in general]
     ranked = _ranked(digest, reading, timed, scope)
-    hits = tuple(_best([*own, *ranked], facts, found))
+    hits = tuple(_best([*own, *ranked], facts, found, digest.superseded_by))
     return Answer(hits, reading.terms, facts, found, silence, _speaker(digest, reading, hits))
 
 
@@ -310,7 +310,12 @@ def _time_fit(reading: Reading, hit: Hit) -> int:
     return int(ahead if reading.direction is Direction.AHEAD else not ahead)
 
 
-def _best(ranked: list[Hit], facts: tuple[MeetingFacts, ...], found: Verdict | None) -> list[Hit]:
+def _best(
+    ranked: list[Hit],
+    facts: tuple[MeetingFacts, ...],
+    found: Verdict | None,
+    superseded: Mapping[str, Event],
+) -> list[Hit]:
     """The first hits, each item and each quote once: not the events a meeting's facts already
     show, raw sentences only where no shown line already quotes them (at most MAX_RAW). Where a
     claim and an event show the same quote, the event's line stands in the claim's place: it
@@ -328,6 +333,8 @@ def _best(ranked: list[Hit], facts: tuple[MeetingFacts, ...], found: Verdict | N
             break
         quote = normalise_quote(_quote(candidate))
         hit = events.get(quote, candidate) if isinstance(candidate.item, Claim) else candidate
+        if hit is not candidate and hit.ident in superseded:
+            continue  # a superseded placeholder keeps its own place, below what it became
         if hit.ident in seen or quote in quotes:
             continue
         if isinstance(hit.item, Sentence):

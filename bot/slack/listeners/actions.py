@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot.clock import Clock
 from bot.commands.parsing import parse
 from bot.commands.registry import SUBCOMMANDS
-from bot.commands.situation import Caller
+from bot.commands.situation import Caller, Surface
 from bot.pipeline import Pipeline
 from bot.slack.people import zones_of
 from bot.slack.responses import Once, open_reminder_form, replace_reply, share_in_channel
@@ -38,7 +38,9 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
         text, key = safe_command(button_value(body)), message_key(body)
         if text is None or not shared.first(key):
             return  # pressed twice (or retried): shared once
-        reply = pipeline.respond(f"{text} public", clock.now(), caller_of(body))
+        reply = pipeline.respond(
+            f"{text} public", clock.now(), caller_of(body), surface=Surface.SHARE
+        )
         if not reply.public:
             shared.forget(key)
             return  # a reply that stays private (a name not found): nothing to share
@@ -62,8 +64,8 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
         text, trigger = safe_command(button_value(body)), str(body.get("trigger_id") or "")
         if text is None or not trigger or not opened.first(trigger):
             return
-        # Rendered as a public reply: a modal has no channel to share to.
-        reply = pipeline.respond(f"{text} public", clock.now(), caller_of(body))
+        # The whole reply, with nothing to press: a modal has no channel to share to.
+        reply = pipeline.respond(text, clock.now(), caller_of(body), surface=Surface.VIEW)
         blocks = [b for m in reply.messages for b in m.blocks]
         view = pipeline.view("reply_modal.j2", blocks, kind=parse(text).name)
         client.views_open(trigger_id=trigger, view=view)

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock
 from bot.commands.registry import BY_WORD
-from bot.commands.situation import Caller
+from bot.commands.situation import Caller, Surface
 from bot.pipeline import Pipeline
 
 # Events remembered to answer a retry once; Slack retries within minutes, three times at most.
@@ -72,14 +72,18 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
     """Attach the @mention and direct-message listeners."""
     seen = SeenEvents()
 
-    def reply(body: dict[str, Any], event: dict[str, Any], client: WebClient, thread: bool) -> None:
+    def reply(
+        body: dict[str, Any], event: dict[str, Any], client: WebClient, thread: bool, direct: bool
+    ) -> None:
         if not from_a_person(event) or not seen.first_time(str(body.get("event_id") or "")):
             return
         channel = str(event.get("channel") or "")
         caller = Caller(channel, event.get("user"))
-        # Posted in the thread or the DM: there is no private copy to share from.
+        # Posted in the thread or the DM for all there to read: summary first, and no private
+        # copy to share from.
         text = command_text(str(event.get("text") or ""))
-        rendered = pipeline.respond(text, clock.now(), caller, share=False)
+        surface = Surface.DM if direct else Surface.POST
+        rendered = pipeline.respond(text, clock.now(), caller, surface=surface)
         thread_ts = (event.get("thread_ts") or event.get("ts")) if thread else None
         for message in rendered.messages:
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message.payload())
@@ -88,13 +92,13 @@ def register(app: App, pipeline: Pipeline, clock: Clock) -> None:
         body: dict[str, Any], event: dict[str, Any], client: WebClient, request: BoltRequest
     ) -> None:
         if not answered_elsewhere(request):
-            reply(body, event, client, thread=True)
+            reply(body, event, client, thread=True, direct=False)
 
     def answer_direct_message(
         body: dict[str, Any], event: dict[str, Any], client: WebClient, request: BoltRequest
     ) -> None:
         if event.get("channel_type") == "im" and not answered_elsewhere(request):
-            reply(body, event, client, thread=bool(event.get("thread_ts")))
+            reply(body, event, client, thread=bool(event.get("thread_ts")), direct=True)
 
     def run_button(
         ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond

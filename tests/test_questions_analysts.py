@@ -346,6 +346,16 @@ def test_no_item_and_no_quote_twice_in_one_answer(
     assert len(quotes) == len(set(quotes)), quotes
 
 
+@pytest.mark.parametrize("question", [*QUESTIONS, "what is next for the council?"])
+def test_a_superseded_placeholder_never_ranks_above_a_current_item(
+    three: Digest, question: str
+) -> None:
+    found = asked(three, question, datetime(2033, 5, 14, 9, tzinfo=UTC))
+    current = [h.curated and h.ident not in three.superseded_by for h in found.hits]
+    placeholders = [i for i, h in enumerate(found.hits) if h.ident in three.superseded_by]
+    assert all(not any(current[i + 1 :]) for i in placeholders), hit_ids(found)
+
+
 def test_a_relayed_and_an_own_copy_of_the_same_words_show_once(three: Digest) -> None:
     ids = hit_ids(asked(three, "joint centre for maritime rescue coordination"))
     assert len({"rescue-centre", "rescue-centre-relayed"} & set(ids)) == 1, ids

@@ -68,15 +68,21 @@ def load_questions(path: Path = QUESTION_SET) -> tuple[datetime, list[Question]]
 def three_meetings(directory: Path) -> Path:
     """The two-meeting test digest with a third meeting appended, as a curator appends one."""
     shutil.copytree(TWO_MEETINGS, directory)
-    for text in (THIRD_MEETING / "sources").glob("*.txt"):
-        shutil.copy2(text, directory / "sources" / text.name)
-    for target, part in (
+    append_meeting(directory, THIRD_MEETING)
+    return directory
+
+
+def append_meeting(knowledge: Path, part: Path) -> None:
+    """Append a meeting to a digest directory as a curator does: its source texts copied, its
+    documents and its meeting (`index-append.yaml`, `meetings-append.yaml` in `part`) added."""
+    for text in (part / "sources").glob("*.txt"):
+        shutil.copy2(text, knowledge / "sources" / text.name)
+    for target, name in (
         ("sources/index.yaml", "index-append.yaml"),
         ("meetings.yaml", "meetings-append.yaml"),
     ):
-        with open(directory / target, "a", encoding="utf-8") as file:
-            file.write((THIRD_MEETING / part).read_text(encoding="utf-8"))
-    return directory
+        with open(knowledge / target, "a", encoding="utf-8") as file:
+            file.write((part / name).read_text(encoding="utf-8"))
 
 
 def ask_all(digest: Digest, questions: list[Question], now: datetime) -> list[Outcome]:

@@ -16,6 +16,7 @@ from bot.knowledge.loader import load_digest
 from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
+from bot.testing import questions
 from bot.testing.fakeslack import FakeSlack
 from bot.testing.slack_requests import sign
 from bot.testing.slack_requests import slash_body as slash_body  # re-exported to the tests
@@ -85,19 +86,5 @@ def send(
 
 
 THIRD_MEETING = PROJECT / "tests" / "digests" / "third-meeting"
-
-
-def three_meetings(directory: Path) -> Path:
-    """The two-meeting digest with a third meeting appended, as a curator appends one."""
-    import shutil
-
-    shutil.copytree(TWO_MEETINGS, directory)
-    for text in (THIRD_MEETING / "sources").glob("*.txt"):
-        shutil.copy2(text, directory / "sources" / text.name)
-    for target, part in (
-        ("sources/index.yaml", "index-append.yaml"),
-        ("meetings.yaml", "meetings-append.yaml"),
-    ):
-        with open(directory / target, "a", encoding="utf-8") as file:
-            file.write((THIRD_MEETING / part).read_text(encoding="utf-8"))
-    return directory
+# The two-meeting digest with a third meeting appended (shared with the question benchmark).
+three_meetings = questions.three_meetings

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing import questions
 from tests.conftest import PROJECT
 
 APPEND = PROJECT / "tests" / "digests" / "shipped-append"
@@ -20,14 +21,7 @@ COPIED = ("bot", "bench", "templates", "knowledge", "tests", "pyproject.toml", "
 
 def append_meeting(knowledge: Path) -> None:
     """Append the invented meeting to a digest directory, as a curator would."""
-    for text in (APPEND / "sources").glob("*.txt"):
-        shutil.copy2(text, knowledge / "sources" / text.name)
-    for target, part in (
-        ("sources/index.yaml", "index-append.yaml"),
-        ("meetings.yaml", "meetings-append.yaml"),
-    ):
-        with open(knowledge / target, "a", encoding="utf-8") as file:
-            file.write((APPEND / part).read_text(encoding="utf-8"))
+    questions.append_meeting(knowledge, APPEND)
 
 
 def test_the_appended_meeting_is_a_valid_digest(tmp_path: Path) -> None:

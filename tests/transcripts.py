@@ -157,6 +157,9 @@ SHIPPED_AFTER = [
     ("reply", "ask who attended the meeting"),
     ("reply", "what did china say about taiwan"),
     ("reply", "ask when is the orchestra festival"),
+    ("reply", "ask did india attend"),
+    ("reply", "ask what did russia say about nato"),
+    ("post", "when is the next meeting?"),
     ("post", "what was agreed on afghanistan?"),
     ("post", "brief"),
     ("view", "positions"),
@@ -184,6 +187,8 @@ THREE_AFTER = [
     ("reply", "sources council-2033"),
     ("reply", "ask who attended the 2033 meeting"),
     ("reply", "ask what did mu propose"),
+    ("reply", "ask did mu chair the 2033 meeting"),
+    ("reply", "ask who spoke at the 2031 meeting"),
     ("post", "what is next for the council?"),
 ]
 HOSTILE = [
@@ -195,6 +200,8 @@ HOSTILE = [
     ("reply", "upcoming"),
     ("reply", "sources"),
     ("reply", "ask rescue"),
+    ("reply", "ask did atlantis attend the 2033 meeting"),
+    ("reply", "ask what did atlantis say"),
     ("view", "brief"),
     ("home", ""),
 ]

@@ -199,6 +199,18 @@ def timed_events(
     return [_dated(slot, now) for slot in slots]
 
 
+def dated_event(digest: Digest, event_id: str, now: datetime, default_tz: tzinfo) -> Dated | None:
+    """One event by id, with its timing and what it became, as `timed_events` gives it (None
+    when the digest has no such event)."""
+    key = ("calendar_by_id", zone_name(default_tz))
+    by_id: dict[str, _Slot] | None = digest.memo.get(key)
+    if by_id is None:
+        by_id = {slot.event.id: slot for slot in event_slots(digest, default_tz)}
+        digest.memo[key] = by_id
+    slot = by_id.get(event_id)
+    return None if slot is None else _dated(slot, now)
+
+
 @dataclass(frozen=True)
 class Upcoming:
     """Events still ahead (the soonest `UPCOMING_SHOWN`, and how many more); when there are

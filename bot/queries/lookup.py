@@ -36,13 +36,14 @@ def latest_held(digest: Digest, now: datetime) -> Meeting:
     NoMeetingYet when the digest (as of now) knows none."""
     if not digest.meetings:
         raise NoMeetingYet()
-    begun = [m for m in digest.meetings if _begun(m, now)]
+    begun = [m for m in digest.meetings if has_begun(m, now)]
     if begun:
         return max(begun, key=latest_first)
     return min(digest.meetings, key=lambda m: m.date.first or date.max)
 
 
-def _begun(meeting: Meeting, now: datetime) -> bool:
+def has_begun(meeting: Meeting, now: datetime) -> bool:
+    """True when the meeting's first day has begun (in its own timezone) by `now`."""
     start = meeting.date.start(zone(meeting.timezone) if meeting.timezone else UTC)
     return start is not None and start <= now
 

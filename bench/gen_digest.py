@@ -153,6 +153,13 @@ class _Writer:
             out.append({"doc": doc, "quote": self.rng.choice(self.quotes[doc])})
         return out
 
+    def naming(self, actor: str) -> list[dict[str, str]]:
+        """A citation whose quote names `actor` (`knowledge check` refuses one that does not)."""
+        docs = [d for d in self.doc_ids if any(actor in q.casefold() for q in self.quotes[d])]
+        doc = self.rng.choice(docs)
+        quotes = [q for q in self.quotes[doc] if actor in q.casefold()]
+        return [{"doc": doc, "quote": self.rng.choice(quotes)}]
+
     def meeting(self, m: int, counts: dict[str, int]) -> dict[str, Any]:
         """Meeting number `m` (from 0) with `counts` items of each kind."""
         rng, cite = self.rng, self.cite
@@ -170,9 +177,9 @@ class _Writer:
             "body": BODY,
             "summary": f"Synthetic meeting {m + 1}, chaired by {chair}, for benchmarks.",
             "sources": cite(2),
-            "participants": [{"actor": chair, "role": "chair", "sources": cite()}]
+            "participants": [{"actor": chair, "role": "chair", "sources": self.naming(chair)}]
             + [
-                {"actor": a, "sources": cite()}
+                {"actor": a, "sources": self.naming(a)}
                 for a in rng.sample([s for s in STATES if s != chair], 4)
             ],
         }
@@ -254,6 +261,9 @@ def _copy_real_parts(directory: Path, base: Path) -> dict[str, list[str]]:
     index = yaml.safe_load(index_file.read_text("utf-8"))
     for doc in index["documents"]:
         doc.pop("meetings", None)  # the generated meetings have other ids
+        # Every generated meeting cites these: published before the first, so that every
+        # meeting is known from its own date on (replies are of the digest as of now).
+        doc["published"] = (FIRST_MEETING - timedelta(days=1)).isoformat()
     index_file.write_text(yaml.safe_dump(index, sort_keys=False, allow_unicode=True), "utf-8")
     return _quotes(directory / "sources", index["documents"])
 

@@ -18,8 +18,8 @@ as `python -m bench.<module> [--quick]`):
 6. timeliness (bench.timeliness) reminders at Slack's real rate with a scaled clock: time to
              confirm a new subscription during a bulk run, 429s, misses, fairness, CPU per
              Slack call over TLS
-7. questions  (bench.questions) the analyst question set: recall@1/@3 and answer times on the
-             shipped digest, and answer times at 10,000 items
+7. questions  (bench.questions) the two analyst question sets: recall@1/@3 and facts shown on
+             the shipped and a second meeting, answer times there and at 10,000 items
 
 Ours is measured twice in 1 and 2: as it runs (its clock running forward, so repeated requests
 within a minute reuse the cached answer) and with its clock a minute later at every request

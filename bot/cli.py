@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -80,6 +81,16 @@ def _build_parser() -> argparse.ArgumentParser:
     sync = reminder_commands.add_parser("sync", help="reconcile once against Slack")
     sync.add_argument("--at", metavar="DATETIME", help="treat this ISO date/datetime as now")
 
+    calendar = commands.add_parser("calendar", help="the digest's events as an iCalendar file")
+    calendar_commands = calendar.add_subparsers(
+        dest="calendar_command", required=True, parser_class=_Parser
+    )
+    export = calendar_commands.add_parser(
+        "export", help="write the events (RFC 5545) as of now, as `serve`'s feed publishes them"
+    )
+    export.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    export.add_argument("--at", metavar="DATETIME", help="treat this ISO date/datetime as now")
+
     knowledge = commands.add_parser("knowledge", help="work with the knowledge digest")
     knowledge_commands = knowledge.add_subparsers(
         dest="knowledge_command", required=True, parser_class=_Parser
@@ -91,7 +102,60 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     covered.add_argument("directory", nargs="?", help="default: SCO_KNOWLEDGE_DIR or knowledge/")
     covered.add_argument("--all", action="store_true", help="every sentence, not only the gaps")
+    _workbench_parsers(knowledge_commands)
     return parser
+
+
+def _workbench_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """The curator's workbench: add-source, draft, promote, diff, review."""
+    where = "the digest (default: SCO_KNOWLEDGE_DIR or knowledge/)"
+    add = commands.add_parser(
+        "add-source",
+        help="store a saved web page's main text (or a text file) as a new source",
+        description="Extract a saved page's main text (trafilatura) and its title, publisher, "
+        "publication date (htmldate) and address into sources/<id>.txt and sources/index.yaml; "
+        "the fields it cannot fill are left TODO. Never overwrites.",
+    )
+    add.add_argument("file", type=Path, help="a saved web page (.html) or a UTF-8 text file")
+    add.add_argument("--id", help="the document id (default: from the file name)")
+    add.add_argument("--dir", metavar="DIR", help=where)
+    draft = commands.add_parser(
+        "draft",
+        help="draft the items a document supports, in drafts/<doc>.yaml (not served)",
+        description="Write drafts/<doc>.yaml: every sentence of the document as a candidate "
+        "claim, talks, event or not_briefed entry, with the voice, actors, dates and status "
+        "word guessed for the curator to confirm.",
+    )
+    draft.add_argument("doc", help="the document id (sources/index.yaml)")
+    draft.add_argument("--meeting", required=True, help="the meeting id the items belong to")
+    draft.add_argument("--dir", metavar="DIR", help=where)
+    promote = commands.add_parser(
+        "promote",
+        help="move a reviewed draft's items into meetings.yaml",
+        description="Refuses while any {guess: ...} or TODO is left, or the result would not "
+        "validate; then writes meetings.yaml and the index whole and removes the draft.",
+    )
+    promote.add_argument("draft", help="drafts/<doc>.yaml (or the document id)")
+    promote.add_argument("--dir", metavar="DIR", help=where)
+    diff = commands.add_parser(
+        "diff",
+        help="what changed between two digests (directories or git revisions)",
+        description="Meetings, claims, events, talks and documents added, removed or changed. "
+        "OLD defaults to HEAD (the digest's last commit), NEW to the digest directory.",
+    )
+    diff.add_argument("old", nargs="?", default="HEAD", help="a directory or git revision")
+    diff.add_argument("new", nargs="?", help="a directory or git revision (default: the digest)")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.add_argument("--dir", metavar="DIR", help=where)
+    review = commands.add_parser(
+        "review",
+        help="write a static HTML report of every source sentence and the items citing it",
+        description="Writes index.html and one page per document into DIR: each sentence "
+        "highlighted by the items citing it, not-briefed ones grey, unaccounted ones red.",
+    )
+    review.add_argument("--meeting", help="only this meeting's documents and items")
+    review.add_argument("-o", "--output", type=Path, default=Path("review"), help="default review/")
+    review.add_argument("--dir", metavar="DIR", help=where)
 
 
 def _clock(parser: argparse.ArgumentParser, settings: Settings, at: str | None) -> Clock:
@@ -178,7 +242,7 @@ def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
 
     services = _services(settings, clock)
     now = clock.now()
-    digest = services.digests.current
+    digest = services.digests.current.as_of(now)
     context = {
         "events": digest.events_by_id,
         "now": now,
@@ -208,6 +272,29 @@ def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     return 1 if report.failed else 0
 
 
+def _calendar_export(settings: Settings, clock: Clock, output: str | None) -> int:
+    """Write the digest's events as of now as an iCalendar file (stdout, or atomically FILE)."""
+    from bot.rendering.ical import calendar_feed
+
+    services = _services(settings, clock)
+    digest = services.digests.current.as_of(clock.now())
+    feed = calendar_feed(digest, settings.timezone, services.pipeline.renderer)
+    if output is None:
+        sys.stdout.buffer.write(feed)
+        sys.stdout.flush()
+        return 0
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_bytes(feed)
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        print(f"sco-bot: cannot write {output}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
 def _cached_ask(settings: Settings, clock: Clock, text: str, fmt: str, channel: str) -> str:
     now = clock.now()
     key = answer_key(settings, text, now, fmt)
@@ -235,7 +322,7 @@ def _check(parser: argparse.ArgumentParser, settings: Settings, args: argparse.N
     directory = _digest_dir(parser, settings, args.directory)
     warnings: list[Problem] = []
     try:
-        digest = load_digest(directory, warnings=warnings)
+        digest = load_digest(directory, warnings=warnings, now=settings.clock().now())
     except DigestError as exc:
         _fail_digest(exc)
     if args.knowledge_command == "coverage":
@@ -251,7 +338,59 @@ def _check(parser: argparse.ArgumentParser, settings: Settings, args: argparse.N
     )
     for warning in warnings:
         print(f"warning: {warning}")
-    return 0
+    return _check_drafts(directory, digest)
+
+
+def _check_drafts(directory: Path, digest: Digest) -> int:
+    """Drafts are checked as the digest is: a problem fails the check; guesses and TODOs are
+    counted (a draft holds them until promoted)."""
+    from bot.curation.drafts import check_drafts, index_todos
+
+    todos = index_todos(directory)
+    for problem in todos:
+        print(problem, file=sys.stderr)
+    failed = len(todos)
+    for draft in check_drafts(directory, digest):
+        for problem in draft.problems:
+            print(problem, file=sys.stderr)
+        failed += len(draft.problems)
+        guesses = len(draft.guesses)
+        left = "1 guess" if guesses == 1 else f"{guesses} guesses"
+        print(
+            f"{draft.name}: draft for {draft.meeting}, {_count(len(draft.items), 'item')}, "
+            f"{_count(len(draft.problems), 'problem')}; {left} and "
+            f"{_count(len(draft.todos), 'TODO')} to confirm before promote"
+            + (
+                f"; {_count(len(draft.unaccounted), 'sentence')} no item quotes"
+                if draft.unaccounted
+                else ""
+            )
+        )
+    return EXIT_INVALID_DIGEST if failed else 0
+
+
+def _workbench(
+    parser: argparse.ArgumentParser, settings: Settings, args: argparse.Namespace
+) -> int:
+    from bot.curation.commands import run
+    from bot.curation.files import Refusal
+    from bot.rendering.renderer import Renderer
+    from bot.rendering.terminal import to_terminal
+
+    directory = _digest_dir(parser, settings, args.dir)
+    try:
+        template, context, code = run(
+            args.knowledge_command, directory, args, settings.templates_dir
+        )
+    except Refusal as exc:
+        print(f"sco-bot knowledge {args.knowledge_command}: {exc}", file=sys.stderr)
+        return EXIT_INVALID_DIGEST
+    if template is None:
+        print(context["output"])
+    else:
+        pages = Renderer(settings.templates_dir).messages(template, context)
+        print(to_terminal(pages).rstrip("\n"))
+    return code
 
 
 def _count(number: int, noun: str) -> str:
@@ -293,8 +432,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         _configure_logging(settings)
-        if args.command == "knowledge":
+        if args.command == "knowledge" and args.knowledge_command in ("check", "coverage"):
             return _check(parser, settings, args)
+        if args.command == "knowledge":
+            return _workbench(parser, settings, args)
         if args.command == "serve":
             if not 0 <= args.port <= 65535:
                 parser.error(f"--port {args.port} is not a TCP port")
@@ -303,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
         clock = _clock(parser, settings, args.at)
         if args.command == "reminders":
             return _reminders(settings, clock, args)
+        if args.command == "calendar":
+            return _calendar_export(settings, clock, args.output)
         if args.command == "ask":
             answer = _cached_ask(settings, clock, " ".join(args.text), args.format, args.channel)
             if args.format == "blocks":

@@ -16,7 +16,7 @@ from bot.commands import home
 from bot.commands.dispatch import run
 from bot.commands.parsing import Request, parse
 from bot.commands.registry import SUBCOMMANDS
-from bot.commands.situation import Caller, Situation
+from bot.commands.situation import Caller, Situation, Surface
 from bot.knowledge.dates import zone_name
 from bot.knowledge.digest import Digest
 from bot.queries.calendar import day_zones, local_days
@@ -37,7 +37,7 @@ LARGEST_SHARE = 8
 # An answer depends on the digest, the request, the local day in each of the digest's zones
 # (countdowns, what has begun or ended) and the minute (the "as of" stamps). It is rendered once
 # per day and restamped for each new minute: only the stamps differ from minute to minute.
-_Key = tuple[str, Request, tuple[date, ...], bool]
+_Key = tuple[str, Request, tuple[date, ...], bool, Surface, str | None]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ def _weight(request: Request, rendered: Rendered) -> int:
 
 
 SHARE_TEMPLATE = "share.j2"
+WELCOME_TEMPLATE = "welcome.j2"
 PRIVATE_TEMPLATES = frozenset({"not_found.j2"})
 
 
@@ -148,25 +149,49 @@ class Pipeline:
         return zone_name(self.timezone)
 
     def respond(
-        self, text: str, now: datetime, caller: Caller | None = None, *, share: bool = True
+        self,
+        text: str,
+        now: datetime,
+        caller: Caller | None = None,
+        *,
+        share: bool = True,
+        surface: Surface = Surface.REPLY,
     ) -> Rendered:
-        """Answer the text typed after `/sco` (by `caller`, in a channel), as of `now`.
+        """Answer the text typed after `/sco` (by `caller`, in a channel), as of `now`, for the
+        surface it is read on (`public` posts a /sco reply).
 
         Briefings depend only on the digest, the request, the local day in the digest's zones
         and the minute (the stamps), so each is rendered once a day and restamped per minute."""
         request = parse(text)
-        digest = self.digest()  # read once: a reload swaps it whole
+        if surface is Surface.REPLY and request.public:
+            surface = Surface.POST
+        if surface is Surface.DM:
+            return self._direct(request, now, caller)
+        whole = self.digest()  # read once: a reload swaps it whole
         if SUBCOMMANDS[request.name].personal or not self._cache_limit:
-            return self._render(request, digest, now, caller, share)
+            return self._render(request, whole.as_of(now), now, caller, share, surface)
         minute = now.replace(second=0, microsecond=0)
-        zones = day_zones(digest, self.timezone)
-        key = (digest.version, request, local_days(minute, zones), share)
+        zones = day_zones(whole, self.timezone)
+        # Every answer is of the digest as of its minute: only what was published by then.
+        digest = whole.as_of(minute)
+        # A shared post names its sharer: it is one answer per user.
+        sharer = caller.user_id if caller and surface is Surface.SHARE else None
+        key = (digest.view_id, request, local_days(minute, zones), share, surface, sharer)
         cached = self._cache.get(key)
         if cached is not None:
             return cached.at(minute, zones)
-        rendered = self._render(request, digest, minute, caller, share)
+        rendered = self._render(request, digest, minute, caller, share, surface)
         self._remember(key, rendered, zones)
         return rendered
+
+    def _direct(self, request: Request, now: datetime, caller: Caller | None) -> Rendered:
+        """The answer to a direct message, opening with a welcome on the user's first one."""
+        situation = self.situation(now, caller)
+        reply = self._render(request, situation.digest, now, caller, False, Surface.DM)
+        if not home.first_contact(situation, "dm"):
+            return reply
+        welcome = self.renderer.messages(WELCOME_TEMPLATE, {"version": situation.digest.version})
+        return Rendered((*Rendered.of(welcome, reply.public).pages, *reply.pages), reply.public)
 
     def needs_ledger(self, text: str) -> bool:
         """Whether answering `text` reads or writes the reminder ledger (a database)."""
@@ -174,7 +199,7 @@ class Pipeline:
 
     def _remember(self, key: _Key, rendered: Rendered, zones: tuple[str, ...]) -> None:
         """Cache an answer; drop what can no longer be asked for, then the oldest."""
-        version, request, days, _share = key
+        version, request, days, *_ = key
         weight = 2 * _weight(request, rendered)  # its pages, and the same text cut at its stamps
         if weight > self._cache_limit // LARGEST_SHARE:
             return
@@ -208,20 +233,26 @@ class Pipeline:
         now: datetime,
         caller: Caller | None,
         share: bool = True,
+        surface: Surface = Surface.REPLY,
     ) -> Rendered:
-        situation = Situation(digest, now, self.timezone, caller, self.reminders, self.admins)
+        situation = Situation(
+            digest, now, self.timezone, caller, self.reminders, self.admins, surface
+        )
         reply = run(request, situation)
-        # A private reply offers its menus and a "Share in channel" button; a public one none.
-        context = {**reply.context, "interactive": not reply.public}
+        # A private reply offers its menus and a "Share in channel" button; posts and modals
+        # none (a menu on a post would replace it for everyone who reads it).
+        interactive = surface is Surface.REPLY and not reply.public
+        context = {**reply.context, "interactive": interactive}
         messages = self.renderer.messages(reply.template, context)
-        if share and not reply.public and shareable(request, reply.template):
+        if share and interactive and shareable(request, reply.template):
             button = self.renderer.source(SHARE_TEMPLATE, {"command": share_command(request)})
             messages = with_blocks(messages, parse_blocks(button))
         return Rendered.of(messages, reply.public, now if now.second == 0 else None)
 
     def situation(self, now: datetime, caller: Caller | None) -> Situation:
-        """What a command by `caller` is answered against, now."""
-        return Situation(self.digest(), now, self.timezone, caller, self.reminders, self.admins)
+        """What a command by `caller` is answered against, now: the digest as of now."""
+        digest = self.digest().as_of(now)
+        return Situation(digest, now, self.timezone, caller, self.reminders, self.admins)
 
     def home(self, now: datetime, caller: Caller) -> dict[str, Any]:
         """The caller's App Home tab (a `home` view), from the current digest."""

@@ -16,6 +16,7 @@ from bot.knowledge.loader import load_digest
 from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
+from bot.testing import questions
 from bot.testing.fakeslack import FakeSlack
 from bot.testing.slack_requests import sign
 from bot.testing.slack_requests import slash_body as slash_body  # re-exported to the tests
@@ -52,12 +53,14 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def settings(fake_slack: FakeSlack) -> Settings:
+def settings(fake_slack: FakeSlack, tmp_path: Path) -> Settings:
     return Settings(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.api_url,
         knowledge_dir=TEST_DIGEST,
+        # Each test its own ledger: nothing a test records (a welcome) outlives it.
+        database_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
     )
 
 
@@ -80,3 +83,8 @@ def send(
     `fields` override the slash command's form fields (user_id, channel_id, response_url...)."""
     body = slash_body(text, **fields)
     return app.dispatch(BoltRequest(body=body, headers=signed_headers(body, secret, timestamp)))
+
+
+THIRD_MEETING = PROJECT / "tests" / "digests" / "third-meeting"
+# The two-meeting digest with a third meeting appended (shared with the question benchmark).
+three_meetings = questions.three_meetings

@@ -22,7 +22,8 @@ LAYERS = [
     ("bot.queries", "bot.rendering", "bot.search"),
     # Adapters to the outside world (the ledger, Slack's Web API client) sit below the commands.
     ("bot.reminders", "bot.slack.client"),
-    ("bot.commands",),
+    # The curator's workbench: files and HTML from the digest, beside the commands.
+    ("bot.commands", "bot.curation"),
     ("bot.pipeline", "bot.answer_cache"),
     ("bot.services",),
     ("bot.slack",),

@@ -319,6 +319,7 @@ def test_any_text_behind_a_subcommand_gives_an_inert_reply_within_limits(
 # Our own channel link (the form's "posted in <#C123>"), from a channel id Slack sent and we
 # checked against the id pattern: allowed, exactly in that form.
 _OWN_CHANNEL = re.compile(r"<#C123>")
+_SHARED_BY = re.compile(r"Shared by <@U123>")
 
 
 @pytest.fixture(scope="module")
@@ -349,7 +350,8 @@ def _surface_payload(kind: str, name: str, value: object, fake: FakeSlack, n: in
 
 def _inert(what: object, own: frozenset[str]) -> list[str]:
     dumped = _OWN_CHANNEL.sub("", without_dates(json.dumps(what, ensure_ascii=False)))
-    return live_syntax({"dumped": dumped}, own)
+    # A shared post names who shared it: the presser, by the id Slack's signed payload gives.
+    return live_syntax({"dumped": _SHARED_BY.sub("Shared by", dumped)}, own)
 
 
 def test_hostile_values_in_every_surface_input_stay_inert(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,12 +32,13 @@ QUESTION = "what did Ila Varen say about piracy?"
 
 
 @pytest.fixture
-def services(fake_slack: FakeSlack, renderer: Renderer) -> Iterator[Services]:
+def services(fake_slack: FakeSlack, renderer: Renderer, tmp_path: Path) -> Iterator[Services]:
     settings = Settings(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.api_url,
         knowledge_dir=TWO_MEETINGS,
+        database_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
     )
     digest = DigestHolder(load_digest(TWO_MEETINGS))
     made = Services(settings, Clock(start=LATER), digest, renderer)
@@ -68,7 +70,16 @@ def deliver(
 
 
 def posts(fake: FakeSlack) -> list[Call]:
-    return fake.calls_to("chat.postMessage")
+    """The answers posted (a user's first DM is also welcomed: see `welcomes`)."""
+    return [c for c in fake.calls_to("chat.postMessage") if c not in welcomes(fake)]
+
+
+def welcomes(fake: FakeSlack) -> list[Call]:
+    return [
+        c
+        for c in fake.calls_to("chat.postMessage")
+        if str(c.body.get("text", "")).startswith("Welcome to sco-bot")
+    ]
 
 
 def mention(text: str = f"<@UBOT> {QUESTION}", **extra: Any) -> dict[str, Any]:
@@ -121,9 +132,21 @@ def test_a_direct_message_is_answered_in_the_dm(
 ) -> None:
     assert deliver(app, direct()).status == 200
     idle()
+    [welcome] = welcomes(fake_slack)  # a first DM opens with the welcome
     [post] = posts(fake_slack)
+    assert welcome.body["channel"] == "D123"
     assert post.body["channel"] == "D123" and not post.body.get("thread_ts")
     assert "lemuria-patrols-backbone" in str(post.body["blocks"])
+
+
+def test_only_a_users_first_direct_message_is_welcomed(
+    app: App, fake_slack: FakeSlack, idle: Callable[[], None]
+) -> None:
+    deliver(app, direct(), event_id="Ev1")
+    deliver(app, direct(text="what did lemuria say about patrols?"), event_id="Ev2")
+    deliver(app, mention(), event_id="Ev3")  # a mention in a channel is never welcomed
+    idle()
+    assert len(welcomes(fake_slack)) == 1 and len(posts(fake_slack)) == 3
 
 
 @pytest.mark.parametrize("reason", ["http_error", "http_timeout", "connection_failed"])
@@ -192,7 +215,8 @@ def test_a_command_word_in_a_dm_runs_the_command(
     deliver(app, direct("sources"))
     idle()
     [post] = posts(fake_slack)
-    assert "Source documents" in post.body["text"]
+    assert post.body["blocks"][0]["text"]["text"] == "Source documents"
+    assert post.body["text"].startswith("4 source documents: Council Secretariat, 12 Jun 2031")
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 
 import pytest
 
-from bot.knowledge.digest import Digest
+from bot.knowledge.digest import Digest, build_digest
 from bot.reminders.plan import (
     LeadError,
     Subscription,
@@ -51,8 +52,15 @@ def test_a_reminder_whose_time_has_passed_is_not_scheduled(digest: Digest) -> No
     ]
 
 
+def published_on(digest: Digest, day: date) -> Digest:
+    """The digest as if every document had been published on `day`."""
+    documents = tuple(replace(d, published=day) for d in digest.documents)
+    return build_digest(documents, digest.actors, digest.meetings, digest.version, digest.texts)
+
+
 def test_beyond_120_days_waits_for_the_window(digest: Digest) -> None:
     festival = "fanfares-of-peace-2021"
+    digest = published_on(digest, date(2021, 5, 1))  # known well before the window opens
     early = datetime(2021, 6, 1, tzinfo=UTC)  # 17 October is 138 days ahead
     result = plan_channel(digest, Subscription("C1", leads=(1,)), early)
     assert festival not in [r.event_id for r in result.due]
@@ -60,6 +68,20 @@ def test_beyond_120_days_waits_for_the_window(digest: Digest) -> None:
     inside = datetime(2021, 6, 20, tzinfo=UTC)  # 119 days ahead
     due = plan_channel(digest, Subscription("C1", leads=(1,)), inside).due
     assert festival in [r.event_id for r in due]
+
+
+def test_nothing_is_planned_for_an_event_before_its_document_is_published(
+    digest: Digest,
+) -> None:
+    # The festival is known from the release of 28 July 2021: on 20 July it does not exist.
+    before = plan_channel(
+        digest, Subscription("C1", leads=(7, 1)), datetime(2021, 7, 20, tzinfo=UTC)
+    )
+    assert before.due == [] and before.unscheduled == []
+    after = plan_channel(
+        digest, Subscription("C1", leads=(7, 1)), datetime(2021, 7, 28, tzinfo=UTC)
+    )
+    assert "fanfares-of-peace-2021" in {r.event_id for r in after.due}
 
 
 def test_over_events_are_not_reported(digest: Digest) -> None:

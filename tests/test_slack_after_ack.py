@@ -163,7 +163,8 @@ def test_every_surface_is_acknowledged_while_slack_is_silent_and_its_work_done_a
     bot.fake.release()
     bot.idle()
     methods = [c.method for c in bot.fake.snapshot()]
-    assert methods.count("chat.postMessage") == 2  # the mention's and the DM's answers
+    posted = {c.body["channel"] for c in bot.fake.calls_to("chat.postMessage")}
+    assert posted == {"C123", "D123"}  # the mention's answer, the DM's (and its welcome)
     assert "views.publish" in methods and methods.count("views.open") == 2
     assert "chat.postEphemeral" in methods  # the form's subscription, confirmed
     for path in ("/respond/ask", "/respond/share", "/respond/m"):
@@ -240,19 +241,24 @@ def test_a_view_whose_trigger_expired_in_the_queue_is_not_opened(
 # --- item 3: SIGTERM within 10 s while Slack is slow ------------------------------------------
 
 
-def test_sigterm_exits_within_its_bound_while_a_response_url_never_answers(
-    fake_slack: FakeSlack, tmp_path: Path
-) -> None:
-    """Before: 31 s (the action pool was joined; Bolt's response_url waits 30 s)."""
-    fake_slack.fail("/respond/stuck", STALL)
-    env = clean_env(
+def serve_env(fake_slack: FakeSlack, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `sco-bot serve` calling the fake Slack."""
+    return clean_env(
         SCO_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake_slack.api_url,
         SCO_CLOCK="2021-07-29T09:00",
-        SCO_SLACK_TIMEOUT="300",
+        **extra,
     )
+
+
+def test_sigterm_exits_within_its_bound_while_a_response_url_never_answers(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """Before: 31 s (the action pool was joined; Bolt's response_url waits 30 s)."""
+    fake_slack.fail("/respond/stuck", STALL)
+    env = serve_env(fake_slack, tmp_path, SCO_SLACK_TIMEOUT="300")
     with sco_bot_serve(env, TIMEOUT) as (proc, url, _port):
         body = interaction_body(
             block_actions(button("share", "brief"), response_url=fake_slack.response_url("stuck"))
@@ -410,13 +416,7 @@ def test_a_traceback_keeps_its_lines_but_none_passes_for_a_record() -> None:
 
 def test_served_text_logs_forge_no_line(fake_slack: FakeSlack, tmp_path: Path) -> None:
     """The red team's run: 6 forged lines and a 200 KB line, through `sco-bot serve`."""
-    env = clean_env(
-        SCO_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake_slack.api_url,
-        SCO_CLOCK="2021-07-29T09:00",
-    )
+    env = serve_env(fake_slack, tmp_path)
     log = tmp_path / "serve.log"
     with log.open("w") as stderr:
         proc = start_serve(env, stderr=stderr.fileno())

@@ -50,7 +50,7 @@ from tests.slack_payloads import (
 
 TIMEOUT = 10.0
 NOW = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
-FUTURE = datetime(2031, 5, 1, 9, 0, tzinfo=UTC)  # before both fictional meetings
+FUTURE = datetime(2033, 1, 1, 9, 0, tzinfo=UTC)  # after both fictional meetings
 
 
 @dataclass
@@ -171,8 +171,10 @@ def test_the_home_tab_shows_a_reloaded_digest_on_the_next_open(bot: Bot) -> None
     second = bot.wait("views.publish", 2)[1].body["view"]
     assert bot.holder().version in texts(second["blocks"])
     assert bot.holder().version not in texts(first["blocks"])
-    # No fictional meeting has begun by 2021: the soonest one is the "latest".
-    assert actions_of(second["blocks"])["open_brief"]["value"] == "brief council-2031-poseidonis"
+    # No document of the fictional digest is published by 2021: it knows no meeting yet, and
+    # offers no briefing of one.
+    assert "open_brief" not in actions_of(second["blocks"])
+    assert "The digest knows no event yet" in texts(second["blocks"])
 
 
 def test_the_home_tab_lists_the_users_reminder_subscriptions(bot: Bot) -> None:
@@ -277,9 +279,18 @@ def test_the_positions_actor_menu_shows_another_actor(two_bot: Bot) -> None:
     )
 
 
-def test_public_replies_carry_no_buttons_or_menus(two_bot: Bot) -> None:
-    for text in ("brief public", "positions atlantis public", "upcoming public"):
-        assert actions_of(two_bot.command(text)["blocks"]) == {}
+def test_public_replies_carry_no_menus_and_only_a_button_to_the_whole_reply(
+    two_bot: Bot,
+) -> None:
+    # A menu on a post would replace it for everyone; a button opening the full reply in a
+    # window opens it for whoever presses it.
+    expected = {
+        "brief public": {"open_brief"},
+        "positions atlantis public": {"open_positions"},
+        "upcoming public": set(),
+    }
+    for text, buttons in expected.items():
+        assert set(actions_of(two_bot.command(text)["blocks"])) == buttons
 
 
 # --- the reminder form ---------------------------------------------------------------------------
@@ -433,13 +444,15 @@ def _where_lines(pipeline: Pipeline, actor: str) -> list[str]:
 
 
 @pytest.mark.parametrize("path", [TEST_DIGEST, TWO_MEETINGS], ids=["v1", "two-meetings"])
-def test_positions_say_whose_words_per_topic_and_where_once_per_run(path: Path) -> None:
+def test_positions_say_whose_words_and_where_once_per_run(path: Path) -> None:
     digest = load_digest(path)
     pipeline = Pipeline(DigestHolder(digest), Renderer(DEFAULT_TEMPLATES_DIR), ZoneInfo("UTC"))
     statements = lines = 0
     for actor in digest.actors_by_id:
-        for bullets in _topic_sections(pipeline, actor):
-            assert bullets[0].startswith("• _"), bullets[0]  # every topic opens attributed
+        sections = _topic_sections(pipeline, actor)
+        if sections:
+            assert sections[0][0].startswith("• _"), sections[0][0]  # a run opens attributed
+        for bullets in sections:
             statements += len(bullets)
         where = _where_lines(pipeline, actor)
         assert all(a != b for a, b in itertools.pairwise(where)), where
@@ -560,3 +573,12 @@ def test_only_admins_may_submit_the_form(
     answer = json.loads(response.body)
     assert answer["response_action"] == "errors"
     assert "SCO_ADMINS" in answer["errors"]["leads"]
+
+
+def test_the_first_home_visit_is_welcomed_once(bot: Bot) -> None:
+    bot.event(home_opened(event_id="Ev1"))
+    first = bot.wait("views.publish")[0].body["view"]
+    bot.event(home_opened(event_id="Ev2"))
+    second = bot.wait("views.publish", 2)[1].body["view"]
+    assert "Welcome." in texts(first["blocks"]) and "/sco remind on" in texts(first["blocks"])
+    assert "Welcome." not in texts(second["blocks"])

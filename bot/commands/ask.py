@@ -14,10 +14,11 @@ MAX_TOPICS_OFFERED = 12
 def handle(request: Request, situation: Situation) -> Reply:
     """The best-matching claims, events and source sentences; else the actors and topics known."""
     digest = situation.digest
-    found = answer(digest, " ".join(request.args), situation.now)
+    found = answer(digest, " ".join(request.args), situation.now, situation.timezone)
     topics = sorted({c.topic for c in digest.claims}, key=str.casefold)
     context = situation.context(
         answer=found,
+        speaker=found.speaker,
         asked=bool(request.args),
         implicit=request.implicit,
         commands=[s.name for s in SUBCOMMANDS.values() if s.name != "ask"],

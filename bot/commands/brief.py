@@ -5,7 +5,9 @@ from __future__ import annotations
 from bot.commands.parsing import Request
 from bot.commands.situation import Reply, Situation
 from bot.queries.briefing import brief
-from bot.queries.lookup import NotFound, find_meeting
+from bot.queries.lookup import NoMeetingYet, NotFound, find_meeting
+
+SUMMARY_TOPICS = 12  # lines of key outcomes in a posted brief: what a phone screen holds
 
 
 def handle(request: Request, situation: Situation) -> Reply:
@@ -15,5 +17,10 @@ def handle(request: Request, situation: Situation) -> Reply:
         meeting = find_meeting(digest, request.args[0] if request.args else None, situation.now)
     except NotFound as missing:
         return Reply("not_found.j2", situation.context(kind="meeting", missing=missing))
+    except NoMeetingYet:
+        return Reply("nothing_yet.j2", situation.context(), request.public)
     briefing = brief(digest, meeting, situation.now, situation.timezone)
-    return Reply("brief.j2", situation.context(briefing=briefing), request.public)
+    # Posted for a channel to read: what fits a phone, the full brief one click away.
+    template = "brief_summary.j2" if situation.posted else "brief.j2"
+    context = situation.context(briefing=briefing, summary_topics=SUMMARY_TOPICS)
+    return Reply(template, context, request.public)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.commands.parsing import Request
 from bot.commands.situation import Reply, Situation
 from bot.queries.compare import compare
-from bot.queries.lookup import NotFound, find_meeting, latest_held
+from bot.queries.lookup import NoMeetingYet, NotFound, find_meeting, latest_held
 
 
 def handle(request: Request, situation: Situation) -> Reply:
@@ -18,6 +18,9 @@ def handle(request: Request, situation: Situation) -> Reply:
             words = words[:-1]
         except NotFound:
             meeting = None
-    meeting = meeting or latest_held(digest, situation.now)
+    try:
+        meeting = meeting or latest_held(digest, situation.now)
+    except NoMeetingYet:
+        return Reply("nothing_yet.j2", situation.context(), request.public)
     comparison = compare(digest, meeting, " ".join(words) or None)
     return Reply("compare.j2", situation.context(comparison=comparison), request.public)

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 from bot.commands.situation import Reply, Situation
 from bot.queries.calendar import upcoming
-from bot.queries.lookup import latest_held
+from bot.queries.lookup import NoMeetingYet, latest_held
 
 if TYPE_CHECKING:
+    from bot.knowledge.model import Meeting
     from bot.reminders.plan import Subscription
 
 HOME_EVENTS = 8
@@ -26,11 +27,35 @@ def handle(situation: Situation, loaded: datetime | None) -> Reply:
     context = situation.context(
         ahead=found.ahead[:HOME_EVENTS],
         more=max(0, len(found.ahead) - HOME_EVENTS) + found.more,
-        latest=latest_held(digest, situation.now),
+        latest=_latest(situation),
         subscriptions=_subscriptions(situation),
         loaded=loaded,
+        welcome=first_contact(situation, "home"),
     )
     return Reply("home.j2", context)
+
+
+def first_contact(situation: Situation, surface: str) -> bool:
+    """Whether this is the caller's first visit on a surface (recorded now: once per user).
+    False when reminders are not set up or the ledger does not answer: no welcome twice."""
+    caller = situation.caller
+    if situation.reminders is None or caller is None or not caller.user_id:
+        return False
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return situation.reminders().ledger.first_contact(caller.user_id, surface)
+    except (SQLAlchemyError, OSError) as error:
+        log.warning("no welcome: the ledger did not answer: %s", error)
+        return False
+
+
+def _latest(situation: Situation) -> Meeting | None:
+    """The latest meeting as of now; None before the digest's first document."""
+    try:
+        return latest_held(situation.digest, situation.now)
+    except NoMeetingYet:
+        return None
 
 
 def _subscriptions(situation: Situation) -> list[Subscription] | Unreadable | None:

@@ -9,6 +9,8 @@ from bot.knowledge.text import alias_key
 from bot.queries.lookup import NotFound, find_actor, find_meeting
 from bot.queries.positions import actors_known, positions
 
+SUMMARY_TOPICS = 12  # lines of a posted reply: what a phone screen holds
+
 
 def handle(request: Request, situation: Situation) -> Reply:
     """An actor's positions (in one meeting when the last word names one)."""
@@ -22,7 +24,10 @@ def handle(request: Request, situation: Situation) -> Reply:
     except NotFound as missing:
         return Reply("not_found.j2", situation.context(kind="actor", missing=missing))
     found = positions(digest, actor, meeting)
-    return Reply("positions.j2", situation.context(positions=found), request.public)
+    # Posted for a channel to read: one line per topic, the full list one click away.
+    template = "positions_summary.j2" if situation.posted else "positions.j2"
+    context = situation.context(positions=found, summary_topics=SUMMARY_TOPICS)
+    return Reply(template, context, request.public)
 
 
 def _split_meeting(

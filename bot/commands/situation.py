@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bot.knowledge.dates import zone_name
@@ -33,6 +35,24 @@ class Caller:
     timezone: str | None = None
 
 
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+class Surface(StrEnum):
+    """Where a reply is read: it decides how long it may be and what it may offer to press."""
+
+    REPLY = "reply"  # a /sco reply, private to its typist: menus and "Share in channel"
+    POST = "post"  # posted for a channel or thread to read (`public`, a mention, a DM)
+    SHARE = "share"  # posted by the Share button: says who shared it
+    DM = "dm"  # posted in a direct message to the bot (a first one opens with a welcome)
+    VIEW = "view"  # a modal: the whole reply, nothing to press in it
+
+    @property
+    def posted(self) -> bool:
+        """Read by a whole channel or thread: summary first, the rest one click away."""
+        return self in (Surface.POST, Surface.SHARE, Surface.DM)
+
+
 @dataclass(frozen=True)
 class Situation:
     """What a command is answered against: the digest, the time, the display timezone."""
@@ -43,11 +63,25 @@ class Situation:
     caller: Caller | None = None
     reminders: Callable[[], ReminderDesk] | None = None
     admins: frozenset[str] = frozenset()
+    surface: Surface = Surface.REPLY
+
+    @property
+    def posted(self) -> bool:
+        """The reply is read by a channel (summary first), not by its typist alone."""
+        return self.surface.posted
 
     @property
     def timezone_name(self) -> str:
         """The IANA name of the display timezone."""
         return zone_name(self.timezone)
+
+    def _sharer(self) -> str | None:
+        """The user who shared a reply (a Slack user id), for "Shared by" on the post."""
+        if self.surface is not Surface.SHARE or self.caller is None:
+            return None
+        user = self.caller.user_id or ""
+        # Shown as a mention: only a real Slack user id may stand inside `<@…>`.
+        return user if _USER_ID.fullmatch(user) else None
 
     def context(self, **values: Any) -> dict[str, Any]:
         """A template context: what every reply shows (time, zone, digest version) plus `values`."""
@@ -58,5 +92,8 @@ class Situation:
             "docs": self.digest.documents_by_id,
             "actors": self.digest.actors_by_id,
             "meetings": self.digest.meetings,
+            "posted": self.surface.posted,
+            "in_view": self.surface is Surface.VIEW,
+            "shared_by": self._sharer(),
             **values,
         }

@@ -14,9 +14,9 @@ from bot.knowledge.model import (
     Outcome,
     Position,
     Stance,
-    Status,
     Voice,
 )
+from bot.knowledge.statuses import says_status
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,15 @@ class Claim:
     document: Document  # the reporting document
     citations: tuple[Citation, ...]
     voice: Voice
-    status: Status | None
-    at_meeting: bool
+    status: str | None  # the source's own word
+    at_meeting: bool | None  # None: the sources do not say when or where it was said
     when: When | None  # when it was said: the meeting's date, the claim's own, or unknown
     keywords: tuple[str, ...]
     mentions: tuple[str, ...]
     item: Outcome | Position
+    # The status to show beside the summary: none when the summary already says it ("The
+    # ministers agreed to …" needs no "· agreed"). Worked out once, with the claim.
+    status_tag: str | None = None
 
     @property
     def main_quote(self) -> str:
@@ -58,6 +61,8 @@ def derive_voice(document: Document, joint: bool, actor: str, speaker: str | Non
     """How a document reports a claim, from its stance and who the claim is by."""
     if document.stance is Stance.JOINT:
         return Voice.JOINT if joint else Voice.THIRD_PARTY
+    if document.stance is Stance.RELAY:
+        return Voice.RELAY if joint else Voice.THIRD_PARTY
     if document.stance is Stance.PARTICIPANT:
         if joint or actor != document.participant:
             return Voice.ACCOUNT
@@ -97,6 +102,13 @@ def claims_of(meeting: Meeting, documents: Mapping[str, Document]) -> list[Claim
                     keywords=item.keywords,
                     mentions=item.mentions,
                     item=item,
+                    status_tag=_status_tag(item.status, item.summary),
                 )
             )
     return found
+
+
+def _status_tag(status: str | None, summary: str) -> str | None:
+    if status is None or says_status(status, summary):
+        return None
+    return status

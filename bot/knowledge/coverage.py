@@ -3,17 +3,15 @@ which nothing accounts for: the curator's check that no source sentence is silen
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.knowledge.digest import Digest
 from bot.knowledge.model import Citation, Meeting
+from bot.knowledge.sentences import sentences
 from bot.knowledge.text import normalise_quote
 
-# A sentence ends at . ? or ! followed by a space and a capital or an opening quote; and at a
-# line break.
-_SENTENCE_END = re.compile(r"(?<=[.?!]) (?=[A-Z\"'“‘])")
+__all__ = ["Sentence", "SourceCoverage", "citing_items", "coverage", "sentences"]
 MIN_OVERLAP = 20  # characters a quote must share with a sentence to cite it
 
 
@@ -54,22 +52,23 @@ class SourceCoverage:
         return [s for s in self.sentences if not s.covered]
 
 
-def sentences(text: str) -> list[str]:
-    """A source text split into sentences (whitespace and apostrophes normalised)."""
-    found: list[str] = []
-    for line in text.splitlines():
-        line = normalise_quote(line)
-        found += [s for s in _SENTENCE_END.split(line) if s.strip()]
-    return found
-
-
 def citing_items(meeting: Meeting) -> list[tuple[str, Citation]]:
     """(item id, citation) for every citation of a meeting and its items."""
-    found = [(meeting.id, c) for c in (*meeting.sources, *meeting.chair.sources)]
+    chair = meeting.chair.sources if meeting.chair else ()
+    found = [(meeting.id, c) for c in (*meeting.sources, *chair)]
     found += [(meeting.id, c) for c in meeting.number_sources]
     found += [(f"{meeting.id}:{p.actor}", c) for p in meeting.participants for c in p.sources]
     for items in (meeting.outcomes, meeting.positions, meeting.events, meeting.talks):
         found += [(item.id, c) for item in items for c in item.sources]
+    # An event's sources include its updates' once the digest applies them; these are the
+    # curator's own entry's, so its updates are counted here.
+    found += [
+        (event.id, c)
+        for event in meeting.events
+        for update in (event.original or event).updates
+        for c in update.sources
+        if c not in event.sources
+    ]
     return found
 
 
@@ -87,17 +86,19 @@ def _overlap(quote: str, sentence: str) -> int:
 
 
 def coverage(digest: Digest, directory: Path) -> list[SourceCoverage]:
-    """Every source's sentences with the items that cite them and the reasons set aside."""
+    """Every source's sentences with the items that cite them and the reasons set aside. A
+    word-for-word copy (`copy_of:`) is accounted for by what accounts for its original."""
     found = []
     for doc in digest.documents:
         text = (Path(directory) / "sources" / doc.file).read_text(encoding="utf-8")
         rows = [Sentence(s) for s in sentences(text)]
+        wanted = {doc.id, doc.copy_of}
         for meeting in digest.meetings:
             for item_id, citation in citing_items(meeting):
-                if citation.doc == doc.id:
+                if citation.doc in wanted:
                     _mark(rows, normalise_quote(citation.quote), item_id, None)
             for aside in meeting.not_briefed:
-                if aside.doc == doc.id:
+                if aside.doc in wanted:
                     _mark(rows, normalise_quote(aside.quote), None, aside.reason)
         found.append(SourceCoverage(doc.id, rows))
     return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
@@ -43,6 +43,7 @@ class When:
     precision: Precision
     first: date | None = None
     last: date | None = None
+    inferred: bool = False  # the curator inferred it from context (a day without a year)
 
     @property
     def has_day(self) -> bool:
@@ -117,14 +118,29 @@ def parse_when(value: Any) -> When:
     if isinstance(value, int):
         value = str(value)
     if isinstance(value, dict):
-        if set(value) != {"start", "end"}:
-            raise ValueError("a date range must have exactly the keys 'start' and 'end'")
-        return _range(str(value["start"]), str(value["end"]))
+        return _mapping(value)
     if isinstance(value, str):
         found = _parse_text(value.strip())
         if found is not None:
             return found
     raise ValueError(f"{value!r} is not a date: use {FORMS}")
+
+
+def _mapping(value: dict[Any, Any]) -> When:
+    """{start, end} (a range), or {date} (any form), each with `inferred: true` allowed."""
+    keys = set(value) - {"inferred"}
+    inferred = value.get("inferred", False)
+    if not isinstance(inferred, bool):
+        raise ValueError("'inferred' is true or false")
+    if keys == {"start", "end"}:
+        found = _range(str(value["start"]), str(value["end"]))
+    elif keys == {"date"} and not isinstance(value["date"], dict):
+        found = parse_when(value["date"])
+    else:
+        raise ValueError(
+            "a date mapping has the keys 'start' and 'end' (a range) or 'date', and 'inferred'"
+        )
+    return replace(found, inferred=inferred) if inferred else found
 
 
 def _range(start: str, end: str) -> When:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import bisect
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+from bot.knowledge.asof import restrict
 from bot.knowledge.claims import Claim, claims_of
 from bot.knowledge.model import Actor, Document, Event, Meeting
 from bot.knowledge.text import alias_key
+from bot.knowledge.updates import with_updates_applied
+
+# Views of one digest kept at once ("as of" instants before its last publication: rehearsals,
+# `--at`); the whole digest, the usual case, is never one of them.
+VIEWS_KEPT = 8
+_views_lock = threading.Lock()
+BEFORE_EVERYTHING = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,51 @@ class Digest:
     texts: Mapping[str, str] = field(repr=False)
     # Derived views that queries work out once per digest (a digest never changes).
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    # None for the whole digest; for a view "as of" a time, when the latest document it holds
+    # counts as published (BEFORE_EVERYTHING when it holds none).
+    cutoff: datetime | None = None
+    whole: Digest | None = field(default=None, repr=False, compare=False)  # a view's digest
+
+    def as_of(self, now: datetime) -> Digest:
+        """The digest as the documents published by `now` tell it: the only view replies,
+        reminders and searches use. A document not yet published does not exist, nor does an
+        item citing only such documents (bot/knowledge/asof.py). Call it on the whole digest;
+        a view passes the call to it."""
+        if self.whole is not None:
+            return self.whole.as_of(now)
+        instants, ids = self._timeline()
+        known = bisect.bisect_right(instants, now)
+        if known == len(instants):
+            return self
+        key = ("as_of", known)
+        view: Digest | None = self.memo.get(key)
+        if view is None:
+            cutoff = instants[known - 1] if known else BEFORE_EVERYTHING
+            documents, meetings, texts = restrict(
+                self.documents, self.meetings, self.texts, frozenset(ids[:known])
+            )
+            view = build_digest(documents, self.actors, meetings, self.version, texts, cutoff)
+            object.__setattr__(view, "whole", self)
+            with _views_lock:
+                kept = [k for k in self.memo if isinstance(k, tuple) and k[0] == "as_of"]
+                for old in kept[: max(0, len(kept) - VIEWS_KEPT + 1)]:
+                    self.memo.pop(old, None)
+                self.memo[key] = view
+        return view
+
+    @property
+    def view_id(self) -> str:
+        """What distinguishes this view of the digest from its others (for caches)."""
+        return self.version if self.cutoff is None else f"{self.version}@{self.cutoff.isoformat()}"
+
+    def _timeline(self) -> tuple[list[datetime], list[str]]:
+        """Publication instants, sorted, with the documents published at each."""
+        cached: tuple[list[datetime], list[str]] | None = self.memo.get("timeline")
+        if cached is None:
+            ordered = sorted(self.documents, key=lambda d: d.published_from)
+            cached = ([d.published_from for d in ordered], [d.id for d in ordered])
+            self.memo["timeline"] = cached
+        return cached
 
     def document(self, doc_id: str) -> Document:
         """The source document with this id."""
@@ -58,8 +114,10 @@ def build_digest(
     meetings: tuple[Meeting, ...],
     version: str,
     texts: Mapping[str, str],
+    cutoff: datetime | None = None,
 ) -> Digest:
-    """A Digest from validated models, with its lookups."""
+    """A Digest from validated models, with its lookups (events as their updates report them)."""
+    meetings = tuple(with_updates_applied(m) for m in meetings)
     aliases: dict[str, str] = {}
     for actor in actors:
         for name in (actor.id, actor.name, *actor.aliases):
@@ -87,4 +145,5 @@ def build_digest(
         superseded_by=MappingProxyType(superseded_by),
         claims=claims,
         texts=MappingProxyType(dict(texts)),
+        cutoff=cutoff,
     )

@@ -11,6 +11,7 @@ import pickle
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from bot.knowledge.digest import Digest
@@ -18,18 +19,24 @@ from bot.knowledge.errors import Problem
 from bot.knowledge.versioning import content_version
 
 # Part of the cache file's name: bumped whenever what is pickled changes shape, so a pickle of
-# an older format (pydantic models, before format 2) is never read back as this one.
-CACHE_FORMAT = 2
+# an older format (pydantic models before format 2; statuses as an enum before 3) is never read
+# back as this one.
+CACHE_FORMAT = 3
 
 
 def load_digest(
-    directory: Path, cache_dir: Path | None = None, *, warnings: list[Problem] | None = None
+    directory: Path,
+    cache_dir: Path | None = None,
+    *,
+    warnings: list[Problem] | None = None,
+    now: datetime | None = None,
 ) -> Digest:
     """Load and validate the digest in `directory`; raise DigestError listing every problem.
 
     With `cache_dir`, a digest that validated before is read back from a pickle named by its
     content hash: YAML parsing and validation are skipped until a file changes. With
-    `warnings`, what loads but should change is appended to it (the cache is not used)."""
+    `warnings`, what loads but should change is appended to it (the cache is not used; events
+    whose time has passed are judged as of `now`)."""
     directory = Path(directory)
     version = content_version(directory)
     cached = _from_cache(cache_dir if warnings is None else None, version)
@@ -38,7 +45,7 @@ def load_digest(
     from bot.knowledge.validation import validate_digest  # pydantic, the schema and YAML
 
     with _collector_paused():
-        digest = validate_digest(directory, version, warnings)
+        digest = validate_digest(directory, version, warnings, now)
     _to_cache(cache_dir, digest)
     return digest
 

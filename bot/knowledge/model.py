@@ -6,8 +6,8 @@ Field names and defaults match schema.py's models (tests/test_knowledge.py check
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from bot.knowledge.dates import When
@@ -18,6 +18,7 @@ class Stance(StrEnum):
 
     JOINT = "joint"  # for the meeting as a whole (the host's or secretariat's joint release)
     PARTICIPANT = "participant"  # one participant's own account
+    RELAY = "relay"  # a third party reproducing the joint release (a news agency citing it)
     THIRD_PARTY = "third_party"  # a press agency or observer
 
 
@@ -25,22 +26,11 @@ class Voice(StrEnum):
     """How the reporting document reports a claim."""
 
     JOINT = "joint"  # the joint release's own voice about what all agreed or said
+    RELAY = "relay"  # the joint release's words as a third party relays them
     ACCOUNT = "account"  # a participant's account of a joint (or another's) position
     SPEECH = "speech"  # reported speech of a named person
     OWN = "own"  # a participant's account of its own side's position
     THIRD_PARTY = "third_party"  # a report by someone who is not the speaker
-
-
-class Status(StrEnum):
-    """What became of an outcome or event, in the source's own terms."""
-
-    PROPOSED = "proposed"
-    AGREED = "agreed"
-    APPROVED = "approved"
-    SCHEDULED = "scheduled"
-    HELD = "held"
-    POSTPONED = "postponed"
-    CANCELLED = "cancelled"
 
 
 class ActorKind(StrEnum):
@@ -69,7 +59,7 @@ class Document:
     title: str
     publisher: str
     short: str  # short attribution used in citations
-    published: date
+    published: date  # a day, or an aware datetime when the curator knows the time
     dateline: str | None = None
     url: str
     language: str = "en"
@@ -79,14 +69,27 @@ class Document:
     label: str | None = None
     meetings: tuple[str, ...] = ()
     partial: bool = False
+    copy_of: str | None = None  # the document this one reproduces word for word
+    relays: str | None = None  # whose joint release a relay reproduces ("the SCO Secretariat")
     # Worked out once: every citation of every answer names its document.
     citation_label: str = field(init=False, repr=False, compare=False)
+    # The instant from which the document counts as published (see published_from).
+    published_from: datetime = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # How citations name it: its label, else short name and date (unique in a digest).
         published = self.published
         label = self.label or f"{self.short}, {published.day} {published:%b} {published.year}"
         object.__setattr__(self, "citation_label", label)
+        object.__setattr__(self, "published_from", published_from(published))
+
+
+def published_from(published: date) -> datetime:
+    """When a document counts as published: at the time given, else from 00:00 UTC of its day
+    (one rule for every reply, reminder and search, whatever the reader's timezone)."""
+    if isinstance(published, datetime):
+        return published.astimezone(UTC)
+    return datetime(published.year, published.month, published.day, tzinfo=UTC)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,6 +117,13 @@ class NotBriefed(Citation):
     reason: str
 
 
+def _inferred(item: object, name: str) -> None:
+    """Mark an item's date as inferred from context (`inferred: true` beside it)."""
+    when = getattr(item, name)
+    if getattr(item, "inferred", False) and isinstance(when, When) and not when.inferred:
+        object.__setattr__(item, name, replace(when, inferred=True))
+
+
 @dataclass(frozen=True, kw_only=True)
 class Chair:
     """Who chaired a meeting, and (optionally) which sources say so."""
@@ -127,11 +137,15 @@ class _Claim:
     """What outcomes and positions share: who reports them how, their status and time."""
 
     voice: Voice | None = None  # derived from the reporting document when not given
-    status: Status | None = None
-    at_meeting: bool = True
+    status: str | None = None  # the source's own word (statuses.py knows what kind it is)
+    at_meeting: bool | None = True  # None: the sources do not say when or where it was said
     when: When | None = None  # when it was said, if not at the meeting
+    inferred: bool = False  # `when` is inferred from context (a day without a year)
     keywords: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _inferred(self, "when")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -179,10 +193,35 @@ class Event:
     timezone: str | None = None
     summary: str
     sources: tuple[Citation, ...]
-    status: Status | None = None
+    status: str | None = None  # the source's own word
     supersedes: str | None = None  # the earlier placeholder event this one is what became of
     keywords: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()
+    at_meeting: bool = True  # False: mentioned as background, not referred to at the meeting
+    inferred: bool = False  # its date is inferred from context (a day without a year)
+    # Later reports of the same event (a new date, a place, "held"), applied in the order given
+    # once their documents are published; what the curator wrote first is `original`.
+    updates: tuple[EventUpdate, ...] = ()
+    original: Event | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _inferred(self, "date")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventUpdate:
+    """What a later document reports of an event: only the fields it gives change."""
+
+    date: When | None = None
+    place: str | None = None
+    timezone: str | None = None
+    status: str | None = None
+    summary: str | None = None
+    inferred: bool = False
+    sources: tuple[Citation, ...]
+
+    def __post_init__(self) -> None:
+        _inferred(self, "date")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,10 +232,15 @@ class Talk:
     actor: str
     speaker: str | None = None
     counterparts: tuple[str, ...]
-    topics: tuple[str, ...]
+    topics: tuple[str, ...] = ()
     sources: tuple[Citation, ...]
     date: When | None = None  # when the talks were held, if not the meeting's date
-    status: Status | None = None
+    status: str | None = None
+    kind: str = "talks"  # in the source's words: talks, a meeting, an exchange of pleasantries
+    inferred: bool = False
+
+    def __post_init__(self) -> None:
+        _inferred(self, "date")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,7 +255,7 @@ class Meeting:
     date: When
     place: str
     timezone: str | None = None
-    chair: Chair
+    chair: Chair | None = None  # None: no source names the chair
     body: str  # the actor that speaks for the meeting's joint outcomes
     summary: str
     sources: tuple[Citation, ...]

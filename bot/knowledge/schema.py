@@ -5,7 +5,7 @@ Used to validate only: the loader turns what validates into model.py's plain dat
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -21,7 +21,8 @@ from pydantic import (
 )
 
 from bot.knowledge.dates import When, parse_when, zone
-from bot.knowledge.model import ActorKind, OutcomeKind, Stance, Status, Voice
+from bot.knowledge.model import ActorKind, OutcomeKind, Stance, Voice
+from bot.knowledge.statuses import STATUS_PATTERN
 from bot.knowledge.text import closest_passage, normalise_quote
 
 SOURCES_INDEX = "sources/index.yaml"
@@ -61,7 +62,18 @@ def _nonblank(value: str) -> str:
     return value.strip()
 
 
+def _status_word(value: Any) -> Any:
+    # The source's word as written, in lower case ("Agreed" at a sentence's start is "agreed").
+    return " ".join(value.casefold().split()) if isinstance(value, str) else value
+
+
+def _unknown_is_none(value: Any) -> Any:
+    # `at_meeting: unknown`: the sources do not say when or where it was said.
+    return None if isinstance(value, str) and value.strip().casefold() == "unknown" else value
+
+
 Slug = Annotated[str, Field(pattern=_SLUG, max_length=80)]
+StatusWord = Annotated[str, BeforeValidator(_status_word), Field(pattern=STATUS_PATTERN)]
 Text = Annotated[str, AfterValidator(_nonblank), Field(max_length=4000)]
 ActorRef = Annotated[str, AfterValidator(_known_actor)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
@@ -87,7 +99,7 @@ class Document(_Frozen):
     title: Text
     publisher: Text
     short: Text = Field(description="Short attribution used in citations")
-    published: date
+    published: date | datetime
     dateline: str | None = None
     url: Annotated[str, Field(pattern=r"^https?://\S+$")]
     language: str = "en"
@@ -97,18 +109,30 @@ class Document(_Frozen):
     label: Text | None = Field(default=None, max_length=120)
     meetings: tuple[Slug, ...] = ()
     partial: bool = False
+    copy_of: Slug | None = None
+    relays: Text | None = None
 
     @model_validator(mode="after")
     def _participant_with_stance(self) -> Document:
         if (self.stance is Stance.PARTICIPANT) != (self.participant is not None):
             raise ValueError("a participant's account (stance: participant) names its participant")
+        if self.relays is not None and self.stance is not Stance.RELAY:
+            raise ValueError("`relays:` names whose release a relay (stance: relay) reproduces")
+        if self.copy_of == self.id:
+            raise ValueError("a document is not a copy of itself")
         return self
 
     @field_validator("published", mode="before")
     @classmethod
     def _iso_day(cls, value: Any) -> Any:
+        # A day (2021-07-28), or a time with its offset (2021-07-28T18:30+05:00).
         if isinstance(value, str):
-            return date.fromisoformat(value)
+            value = value.strip()
+            if len(value) <= 10:
+                return date.fromisoformat(value)
+            value = datetime.fromisoformat(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise ValueError("a publication time needs its UTC offset (2021-07-28T18:30+05:00)")
         return value
 
 
@@ -186,9 +210,10 @@ class _Claim(_Frozen):
     """What outcomes and positions share: who reports them how, their status and time."""
 
     voice: Voice | None = None  # derived from the reporting document when not given
-    status: Status | None = None
-    at_meeting: bool = True
+    status: StatusWord | None = None  # the source's own word
+    at_meeting: Annotated[bool | None, BeforeValidator(_unknown_is_none)] = True
     when: WhenField | None = None  # when it was said, if not at the meeting
+    inferred: bool = False  # `when` is inferred from context
     keywords: Words = ()
     mentions: tuple[ActorRef, ...] = ()
 
@@ -234,10 +259,25 @@ class Event(_Frozen):
     timezone: TimeZoneName | None = None
     summary: Text
     sources: Sources
-    status: Status | None = None
+    status: StatusWord | None = None  # the source's own word
     supersedes: Slug | None = None  # the earlier placeholder event this one is what became of
     keywords: Words = ()
     mentions: tuple[ActorRef, ...] = ()
+    at_meeting: bool = True  # False: mentioned as background, not referred to at the meeting
+    inferred: bool = False  # its date is inferred from context
+    updates: tuple[EventUpdate, ...] = ()  # later reports of it, each from its own documents
+
+
+class EventUpdate(_Frozen):
+    """What a later document reports of an event: only the fields it gives change."""
+
+    date: WhenField | None = None
+    place: Text | None = None
+    timezone: TimeZoneName | None = None
+    status: StatusWord | None = None
+    summary: Text | None = None
+    inferred: bool = False
+    sources: Sources
 
 
 class Talk(_Frozen):
@@ -247,10 +287,12 @@ class Talk(_Frozen):
     actor: ActorRef
     speaker: str | None = None
     counterparts: tuple[ActorRef, ...] = Field(min_length=1)
-    topics: tuple[Text, ...] = Field(min_length=1)
+    topics: tuple[Text, ...] = ()
     sources: Sources
     date: WhenField | None = None  # when the talks were held, if not the meeting's date
-    status: Status | None = None
+    status: StatusWord | None = None
+    kind: Text = Field(default="talks", max_length=80)  # the source's word for them
+    inferred: bool = False
 
 
 class Meeting(_Frozen):
@@ -264,7 +306,7 @@ class Meeting(_Frozen):
     date: WhenField
     place: Text
     timezone: TimeZoneName | None = None
-    chair: Annotated[Chair, BeforeValidator(_chair)]
+    chair: Annotated[Chair | None, BeforeValidator(_chair)] = None  # None: not in the sources
     body: ActorRef = Field(description="The actor that speaks for the meeting's joint outcomes")
     summary: Text
     sources: Sources

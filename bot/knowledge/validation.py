@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.knowledge import model, schema
+from bot.knowledge import checks, model, schema
 from bot.knowledge.digest import Digest, build_digest
 from bot.knowledge.errors import DigestError, Problem
 from bot.knowledge.model import Actor, Document, Meeting
@@ -74,6 +75,11 @@ class _Collector:
         self.problems.append(
             Problem(_display_name(self.directory, relative), line, _format_path(path), message)
         )
+
+    def add_all(self, relative: str, lines: LineMap, found: list[checks.Found]) -> None:
+        """Record the problems a check found, each at its line."""
+        for path, message in found:
+            self.add(relative, lines.line_of(path), path, message)
 
     def read(self, relative: str) -> tuple[Any, LineMap] | None:
         """Read and parse one YAML file, recording any problem; None when unusable."""
@@ -197,9 +203,15 @@ def _ids(data: Any) -> list[str]:
     return found
 
 
-def validate_digest(directory: Path, version: str, warnings: list[Problem] | None = None) -> Digest:
+def validate_digest(
+    directory: Path,
+    version: str,
+    warnings: list[Problem] | None = None,
+    now: datetime | None = None,
+) -> Digest:
     """The digest in `directory` validated, as plain dataclasses; raise DigestError listing
-    every problem. With `warnings`, what loads but should change is appended to it."""
+    every problem. With `warnings`, what loads but should change is appended to it (events
+    whose time has passed judged as of `now`)."""
     found = _Collector(directory)
     texts: dict[str, str] = {}
     raw_texts: dict[str, str] = {}
@@ -221,15 +233,31 @@ def validate_digest(directory: Path, version: str, warnings: list[Problem] | Non
         "actors": {a.id for a in actors} if actors else None,
     }
     meeting_index = found.load(MEETINGS_FILE, MeetingIndex, context)
+    documents_by_id = {d.id: d for d in documents}
     if meeting_index is not None:
         meetings = plain(meeting_index[0].meetings, Meeting)
-        _check_events(found, meetings, meeting_index[1])
+        lines = meeting_index[1]
+        _check_events(found, meetings, lines)
+        found.add_all(MEETINGS_FILE, lines, checks.voice_errors(meetings, documents_by_id))
+        actors_by_id = {a.id: a for a in actors}
+        found.add_all(MEETINGS_FILE, lines, checks.attestation_errors(meetings, actors_by_id))
         if warnings is not None:
-            warnings += _warnings(directory, documents, meetings, meeting_index[1])
+            warnings += _warnings(directory, documents, meetings, lines)
+            more = checks.status_warnings(meetings)
+            more += checks.event_report_warnings(meetings, documents_by_id)
+            if now is not None:
+                superseded = {e.supersedes for m in meetings for e in m.events if e.supersedes}
+                more += checks.placeholder_warnings(meetings, superseded, now)
+            warnings += [_problem(directory, MEETINGS_FILE, lines, p, m) for p, m in more]
     if index is not None:
         _check_documents(found, documents, actors, meetings, index[1])
+        found.add_all(SOURCES_INDEX, index[1], checks.copy_errors(documents))
         if warnings is not None:
             warnings += _document_warnings(directory, index[0].documents, index[1])
+            warnings += [
+                _problem(directory, SOURCES_INDEX, index[1], p, m)
+                for p, m in checks.copy_warnings(documents, raw_texts)
+            ]
     found.raise_if_any()
     return build_digest(documents, actors, meetings, version, raw_texts)
 
@@ -325,7 +353,7 @@ def _document_warnings(
             SOURCES_INDEX,
             lines,
             ("documents", i),
-            f"{doc.id} has no `stance:` (joint, participant or third_party): its claims are "
+            f"{doc.id} has no `stance:` (joint, participant, relay or third_party): its claims are "
             "shown as a third party's report",
         )
         for i, doc in enumerate(documents)

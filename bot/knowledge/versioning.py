@@ -12,11 +12,16 @@ import os
 import stat
 from pathlib import Path
 
+# Top-level folders that are no part of the served digest: curators' drafts (knowledge/drafts/),
+# whose edits are no new version and no reason to reload.
+NOT_SERVED = ("drafts",)
+
 
 def digest_files(directory: Path, *, hidden: bool = False) -> list[tuple[str, Path]]:
     """(relative path, path) of every regular file under `directory`, sorted, following
-    symlinked folders (each real folder once). Names starting with "." are left out; with
-    `hidden`, such files are listed (an editor's temporary file), such folders (`.git`) never."""
+    symlinked folders (each real folder once), leaving out NOT_SERVED. Names starting with "."
+    are left out; with `hidden`, such files are listed (an editor's temporary file), such
+    folders (`.git`) never."""
     found: list[tuple[str, Path]] = []
     walked: set[tuple[int, int]] = set()
     for root, folders, files in os.walk(directory, followlinks=True):
@@ -29,7 +34,10 @@ def digest_files(directory: Path, *, hidden: bool = False) -> list[tuple[str, Pa
             folders[:] = []
             continue
         walked.add((info.st_dev, info.st_ino))
-        folders[:] = [f for f in folders if not f.startswith(".")]
+        top = Path(root) == Path(directory)
+        folders[:] = [
+            f for f in folders if not f.startswith(".") and not (top and f in NOT_SERVED)
+        ]
         for name in files:
             path = Path(root) / name
             if (hidden or not name.startswith(".")) and _is_regular(path):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
 
 from bot.knowledge.dates import When, zone, zone_name
 from bot.knowledge.digest import Digest
 from bot.knowledge.model import Event, Meeting
-from bot.knowledge.model import Status as EventStatus
+from bot.knowledge.statuses import outcome
 
 RECENT_PAST_EVENTS = 5
 # What one Slack message comfortably holds; the reply says how many more there are.
@@ -44,7 +44,10 @@ class Timing:
 @dataclass(frozen=True)
 class Dated:
     """An event with the timezone it is dated in and its timing relative to now, and what it
-    became (a later event superseding it) or what it replaces (the placeholder it supersedes)."""
+    became (a later event superseding it) or what it replaces (the placeholder it supersedes).
+
+    Queried on a digest as of now: its date, place, status and supersession are what the
+    documents published by now report."""
 
     event: Event
     meeting: Meeting
@@ -52,8 +55,20 @@ class Dated:
     timing: Timing
     became: Event | None = None
     replaces: Event | None = None
-    status: EventStatus | None = None  # as far as the sources published by `now` say
     became_timing: Timing | None = None
+    reported: bool = False  # the meeting's own event, reported by its meeting's documents
+
+    @property
+    def status(self) -> str | None:
+        """The event's status in its source's word."""
+        return self.event.status
+
+    @property
+    def outcome(self) -> str:
+        """What the sources say became of it, for the wording of a passed date: `held`,
+        `cancelled`, or `unreported` (no document says it took place)."""
+        found = outcome(self.event.status)
+        return "held" if found == "unreported" and self.reported else found
 
 
 def event_zone(event: Event, default: tzinfo) -> tzinfo:
@@ -94,10 +109,7 @@ class _Slot:
     end: datetime | None  # None when undated: never over
     became: Event | None = None
     replaces: Event | None = None
-    # The day the first document reporting it (and so its status) was published; the day the
-    # first document of the event that superseded it was.
-    known_from: date = date.min
-    became_known_from: date = date.max
+    reported: bool = False  # the meeting's own event, reported by documents of its days on
 
 
 def event_slots(digest: Digest, default_tz: tzinfo) -> list[_Slot]:
@@ -113,18 +125,10 @@ def event_slots(digest: Digest, default_tz: tzinfo) -> list[_Slot]:
     return cached
 
 
-def _current(slots: list[_Slot], today: date) -> list[_Slot]:
-    """The events as the sources published by `today` know them: a placeholder is shown as
-    what it became (never beside it) once a document reporting the later event is out, and
-    until then the placeholder stands alone."""
-    shown = []
-    for slot in slots:
-        if slot.became is not None and slot.became_known_from <= today:
-            continue
-        if slot.replaces is not None and slot.known_from > today:
-            continue
-        shown.append(slot)
-    return shown
+def _current(slots: list[_Slot]) -> list[_Slot]:
+    """The events as the digest's documents know them: a placeholder is shown as what it
+    became, never beside it (on a digest as of now, only once the later event is known)."""
+    return [slot for slot in slots if slot.became is None]
 
 
 def _slots(digest: Digest, meetings: Iterable[Meeting], default_tz: tzinfo) -> list[_Slot]:
@@ -148,28 +152,38 @@ def _slots(digest: Digest, meetings: Iterable[Meeting], default_tz: tzinfo) -> l
                     event.date.end(tz),
                     became,
                     replaces,
-                    _published(digest, event),
-                    _published(digest, became) if became else date.max,
+                    _reported_as_held(digest, meeting, event),
                 )
             )
     slots.sort(key=lambda slot: _sort_key(slot.event))
     return slots
 
 
-def _published(digest: Digest, event: Event) -> date:
-    return min(digest.document(c.doc).published for c in event.sources)
+def _reported_as_held(digest: Digest, meeting: Meeting, event: Event) -> bool:
+    """Whether an event is its meeting's own (a meeting on the meeting's days) and a document
+    published from the meeting's first day on reports the meeting: what it decided and who was
+    there. Those documents say it took place, whatever word they use ("met", "chaired")."""
+    first = meeting.date.first
+    if event.kind != "meeting" or event.date != meeting.date or first is None:
+        return False
+    begun = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    return any(digest.document(c.doc).published_from >= begun for c in meeting.sources)
 
 
 def _dated(slot: _Slot, now: datetime) -> Dated:
     when = timing(slot.event.date, slot.tz, now)
-    today = now.astimezone(slot.tz).date()
-    became = slot.became if slot.became_known_from <= today else None
-    status = slot.event.status if slot.known_from <= today else None
-    became_timing = None
+    became, became_timing = slot.became, None
     if became is not None:
         became_timing = timing(became.date, event_zone(became, slot.tz), now)
     return Dated(
-        slot.event, slot.meeting, slot.timezone, when, became, slot.replaces, status, became_timing
+        slot.event,
+        slot.meeting,
+        slot.timezone,
+        when,
+        became,
+        slot.replaces,
+        became_timing,
+        slot.reported,
     )
 
 
@@ -179,10 +193,22 @@ def timed_events(
     """Every current event in the digest (superseded placeholders left out), or every event of
     the given meetings (each saying what it became), with its timing, soonest first."""
     if meetings is None:
-        slots = _current(event_slots(digest, default_tz), now.date())
+        slots = _current(event_slots(digest, default_tz))
     else:
         slots = _slots(digest, meetings, default_tz)
     return [_dated(slot, now) for slot in slots]
+
+
+def dated_event(digest: Digest, event_id: str, now: datetime, default_tz: tzinfo) -> Dated | None:
+    """One event by id, with its timing and what it became, as `timed_events` gives it (None
+    when the digest has no such event)."""
+    key = ("calendar_by_id", zone_name(default_tz))
+    by_id: dict[str, _Slot] | None = digest.memo.get(key)
+    if by_id is None:
+        by_id = {slot.event.id: slot for slot in event_slots(digest, default_tz)}
+        digest.memo[key] = by_id
+    slot = by_id.get(event_id)
+    return None if slot is None else _dated(slot, now)
 
 
 @dataclass(frozen=True)
@@ -200,7 +226,7 @@ def upcoming(
 ) -> Upcoming:
     """Events after now, soonest first (undated last), at most `limit` of them with the count
     of the rest; else the most recent past events."""
-    slots = _current(event_slots(digest, default_tz), now.date())
+    slots = _current(event_slots(digest, default_tz))
     ahead = [slot for slot in slots if slot.end is None or now < slot.end]
     if ahead:
         return Upcoming(

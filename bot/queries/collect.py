@@ -27,7 +27,8 @@ def cited_documents(digest: Digest, citations: list[Citation]) -> list[Document]
 
 def meeting_citations(meeting: Meeting) -> list[Citation]:
     """Every citation of a meeting and its items."""
-    items: list[tuple[Citation, ...]] = [meeting.sources, meeting.chair.sources]
+    items: list[tuple[Citation, ...]] = [meeting.sources]
+    items += [meeting.chair.sources] if meeting.chair else []
     items += [meeting.number_sources]
     items += [p.sources for p in meeting.participants]
     items += [o.sources for o in meeting.outcomes]

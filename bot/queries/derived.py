@@ -16,5 +16,9 @@ def prepare(digest: Digest, default_tz: tzinfo) -> None:
     mentions(digest)
     # Imported here: a terminal answer, which never prepares, does not pay for SQLite.
     from bot.search.index import search_index
+    from bot.search.reading import meeting_bodies, meeting_places, speaker_aliases
 
     search_index(digest)
+    speaker_aliases(digest)
+    meeting_places(digest)
+    meeting_bodies(digest)

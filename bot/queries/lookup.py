@@ -21,6 +21,10 @@ class NotFound(LookupError):
         super().__init__(wanted)
 
 
+class NoMeetingYet(LookupError):
+    """The digest knows no meeting as of now: none of its documents had been published."""
+
+
 def latest_first(meeting: Meeting) -> tuple[int, date]:
     """Sort key: meetings by first day, undated ones first (so `max` is the latest dated)."""
     first = meeting.date.first
@@ -28,14 +32,18 @@ def latest_first(meeting: Meeting) -> tuple[int, date]:
 
 
 def latest_held(digest: Digest, now: datetime) -> Meeting:
-    """The latest meeting that has begun as of `now` (else the soonest one to come)."""
-    begun = [m for m in digest.meetings if _begun(m, now)]
+    """The latest meeting that has begun as of `now` (else the soonest one to come); raise
+    NoMeetingYet when the digest (as of now) knows none."""
+    if not digest.meetings:
+        raise NoMeetingYet()
+    begun = [m for m in digest.meetings if has_begun(m, now)]
     if begun:
         return max(begun, key=latest_first)
     return min(digest.meetings, key=lambda m: m.date.first or date.max)
 
 
-def _begun(meeting: Meeting, now: datetime) -> bool:
+def has_begun(meeting: Meeting, now: datetime) -> bool:
+    """True when the meeting's first day has begun (in its own timezone) by `now`."""
     start = meeting.date.start(zone(meeting.timezone) if meeting.timezone else UTC)
     return start is not None and start <= now
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from bot.knowledge.claims import Claim
 from bot.knowledge.digest import Digest
 from bot.knowledge.model import Actor, Document, Event, Meeting, Talk
-from bot.queries.briefing import TopicClaims, by_topic
+from bot.queries.briefing import JOINT_WORDS, TopicClaims, by_topic
 from bot.queries.collect import cited_documents, grouped
 from bot.queries.lookup import latest_first
 
@@ -147,11 +147,22 @@ class ActorSummary:
     actor: Actor
     count: int
     joint_body: bool = False
+    # Of a joint body's outcomes: how many the joint release gives in its own words (or as a
+    # relay reproduces them); the rest are other accounts' reports of joint positions.
+    joint_words: int = 0
 
 
 def actors_known(digest: Digest) -> list[ActorSummary]:
     """Every actor with the number of statements recorded for it, most first."""
     stated = statements(digest)
     bodies = {m.body for m in digest.meetings}
-    rows = [ActorSummary(a, len(stated.get(a.id, [])), a.id in bodies) for a in digest.actors]
+    rows = [
+        ActorSummary(
+            a,
+            len(stated.get(a.id, [])),
+            a.id in bodies,
+            sum(1 for c in stated.get(a.id, []) if c.voice in JOINT_WORDS),
+        )
+        for a in digest.actors
+    ]
     return sorted(rows, key=lambda r: -r.count)

@@ -121,7 +121,7 @@ class Delivery:
     def _due(
         self, names: Iterable[str], subs: dict[str, Subscription], now: datetime
     ) -> dict[str, list[Reminder]]:
-        digest = self.digest()
+        digest = self.digest().as_of(now)
         due: dict[str, list[Reminder]] = {}
         for name in names:
             sub = subs.get(name)
@@ -256,7 +256,8 @@ class _ChannelRun:
         self.lock = run.lock
         self.urgent = run.urgent
         self.until = run.until
-        self.digest = delivery.digest()
+        # What the documents published by now say: the plan and the messages' words alike.
+        self.digest = delivery.digest().as_of(run.now)
         self.report = SyncReport()
 
     def run(self) -> SyncReport:

@@ -65,6 +65,18 @@ reminders = Table(
 )
 
 
+# Who has been welcomed where (the Home tab, a direct message): a first contact gets a short
+# onboarding, once per user and surface, whichever instance answers it.
+greetings = Table(
+    "sco_greetings",
+    metadata,
+    Column("team_id", String(32), primary_key=True),  # "" with one workspace's token
+    Column("user_id", String(64), primary_key=True),
+    Column("surface", String(16), primary_key=True),
+    Column("greeted_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def _utcnow() -> datetime:
     # Row timestamps are bookkeeping only; planning never reads them.
     return datetime.now(UTC)
@@ -202,6 +214,17 @@ class Ledger:
                 select(subscriptions).where(subscriptions.c.channel_id == channel_id)
             ).first()
         return _row_subscription(row) if row else None
+
+    def first_contact(self, user_id: str, surface: str, team_id: str = "") -> bool:
+        """Record that a user has been welcomed on a surface; True only the first time (an
+        insert that a second, concurrent first contact loses)."""
+        row = {"team_id": team_id, "user_id": user_id, "surface": surface}
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(greetings.insert().values(**row, greeted_at=_utcnow()))
+        except IntegrityError:
+            return False
+        return True
 
     def subscriptions(self) -> list[Subscription]:
         """Every subscription."""

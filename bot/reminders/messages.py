@@ -24,7 +24,7 @@ class ReminderMessages:
 
     def reminder(self, reminder: Reminder, digest: Digest) -> Message:
         """The reminder's message, as it will be posted (the same for every channel)."""
-        key = (digest.version, reminder.event_id, reminder.lead_days, reminder.post_at)
+        key = (digest.view_id, reminder.event_id, reminder.lead_days, reminder.post_at)
         message = self._rendered.get(key)
         if message is None:
             message = self._render(reminder, digest)

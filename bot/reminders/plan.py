@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.knowledge.dates import zone
 from bot.knowledge.digest import Digest
 from bot.knowledge.model import Event
+from bot.knowledge.statuses import outcome
 
 SCHEDULE_WINDOW = timedelta(days=120)  # chat.scheduleMessage refuses post_at further ahead
 DEFAULT_LEADS = (7, 1)
@@ -127,13 +128,17 @@ def post_time(event: Event, lead_days: int, sub: Subscription) -> datetime | Non
 
 
 def plan_channel(digest: Digest, sub: Subscription, now: datetime) -> Plan:
-    """What one subscription should have scheduled in Slack as of `now`."""
+    """What one subscription should have scheduled in Slack as of `now`: for the events the
+    documents published by `now` report, as they report them."""
+    digest = digest.as_of(now)
     due: list[Reminder] = []
     left: list[Unscheduled] = []
     horizon = now + SCHEDULE_WINDOW
     for event in digest.events_by_id.values():
         if event.id in digest.superseded_by:
             continue  # its reminders are the superseding event's: never both
+        if outcome(event.status) == "cancelled":
+            continue  # nothing to remind of
         if not event.date.has_day:
             end = event.date.end(sub.zone)
             if end is None or end > now:

@@ -172,8 +172,10 @@ def fallback(blocks: Sequence[Mapping[str, Any]]) -> str:
     return summary(blocks)
 
 
-def paginate(blocks: list[dict[str, Any]]) -> list[Message]:
-    """Split blocks into messages of at most 50 blocks, never leaving a page ending in a divider."""
+def paginate(blocks: list[dict[str, Any]], text: str | None = None) -> list[Message]:
+    """Split blocks into messages of at most 50 blocks, never leaving a page ending in a
+    divider; each message's notification `text` is the reply's summary line when it has one
+    (pages after the first say they continue it)."""
     pages: list[Message] = []
     rest = blocks
     while rest:
@@ -181,8 +183,27 @@ def paginate(blocks: list[dict[str, Any]]) -> list[Message]:
         while page and page[-1]["type"] == "divider":
             page = page[:-1]
         if page:
-            pages.append(Message(fallback(page), tuple(page)))
-    return pages or [Message(" ", ())]
+            line = text if text and not pages else (f"{text} (continued)" if text else None)
+            pages.append(Message(one_line(line) if line else fallback(page), tuple(page)))
+    return pages or [Message(one_line(text) if text else " ", ())]
+
+
+# The summary line ends at the line's end, or where a block marker follows it on the same line
+# (a line ending in a Jinja block tag loses its newline to trim_blocks).
+_SUMMARY_LINE = re.compile(
+    r"^::text[ \t]+(.*?)(?=::(?:header|section|context|divider|actions|input)\b|$)",
+    re.MULTILINE,
+)
+
+
+def split_summary(source: str) -> tuple[str | None, str]:
+    """A template's `::text <line>` (the reply's one-line summary for notifications and screen
+    readers) and the rest of its markup."""
+    found = _SUMMARY_LINE.search(source)
+    if found is None:
+        return None, source
+    rest = source[: found.start()] + "\n" + source[found.end() :]
+    return found.group(1).strip() or None, rest
 
 
 def input_block(line: str) -> dict[str, Any]:
@@ -242,6 +263,7 @@ def parse_view(source: str, blocks: Sequence[Mapping[str, Any]] = ()) -> dict[st
         view["callback_id"] = str(spec["callback_id"])[:MAX_CALLBACK_ID]
     if spec.get("private_metadata"):
         view["private_metadata"] = str(spec["private_metadata"])[:MAX_PRIVATE_METADATA]
+    _, rest = split_summary(rest)  # a view has no notification line (an included part may)
     every = [*parse_blocks(rest), *(dict(b) for b in blocks)]
     if len(every) > MAX_VIEW_BLOCKS:
         every = every[:MAX_VIEW_BLOCKS]
@@ -252,15 +274,22 @@ def parse_view(source: str, blocks: Sequence[Mapping[str, Any]] = ()) -> dict[st
 
 
 def summary(blocks: Sequence[Mapping[str, Any]]) -> str:
-    """A message's `text` fallback: one plain line of at most 150 characters (its header, else
-    its first line of text), not truncated mrkdwn."""
+    """A message's `text` fallback when its template gives no `::text` line: one plain line of
+    at most 150 characters (its header, else its first line of text), not truncated mrkdwn."""
     texts = [b["text"]["text"] for b in blocks if b["type"] in ("header", "section")]
     if not texts:
         texts = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
     first = next((line for t in texts for line in t.split("\n") if line.strip()), "")
-    line = _DATE_TOKEN.sub(r"\1", first)
+    return one_line(first)
+
+
+def one_line(text: str) -> str:
+    """Mrkdwn as one plain line of at most 150 characters: date tokens and links by their
+    words, no formatting marks, no mention or channel syntax, the three entities undone."""
+    line = _DATE_TOKEN.sub(r"\1", text)
     line = _LINK_TOKEN.sub(r"\1", line)
-    line = " ".join(_FORMATTING.sub("", line).split())
+    line = _FORMATTING.sub("", line).replace("&lt;", "‹").replace("&gt;", "›").replace("&amp;", "&")
+    line = " ".join(line.replace("<", "‹").replace(">", "›").split())
     if len(line) <= MAX_SUMMARY:
         return line or " "
     cut = line[: MAX_SUMMARY - 1]

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.knowledge.dates import SEASON_NAMES, Precision, When
+from bot.knowledge.statuses import outcome
 from bot.rendering.mrkdwn import Mrkdwn, escape_mrkdwn
 
 _MONTHS = [
@@ -37,6 +38,11 @@ def day_label(day: date) -> str:
 
 def when_label(when: When) -> str:
     """A date at its precision: 28 July 2021, 18–23 October 2021, October 2021, 2022."""
+    label = _when_label(when)
+    return f"{label} (inferred from context)" if when.inferred else label
+
+
+def _when_label(when: When) -> str:
     first, last = when.first, when.last
     if when.precision is Precision.UNKNOWN or first is None or last is None:
         return "date not given in the sources"
@@ -61,6 +67,11 @@ def when_label(when: When) -> str:
     if when.precision is Precision.QUARTER:
         return f"{_ORDINALS[(first.month - 1) // 3]} quarter of {first.year}"
     return str(first.year)
+
+
+def event_outcome(event: Any) -> str:
+    """`held`, `cancelled` or `unreported`: what an event's status says became of it."""
+    return outcome(event.status)
 
 
 def shorten(text: str, limit: int = 220) -> str:

@@ -10,7 +10,14 @@ import jinja2
 import markupsafe
 
 from bot.rendering import labels
-from bot.rendering.blocks import MAX_BLOCKS, MAX_MESSAGES, Message, fallback, paginate, parse_blocks
+from bot.rendering.blocks import (
+    MAX_BLOCKS,
+    MAX_MESSAGES,
+    Message,
+    paginate,
+    parse_blocks,
+    split_summary,
+)
 from bot.rendering.mrkdwn import escape_mrkdwn, link
 
 TRUNCATED_TEMPLATE = "truncated.j2"
@@ -60,6 +67,7 @@ def create_environment(
         plural=labels.plural,
         ordinal=labels.ordinal,
         tag=labels.source_tag,
+        outcome=labels.event_outcome,
     )
     return env
 
@@ -80,15 +88,17 @@ class Renderer:
         return self.env.get_template(template).render(context)
 
     def messages(self, template: str, context: Mapping[str, Any]) -> list[Message]:
-        """Render to one or more messages (at most five), each within Block Kit limits."""
-        pages = paginate(parse_blocks(self.source(template, context)))
+        """Render to one or more messages (at most five), each within Block Kit limits, with
+        the template's `::text` line as their notification text."""
+        text, markup = split_summary(self.source(template, context))
+        pages = paginate(parse_blocks(markup), text)
         if len(pages) <= MAX_MESSAGES:
             return pages
         note = parse_blocks(
             self.source(TRUNCATED_TEMPLATE, {"shown": MAX_MESSAGES, "total": len(pages)})
         )
         last = [*pages[MAX_MESSAGES - 1].blocks[: MAX_BLOCKS - len(note)], *note]
-        return [*pages[: MAX_MESSAGES - 1], Message(fallback(last), tuple(last))]
+        return [*pages[: MAX_MESSAGES - 1], Message(pages[MAX_MESSAGES - 1].text, tuple(last))]
 
     def text(self, template: str, context: Mapping[str, Any]) -> str:
         """Render a template that produces plain mrkdwn text (no blocks)."""

@@ -71,15 +71,32 @@ def wants_rich(stream: TextIO) -> bool:
 
 
 def show(text: str, stream: TextIO | None = None) -> None:
-    """Print a terminal answer: mrkdwn as real bold, italics and links on a terminal, the text
-    itself when piped (scripts and caches see exactly what `to_terminal` made)."""
+    """Print a terminal answer: mrkdwn as real bold, italics and links on a terminal, plain
+    text when piped (no `*`, `_`, `~` or backtick markers: what a script or a reader of a file
+    wants)."""
     stream = stream or sys.stdout
     if not wants_rich(stream):
-        print(text, file=stream)
+        print(plain(text), file=stream)
         return
     from rich.console import Console
 
     Console(file=stream, highlight=False, soft_wrap=True, emoji=False).print(styled(text))
+
+
+def plain(text: str) -> str:
+    """The terminal text without mrkdwn's markers: *bold*, _italics_, ~strike~ and `code` become
+    their words; links and headings stay as `to_terminal` wrote them."""
+    return "\n".join(_unmarked(line) for line in text.split("\n"))
+
+
+def _unmarked(line: str) -> str:
+    def inner(found: re.Match[str]) -> str:
+        whole = found.group()
+        if found.lastgroup == "url":
+            return whole
+        return _unmarked(whole[1:-1])
+
+    return _INLINE.sub(inner, line)
 
 
 def styled(text: str) -> Text:

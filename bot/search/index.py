@@ -13,13 +13,16 @@ from bot.knowledge.claims import Claim
 from bot.knowledge.coverage import sentences
 from bot.knowledge.dates import When
 from bot.knowledge.digest import Digest
-from bot.knowledge.model import Document, Event, Meeting
+from bot.knowledge.model import Document, Event, Meeting, Talk
+from bot.knowledge.text import normalise_quote
+from bot.queries.calendar import Dated
 from bot.rendering.labels import when_label
 from bot.search.words import actor_token
 
-# Column weights for BM25: who said it and the curators' topic words count most.
-COLUMNS = ("body", "who", "topic", "meta")
-WEIGHTS = (1.0, 4.0, 3.0, 1.5)
+# Column weights for BM25: who said it and the curators' topic words count most. `own` holds
+# only the token of the actor whose statement a claim is: what "what did X say" filters on.
+COLUMNS = ("body", "who", "topic", "meta", "own")
+WEIGHTS = (1.0, 4.0, 3.0, 1.5, 0.0)
 CANDIDATES = 40
 # A term in more rows than both of these weighs little in BM25 and costs the most: left out.
 COMMON_SHARE = 0.25
@@ -34,9 +37,10 @@ class Sentence:
 
     text: str
     document: Document
+    not_briefed: str | None = None  # why the curators left it out (a photo caption), if they did
 
 
-Item = Claim | Event | Sentence
+Item = Claim | Event | Talk | Sentence
 
 
 @dataclass(frozen=True)
@@ -48,17 +52,28 @@ class Hit:
     meeting: Meeting | None
     years: frozenset[int] = frozenset()  # the years its text and dates name
     actors: frozenset[str] = frozenset()  # who said it, whom it mentions, whose account it is
+    dated: Dated | None = None  # an event's timing as of now and what became of it
+
+    @property
+    def ident(self) -> str:
+        """The item's id (a raw sentence's: its document and words)."""
+        item = self.item
+        if isinstance(item, Sentence):
+            return f"raw:{item.document.id}:{normalise_quote(item.text)}"
+        return item.id
 
     @property
     def kind(self) -> str:
-        """`claim`, `event` or `sentence` (raw source text), for the templates."""
+        """`claim`, `event`, `talk` or `sentence` (raw source text), for the templates."""
         if isinstance(self.item, Claim):
             return "claim"
+        if isinstance(self.item, Talk):
+            return "talk"
         return "event" if isinstance(self.item, Event) else "sentence"
 
     @property
     def curated(self) -> bool:
-        """True for the digest's own claims and events, False for raw source sentences."""
+        """True for the digest's own claims, events and talks; False for raw sentences."""
         return not isinstance(self.item, Sentence)
 
 
@@ -68,6 +83,7 @@ class SearchIndex:
     def __init__(self, digest: Digest, common_rows: int = COMMON_ROWS) -> None:
         self._common_rows = common_rows
         self._rows: list[Hit] = []
+        self._by_item: dict[int, Hit] = {}  # id() of a claim, event or sentence -> its row
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
@@ -76,18 +92,19 @@ class SearchIndex:
             f"CREATE VIRTUAL TABLE entries USING fts5({columns}, tokenize='porter unicode61')"
         )
         self._db.executemany(
-            "INSERT INTO entries (rowid, body, who, topic, meta) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO entries (rowid, body, who, topic, meta, own) VALUES (?, ?, ?, ?, ?, ?)",
             self._entries(digest),
         )
         self._db.commit()
 
-    def _entries(self, digest: Digest) -> Iterator[tuple[int, str, str, str, str]]:
-        rows: Iterable[tuple[Item, Meeting | None, tuple[str, str, str, str]]] = (
+    def _entries(self, digest: Digest) -> Iterator[tuple[int, str, str, str, str, str]]:
+        rows: Iterable[tuple[Item, Meeting | None, tuple[str, str, str, str, str]]] = (
             *((c, c.meeting, _claim_row(c, digest)) for c in digest.claims),
             *(
                 (e, digest.event_meetings[e.id], _event_row(e, digest))
                 for e in digest.events_by_id.values()
             ),
+            *((t, m, _talk_row(t, m, digest)) for m in digest.meetings for t in m.talks),
             *_sentence_rows(digest),
         )
         tokens = {actor_token(a.id): a.id for a in digest.actors}
@@ -95,6 +112,7 @@ class SearchIndex:
             years = frozenset(int(y) for y in _YEAR.findall(" ".join(columns)))
             actors = frozenset(tokens[w] for w in columns[1].split() if w in tokens)
             self._rows.append(Hit(item, 0.0, meeting, years, actors))
+            self._by_item[id(item)] = self._rows[-1]
             yield (len(self._rows), *columns)
 
     def search(self, expressions: list[str], limit: int = CANDIDATES) -> list[Hit]:
@@ -118,6 +136,24 @@ class SearchIndex:
             )
             rows = self._db.execute(query, (" OR ".join(kept), limit)).fetchall()
         return [replace(self._rows[rowid - 1], relevance=-score) for rowid, score in rows]
+
+    def search_own(self, actor: str, expressions: list[str], limit: int = CANDIDATES) -> list[Hit]:
+        """An actor's own statements (claims it made) matching any of the expressions (all of
+        its statements when there are none), best first."""
+        own = f'own : "{actor_token(actor)}"'
+        query = f"{own} AND ({' OR '.join(expressions)})" if expressions else own
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        sql = (
+            f"SELECT rowid, bm25(entries, {weights}) AS score FROM entries "
+            "WHERE entries MATCH ? ORDER BY score LIMIT ?"
+        )
+        with self._lock:
+            rows = self._db.execute(sql, (query, limit)).fetchall()
+        return [replace(self._rows[rowid - 1], relevance=-score) for rowid, score in rows]
+
+    def hit_of(self, item: Item) -> Hit:
+        """The row of an item of this index's digest (the same object)."""
+        return self._by_item[id(item)]
 
     def _count(self, expression: str) -> int:
         """How many rows an expression matches (counted once, then remembered)."""
@@ -148,27 +184,40 @@ def _meeting_meta(meeting: Meeting) -> str:
     return f"{meeting.title} {meeting.place} {meeting.id} {_dates(meeting.date)}"
 
 
-def _claim_row(claim: Claim, digest: Digest) -> tuple[str, str, str, str]:
+def _claim_row(claim: Claim, digest: Digest) -> tuple[str, str, str, str, str]:
     body = " ".join([claim.summary, *(c.quote for c in claim.citations)])
     who = [_actor_words(digest, claim.actor), claim.speaker or ""]
     who += [_actor_words(digest, a) for a in claim.mentions]
     topic = " ".join([claim.topic, *claim.keywords])
     meta = f"{_meeting_meta(claim.meeting)} {_dates(claim.when)} {claim.status or ''}"
-    return body, " ".join(who), topic, meta
+    meta += f" {claim.document.citation_label} {claim.document.publisher}"
+    return body, " ".join(who), topic, meta, actor_token(claim.actor)
 
 
-def _event_row(event: Event, digest: Digest) -> tuple[str, str, str, str]:
+def _event_row(event: Event, digest: Digest) -> tuple[str, str, str, str, str]:
     body = " ".join([event.title, event.summary, *(c.quote for c in event.sources)])
     who = " ".join(_actor_words(digest, a) for a in event.mentions)
     topic = " ".join([event.kind, *event.keywords])
     meeting = digest.event_meetings[event.id]
     meta = f"{event.place or ''} {_dates(event.date)} {event.status or ''} {meeting.title}"
-    return body, who, topic, meta
+    return body, who, topic, meta, ""
+
+
+def _talk_row(talk: Talk, meeting: Meeting, digest: Digest) -> tuple[str, str, str, str, str]:
+    body = " ".join([talk.speaker or "", talk.kind, *(c.quote for c in talk.sources)])
+    who = " ".join(_actor_words(digest, a) for a in (talk.actor, *talk.counterparts))
+    topic = " ".join([talk.kind, *talk.topics])
+    meta = f"{_meeting_meta(meeting)} {_dates(talk.date)} {talk.status or ''}"
+    return body, f"{who} {talk.speaker or ''}", topic, meta, ""
 
 
 def _sentence_rows(
     digest: Digest,
-) -> Iterator[tuple[Sentence, Meeting | None, tuple[str, str, str, str]]]:
+) -> Iterator[tuple[Sentence, Meeting | None, tuple[str, str, str, str, str]]]:
+    # What the curators left out of the briefing, and why (a photo caption, a byline).
+    left_out: dict[str, list[tuple[str, str]]] = {}
+    for n in (n for m in digest.meetings for n in m.not_briefed):
+        left_out.setdefault(n.doc, []).append((normalise_quote(n.quote), n.reason))
     for document in digest.documents:
         # The meetings a document reports on: those it lists, else those whose claims cite it.
         cited = {c.meeting.id for c in digest.claims if c.document.id == document.id}
@@ -178,7 +227,11 @@ def _sentence_rows(
         meta = " ".join([document.citation_label, *map(_meeting_meta, reported)])
         meeting = reported[0] if len(reported) == 1 else None
         for text in sentences(digest.texts.get(document.id, "")):
-            yield Sentence(text, document), meeting, (text, who, "", meta)
+            plain = normalise_quote(text)
+            reason = next(
+                (why for quote, why in left_out.get(document.id, ()) if plain in quote), None
+            )
+            yield Sentence(text, document, reason), meeting, (text, who, "", meta, "")
 
 
 def search_index(digest: Digest) -> SearchIndex:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from bot.knowledge.text import alias_key
@@ -52,7 +52,7 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(alias_key(text))[:MAX_WORDS]
 
 
-def _plain(word: str) -> str:
+def plain(word: str) -> str:
     """A word without its possessive ("China's" -> "china")."""
     return word[:-2] if word.endswith("'s") else word
 
@@ -62,21 +62,25 @@ def terms_of(question: str, aliases: Mapping[str, str]) -> Terms:
     words = words_of(question)
     actors: list[str] = []
     content: list[str] = []
+    for _start, span, actor in spans_of(words, aliases):
+        if actor is not None and actor not in actors:
+            actors.append(actor)
+        # A place that is also an alias ("Dushanbe") still searches as a word too.
+        content += [plain(w) for w in span if plain(w) not in STOPWORDS]
+    years = tuple(int(w) for w in content if _YEAR.fullmatch(w))
+    return Terms(tuple(actors), tuple(dict.fromkeys(content)), years)
+
+
+def spans_of(
+    words: list[str], aliases: Mapping[str, str]
+) -> Iterator[tuple[int, list[str], str | None]]:
+    """A question's words in spans: each alias found (longest first) with its actor, every
+    other word alone with None; with the index where each span starts."""
     i = 0
     while i < len(words):
         size, actor = _alias_at(words, i, aliases)
-        if actor is not None:
-            if actor not in actors:
-                actors.append(actor)
-            # A place that is also an alias ("Dushanbe") still searches as a word too.
-            content += [_plain(w) for w in words[i : i + size] if _plain(w) not in STOPWORDS]
-            i += size
-            continue
-        if _plain(words[i]) not in STOPWORDS:
-            content.append(_plain(words[i]))
-        i += 1
-    years = tuple(int(w) for w in content if _YEAR.fullmatch(w))
-    return Terms(tuple(actors), tuple(dict.fromkeys(content)), years)
+        yield i, words[i : i + size], actor
+        i += size
 
 
 def _alias_at(words: list[str], i: int, aliases: Mapping[str, str]) -> tuple[int, str | None]:
@@ -84,7 +88,7 @@ def _alias_at(words: list[str], i: int, aliases: Mapping[str, str]) -> tuple[int
         if size == 1 and words[i] in STOPWORDS:
             break
         phrase = words[i : i + size]
-        actor = aliases.get(" ".join(phrase)) or aliases.get(" ".join(map(_plain, phrase)))
+        actor = aliases.get(" ".join(phrase)) or aliases.get(" ".join(map(plain, phrase)))
         if actor is None and phrase[-1].endswith("s") and len(phrase[-1]) > 3:
             actor = aliases.get(" ".join([*phrase[:-1], phrase[-1][:-1]]))  # "Lemurians"
         if actor is not None:

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 
 from bot.clock import Clock
 from bot.commands.parsing import parse
-from bot.commands.situation import Caller
+from bot.commands.situation import Caller, Surface
 from bot.pipeline import Pipeline
 from bot.slack.payloads import (
     button_value,
@@ -42,7 +42,9 @@ def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> Non
             return  # pressed twice (or retried): shared once
 
         def post() -> None:
-            reply = pipeline.respond(f"{text} public", clock.now(), caller_of(body))
+            reply = pipeline.respond(
+                f"{text} public", clock.now(), caller_of(body), surface=Surface.SHARE
+            )
             # A reply that stays private (a name not found) is never shared.
             if not reply.public or not share_in_channel(work.response_url(url), reply.messages):
                 shared.forget(key)
@@ -98,8 +100,8 @@ def _choose(
 def _open_reply(
     work: SlackWork, pipeline: Pipeline, clock: Clock, trigger: str, text: str, caller: Caller
 ) -> None:
-    # Rendered as a public reply: a modal has no channel to share to.
-    reply = pipeline.respond(f"{text} public", clock.now(), caller)
+    # The whole reply, with nothing to press: a modal has no channel to share to.
+    reply = pipeline.respond(text, clock.now(), caller, surface=Surface.VIEW)
     blocks = [b for m in reply.messages for b in m.blocks]
     view = pipeline.view("reply_modal.j2", blocks, kind=parse(text).name)
     work.trigger_client.views_open(trigger_id=trigger, view=view)

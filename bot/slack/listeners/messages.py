@@ -15,7 +15,7 @@ from slack_bolt.request import BoltRequest
 
 from bot.clock import Clock
 from bot.commands.registry import BY_WORD
-from bot.commands.situation import Caller
+from bot.commands.situation import Caller, Surface
 from bot.pipeline import Pipeline
 from bot.slack.payloads import button_value, caller_of, response_url, safe_command
 from bot.slack.responses import Once
@@ -54,24 +54,27 @@ def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> Non
     """Attach the @mention and direct-message listeners."""
     seen = Once(seconds=REMEMBERED_SECONDS, limit=REMEMBERED_EVENTS)
 
-    def reply(body: dict[str, Any], event: dict[str, Any], thread: bool) -> None:
+    def reply(body: dict[str, Any], event: dict[str, Any], thread: bool, direct: bool) -> None:
         if not from_a_person(event) or not seen.first(str(body.get("event_id") or "")):
             return
         channel = str(event.get("channel") or "")
         caller = Caller(channel, event.get("user"))
         text = command_text(str(event.get("text") or ""))
+        # Posted in the thread or the DM for all there to read: summary first, and no private
+        # copy to share from.
+        surface = Surface.DM if direct else Surface.POST
         thread_ts = (event.get("thread_ts") or event.get("ts")) if thread else None
-        work.later(_post_answer, pipeline, clock, work, text, caller, thread_ts)
+        work.later(_post_answer, pipeline, clock, work, text, caller, surface, thread_ts)
 
     def answer_mention(body: dict[str, Any], event: dict[str, Any], request: BoltRequest) -> None:
         if not answered_elsewhere(request):
-            reply(body, event, thread=True)
+            reply(body, event, thread=True, direct=False)
 
     def answer_direct_message(
         body: dict[str, Any], event: dict[str, Any], request: BoltRequest
     ) -> None:
         if event.get("channel_type") == "im" and not answered_elsewhere(request):
-            reply(body, event, thread=bool(event.get("thread_ts")))
+            reply(body, event, thread=bool(event.get("thread_ts")), direct=True)
 
     def run_button(ack: Ack, body: dict[str, Any]) -> None:
         ack()
@@ -92,10 +95,10 @@ def _post_answer(
     work: SlackWork,
     text: str,
     caller: Caller,
+    surface: Surface,
     thread_ts: str | None,
 ) -> None:
-    # Posted in the thread or the DM: there is no private copy to share from.
-    rendered = pipeline.respond(text, clock.now(), caller, share=False)
+    rendered = pipeline.respond(text, clock.now(), caller, surface=surface)
     for message in rendered.messages:
         work.client.chat_postMessage(
             channel=caller.channel_id, thread_ts=thread_ts, **message.payload()

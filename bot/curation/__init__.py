@@ -1,0 +1,1 @@
+"""The curator's workbench: add a source, draft its items, promote them, diff and review."""

@@ -55,6 +55,7 @@ def _params() -> list[object]:
 def test_transcript(
     case: Case, digests: dict[str, Digest], renderer: Renderer, snapshot: SnapshotAssertion
 ) -> None:
-    rendered = render(case, digests[case.digest], renderer)
-    assert transcript(case, rendered) == snapshot(extension_class=TranscriptFile)
+    digest = digests[case.digest]
+    rendered = render(case, digest, renderer)
+    assert transcript(case, rendered, digest.version) == snapshot(extension_class=TranscriptFile)
     assert lint(case, rendered) == []

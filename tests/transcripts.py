@@ -222,10 +222,11 @@ BIG_NOW = _at("2032-06-15T09:00")
 def cases() -> list[Case]:
     """Every transcript, in a stable order."""
     found = [Case("shipped", _at("2021-08-01T00:00"), s, t) for s, t in SHIPPED_AFTER]
-    for when in ("2021-07-20T00:00", "2021-07-28T12:00", "2021-10-20T08:00", "2024-01-01T00:00"):
+    # Times of the 2021 meeting's documents only: a meeting a curator appends later is in none.
+    for when in ("2021-07-20T00:00", "2021-07-28T12:00", "2021-10-20T08:00", "2021-12-31T00:00"):
         found += [Case("shipped", _at(when), s, t) for s, t in AT_OTHER_TIMES]
     found += [Case("three", _at("2033-05-14T09:00"), s, t) for s, t in THREE_AFTER]
-    for when in ("2032-08-25T12:00", "2033-04-20T00:00", "2033-05-10T20:00"):
+    for when in ("2032-08-25T12:00", "2033-04-20T00:00", "2033-05-10T20:00", "2040-01-01T00:00"):
         found += [Case("three", _at(when), s, t) for s, t in AT_OTHER_TIMES]
     found += [Case("hostile", _at("2033-05-14T09:00"), s, t) for s, t in HOSTILE]
     found += [Case("big", BIG_NOW, s, t) for s, t in BIG]
@@ -315,9 +316,14 @@ def _notice(case: Case, pipeline: Pipeline) -> dict[str, Any]:
     )
 
 
-def transcript(case: Case, rendered: Rendered) -> str:
+def transcript(case: Case, rendered: Rendered, version: str = "") -> str:
     """The reviewed file of a case: what it is, the notification line, the reply as read, and
-    the Slack payload."""
+    the Slack payload. The digest's version (a hash of all its files) reads `<version>`: a
+    curator appending a later meeting changes it, and nothing a reader reads as of these times."""
+    return _transcript(case, rendered).replace(version or "\0", "<version>")
+
+
+def _transcript(case: Case, rendered: Rendered) -> str:
     payloads = rendered.payloads
     head = [
         f"{_surface_label(case)}: {case.text or '(empty)'}",

@@ -57,6 +57,7 @@ class Dated:
     replaces: Event | None = None
     became_timing: Timing | None = None
     reported: bool = False  # the meeting's own event, reported by its meeting's documents
+    became_reported: bool = False  # the same, of the event it became
 
     @property
     def status(self) -> str | None:
@@ -69,6 +70,14 @@ class Dated:
         `cancelled`, or `unreported` (no document says it took place)."""
         found = outcome(self.event.status)
         return "held" if found == "unreported" and self.reported else found
+
+    @property
+    def became_outcome(self) -> str:
+        """What the sources say became of the event this one became (see `outcome`)."""
+        if self.became is None:
+            return "unreported"
+        found = outcome(self.became.status)
+        return "held" if found == "unreported" and self.became_reported else found
 
 
 def event_zone(event: Event, default: tzinfo) -> tzinfo:
@@ -110,6 +119,7 @@ class _Slot:
     became: Event | None = None
     replaces: Event | None = None
     reported: bool = False  # the meeting's own event, reported by documents of its days on
+    became_reported: bool = False
 
 
 def event_slots(digest: Digest, default_tz: tzinfo) -> list[_Slot]:
@@ -153,6 +163,8 @@ def _slots(digest: Digest, meetings: Iterable[Meeting], default_tz: tzinfo) -> l
                     became,
                     replaces,
                     _reported_as_held(digest, meeting, event),
+                    became is not None
+                    and _reported_as_held(digest, digest.event_meetings[became.id], became),
                 )
             )
     slots.sort(key=lambda slot: _sort_key(slot.event))
@@ -184,6 +196,7 @@ def _dated(slot: _Slot, now: datetime) -> Dated:
         slot.replaces,
         became_timing,
         slot.reported,
+        slot.became_reported,
     )
 
 

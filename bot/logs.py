@@ -2,7 +2,10 @@
 
 Each Slack request runs inside `request_scope`: its id, team, channel and, when it ends, its
 duration are added to every line logged meanwhile. Anything shaped like a Slack token, and the
-configured secrets themselves, are replaced before a line is written."""
+configured secrets themselves, are replaced before a line is written. Both formats write one
+line per record: control characters from a payload (a newline in a channel id) are escaped, and
+each part is cut (a field at FIELD_CHARS, the message at MESSAGE_CHARS), so no request can forge
+a line or write a 200 KB one."""
 
 from __future__ import annotations
 
@@ -24,6 +27,27 @@ _TOKEN = re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]+")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 REDACTED = "[redacted]"
 FIELDS = ("request_id", "team", "channel", "command", "status", "duration_ms")
+FIELD_CHARS = 200
+MESSAGE_CHARS = 4000
+TRACEBACK_CHARS = 20_000
+# C0 and C1 controls and the Unicode line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` at most `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} more characters]"
+
+
+def escaped(text: str) -> str:
+    """`text` with every control character written as a JSON escape (\\n, \\u0085...)."""
+    return _CONTROL.sub(lambda m: json.dumps(m.group())[1:-1], text)
+
+
+def _field(value: object) -> str:
+    return cut(str(value), FIELD_CHARS)
 
 
 @dataclass
@@ -118,12 +142,30 @@ class _Redacting(logging.Formatter):
 
 
 class TextFormatter(_Redacting):
-    """Time, level, logger, message, then the request's fields as key=value."""
+    """Time, level, logger, message, then the request's fields as key=value: one line, with a
+    traceback's lines after it each prefixed by "  | " (none can pass for a record)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        extras = [f"{k}={getattr(record, k)}" for k in FIELDS if getattr(record, k, None)]
-        return self.redact(" ".join([line, *extras]))
+        message = cut(escaped(record.getMessage()), MESSAGE_CHARS)
+        head = f"{self.formatTime(record)} {record.levelname} {record.name} {message}"
+        extras = [
+            f"{k}={_field(escaped(str(getattr(record, k))))}"
+            for k in FIELDS
+            if getattr(record, k, None)
+        ]
+        line = " ".join([head, *extras])
+        trace = self._trace(record)
+        if trace:
+            line += "".join(f"\n  | {escaped(part)}" for part in trace.splitlines())
+        return self.redact(line)
+
+    def _trace(self, record: logging.LogRecord) -> str:
+        parts = []
+        if record.exc_info:
+            parts.append(self.formatException(record.exc_info))
+        if record.stack_info:
+            parts.append(self.formatStack(record.stack_info))
+        return cut("\n".join(parts), TRACEBACK_CHARS)
 
 
 class JsonFormatter(_Redacting):
@@ -134,25 +176,23 @@ class JsonFormatter(_Redacting):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": self.redact(record.getMessage()),
+            "event": self.redact(cut(record.getMessage(), MESSAGE_CHARS)),
         }
         for name in FIELDS:
             value = getattr(record, name, None)
             if value is not None:
-                entry[name] = value
+                entry[name] = value if isinstance(value, int | float) else _field(value)
         if record.exc_info:
-            entry["exception"] = self.redact(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False, default=str)
+            trace = cut(self.formatException(record.exc_info), TRACEBACK_CHARS)
+            entry["exception"] = self.redact(trace)
+        # json.dumps leaves C1 controls and U+2028/9 raw: escaped, no reader splits the line.
+        return self.redact(escaped(json.dumps(entry, ensure_ascii=False, default=str)))
 
 
 def configure(fmt: str = "text", level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     """Send every logger's records to stderr in `fmt` (text or json) from `level` up."""
     handler = logging.StreamHandler(sys.stderr)
-    formatter: logging.Formatter
-    if fmt == "json":
-        formatter = JsonFormatter(secrets)
-    else:
-        formatter = TextFormatter(secrets, "%(asctime)s %(levelname)s %(name)s %(message)s")
+    formatter = JsonFormatter(secrets) if fmt == "json" else TextFormatter(secrets)
     handler.setFormatter(formatter)
     handler.addFilter(_RequestFilter())
     root = logging.getLogger()

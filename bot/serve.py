@@ -67,6 +67,9 @@ def serve(services: Services, *, socket_mode: bool, host: str, port: int, thread
     else:
         _serve_http(wsgi, host, port, threads, stopping)
     left = STOP_SECONDS - (time.monotonic() - started[0])
+    if not services.close(max(left, 0.1)):
+        log.warning("stopped with Slack work unfinished (answers not posted, a reconcile cut)")
+    left = STOP_SECONDS - (time.monotonic() - started[0])
     if not periodic.join(max(left, 0.1)):
         log.warning("stopped during a reconcile; the next start resumes it (the ledger is kept)")
     log.info("stopped")
@@ -186,6 +189,6 @@ def _tell_admins(services: Services, app: App, invalid: DigestError) -> None:
     problems = [str(p) for p in invalid.problems]
     page = services.pipeline.render("digest_invalid.j2", problems=problems)[0]
     try:
-        app.client.chat_postMessage(channel=channel, **page.payload())
+        services.web_client().chat_postMessage(channel=channel, **page.payload())
     except Exception as exc:
         log.warning("could not tell the admin channel: %s", exc)

@@ -8,11 +8,12 @@ imported only when first needed, so a terminal briefing never loads them."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.background import Background
 from bot.clock import Clock
 from bot.knowledge.digest import Digest
 from bot.knowledge.errors import DigestError
@@ -29,6 +30,18 @@ if TYPE_CHECKING:
 
     from bot.reminders.delivery import Delivery
     from bot.reminders.desk import ReminderDesk
+
+# Slack work after the ack (posts, views, response_url): threads, one more for views only (a
+# trigger lives 3 s), and jobs queued at most (more are dropped and logged, never held). The
+# threads mostly wait on Slack (a round trip, a 429's Retry-After), so there are many of them:
+# a waiting thread costs memory for its stack, not CPU.
+SLACK_WORKERS = 32
+SLACK_QUEUE = 2000
+# Answers the ack waits for (the reminder ledger, a user's zone) and subscription reconciles.
+ANSWER_WORKERS = 4
+ANSWER_QUEUE = 200
+RECONCILE_WORKERS = 2
+RECONCILE_QUEUE = 10_000
 
 
 class Services:
@@ -59,6 +72,16 @@ class Services:
         )
         self._desk: ReminderDesk | None = None
         self._desk_guard = threading.Lock()
+        # Threads start only when work comes (a terminal never starts one); all are daemons
+        # that close(timeout) waits for within the bound, so none holds the exit.
+        self.background = Background("sco-slack", SLACK_WORKERS, SLACK_QUEUE, reserved=1)
+        self.answers = Background("sco-answers", ANSWER_WORKERS, ANSWER_QUEUE)
+        self._reconciles = Background("sco-reconcile", RECONCILE_WORKERS, RECONCILE_QUEUE)
+
+    @property
+    def serving(self) -> bool:
+        """Built to serve (`sco-bot serve`), not for one terminal answer or a test's app."""
+        return self._background
 
     def desk(self) -> ReminderDesk:
         """The reminder desk (opening the ledger's database on first use)."""
@@ -84,6 +107,15 @@ class Services:
             return self.desk().ledger.ping()
         except Exception:  # the ledger could not even be opened
             return False
+
+    def close(self, timeout: float) -> bool:
+        """Take no more background work; finish what is queued within `timeout` s in all.
+        False when some was cut short (a reconcile resumes at the next start)."""
+        deadline = time.monotonic() + timeout
+        done = True
+        for pool in (self.answers, self.background, self._reconciles):
+            done = pool.close(max(0.0, deadline - time.monotonic())) and done
+        return done
 
     def prepare(self, digest: Digest) -> None:
         """Work out a digest's derived views before it serves (at start and before a swap)."""
@@ -128,7 +160,7 @@ class Services:
             )
         run: Runner = run_now
         if self._background:
-            run = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sco-reconcile").submit
+            run = self._reconciles.submit
         return ReminderDesk(ledger, delivery, self.digests, self.clock.now, run)
 
 

@@ -300,7 +300,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SLACK_APP_ID", "slack_app_id", _text, "unset",
             "when set, signed requests for another app (`api_app_id`) are refused with 401"),
     Setting("SCO_SLACK_TIMEOUT", "slack_timeout_seconds", _seconds(0.1, 300), "`10`",
-            "seconds to wait for one Slack Web API call (0.1 to 300)"),
+            "seconds to wait for one Slack call, `response_url` posts included (0.1 to 300)"),
     Setting("SCO_SLACK_CALLS_PER_MINUTE", "slack_calls_per_minute", _per_minute, "`45`",
             "reminder calls a minute per Slack method (Tier 3 allows about 50)"),
     Setting("SCO_CACHE_DIR", "cache_dir", _cache_dir,

@@ -23,3 +23,14 @@ def test_every_dispatch_row_names_its_cache_state() -> None:
     for row in rows:
         assert sum(label in row.measurement for label in table.LABELS.values()) == 1, row
         assert row.met in ("yes", "NO")
+
+
+def test_the_mixed_load_runs_and_every_request_is_answered() -> None:
+    """A 3 s run of issue 25's mixed load (bench.mixed_load), Slack answering 429 to one call
+    in ten: figures are reported, and every request answered (no timing is judged)."""
+    from bench import mixed_load
+
+    figures = mixed_load.run(3.0, clients=2, every=10, retry_after=1, latency=0.01, drain=1.0)
+    assert figures["requests"] > 0 and figures["not_200"] == 0
+    assert figures["acks"]["n"] > 0 and figures["healthz_prober"]["n"] > 0
+    assert figures["slack_after_drain"]["answered_429"] >= 1

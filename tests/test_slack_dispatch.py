@@ -12,6 +12,7 @@ import shutil
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from bot.services import Services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.app import create_app
 from bot.testing.fakeslack import FakeSlack, block_kit_problems
+from bot.testing.waiting import wait_until
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, send, signed_headers, slash_body
 from tests.slack_payloads import without_dates
 
@@ -262,19 +264,32 @@ def test_a_stale_or_future_timestamp_is_refused(
     assert fake_slack.snapshot() == []
 
 
-def test_the_first_request_checks_the_token_with_auth_test_once(
-    make_app: Callable[..., App], fake_slack: FakeSlack
+def test_serving_checks_the_token_with_auth_test_once_without_making_a_request_wait(
+    settings: Settings, pipeline: Pipeline, fake_slack: FakeSlack
 ) -> None:
-    app = make_app()
+    """Issue 25, item 1: Bolt called auth.test before the first ack (and before every ack until
+    it succeeded): with Slack silent at start, each `/sco help` waited SCO_SLACK_TIMEOUT."""
+    services = Services(
+        replace(settings, slack_timeout_seconds=300),
+        Clock(start=MEETING_TIME),
+        pipeline.digest,
+        pipeline.renderer,
+        background=True,
+    )
+    app = create_app(services=services)
     assert fake_slack.snapshot() == []  # nothing at construction
+    fake_slack.hold()  # Slack silent: the ack must not wait for it
 
     payload(send(app, "brief"))
-    auth = fake_slack.calls_to("auth.test")
-    assert len(auth) == 1
-    assert auth[0].headers.get("Authorization") == f"Bearer {BOT_TOKEN}"
-
     payload(send(app, "sources"))
-    assert len(fake_slack.calls_to("auth.test")) == 1  # cached after the first request
+    [auth] = fake_slack.wait_for(lambda calls: len(calls) >= 1)
+    assert auth.method == "auth.test"
+    assert auth.headers.get("Authorization") == f"Bearer {BOT_TOKEN}"
+    fake_slack.release()
+    assert wait_until(lambda: services.background.pending() == 0, 10)
+    payload(send(app, "help"))
+    assert services.close(10)
+    assert len(fake_slack.calls_to("auth.test")) == 1  # asked once, in the background
 
 
 # --- Block Kit limits on every answer ----------------------------------------------------------

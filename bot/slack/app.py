@@ -8,9 +8,12 @@ from bot.clock import Clock
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from bot.slack import errors
+from bot.slack.client import create_web_client
+from bot.slack.identity import BotIdentity
 from bot.slack.listeners import register_listeners
 from bot.slack.logging_middleware import NoteRequest
 from bot.slack.middleware import SlackGate
+from bot.slack.work import SlackWork
 
 
 def create_app(
@@ -33,19 +36,22 @@ def create_app(
 def build_bolt_app(services: Services) -> App:
     """Bolt wired to the services: verification first, then listeners, then the error handler."""
     settings = services.settings
+    work = SlackWork(settings, services.background, services.answers)
     app = App(
-        client=services.web_client(),
+        # Bolt's client only gives each request's client its settings; the token comes from
+        # `authorize`, which never calls Slack (bot/slack/identity.py).
+        client=create_web_client(settings, with_token=False),
+        authorize=BotIdentity(settings.slack_bot_token or "", work, ask=services.serving),
         signing_secret=settings.slack_signing_secret or "",
         # Verified by our own middleware, first: Bolt's lets a malformed timestamp raise.
         request_verification_enabled=False,
         before_authorize=SlackGate(settings.slack_signing_secret or "", settings.slack_app_id),
         # The listener runs inline and its ack becomes the HTTP response: no 10 ms ack polling.
+        # So listeners never call Slack: they queue that work on `work` and return.
         process_before_response=True,
-        # No network call at construction; Bolt checks the token on the first request.
-        token_verification_enabled=False,
         name="sco-bot",
     )
     app.use(NoteRequest())
-    register_listeners(app, services.pipeline, services.clock)
+    register_listeners(app, services.pipeline, services.clock, work)
     errors.register(app, services.pipeline)
     return app

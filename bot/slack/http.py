@@ -166,7 +166,7 @@ def _events(
     environ["CONTENT_LENGTH"] = str(len(raw))
     try:
         return slack(environ, start_response)
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+    except (ValueError, TypeError, AttributeError, LookupError) as exc:
         # Signed, yet shaped so that Bolt's request parsing fails: not ours to 500 on.
         log.warning("refused a signed request Bolt could not parse: %s", type(exc).__name__)
         return _reply(start_response, "400 Bad Request", invalid)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -30,6 +31,19 @@ def is_signed(
         return False
 
 
+def usable(body: dict[str, Any]) -> bool:
+    """Whether Bolt can read a signed body's parts: it builds every listener argument from
+    them (`body["actions"][0]`, `body["view"]`, `body["event"]["type"]`) before any listener
+    runs, so an empty or mistyped part raised IndexError or TypeError: a 500."""
+    if "actions" in body and body.get("type") in ("block_actions", "interactive_message"):
+        actions = body["actions"]
+        if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+            return False
+    if "view" in body and not isinstance(body["view"], dict):
+        return False
+    return "event" not in body or isinstance(body["event"], dict)
+
+
 class SlackGate(Middleware):
     """Every request, before authorization: Slack's signature (v0, 5-minute window), our app id,
     and a debug log line. Malformed headers are a 401, not an exception; no unsigned request
@@ -51,6 +65,10 @@ class SlackGate(Middleware):
             if not is_signed(self.verifier, req.raw_body, timestamp, signature):
                 return BoltResponse(status=401, body=INVALID_REQUEST)
         body = req.body
+        if not usable(body):
+            kind = str(body.get("type"))[:40]
+            log.warning("refused a signed %r request Bolt could not use", kind)
+            return BoltResponse(status=400, body=INVALID_REQUEST)
         if self.app_id and body.get("api_app_id") != self.app_id:
             # Correctly signed, but meant for another app of the workspace.
             log.warning("refused a request for app %r", str(body.get("api_app_id"))[:20])

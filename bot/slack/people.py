@@ -6,9 +6,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from weakref import WeakKeyDictionary
 
-from slack_bolt import App
+from cachetools import TTLCache
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -23,48 +22,47 @@ class UserZones:
     """Users' IANA timezones from `users.info` (scope users:read), each asked once per TTL.
 
     Unknown answers None (the caller's default is then SCO_TIMEZONE); only a Slack answer is
-    cached, not a failed connection."""
+    cached, not a failed connection. At most MAX_CACHED_USERS are kept (the least recently
+    used go first)."""
 
     def __init__(self, client: WebClient, clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
-        self.clock = clock
-        self._zones: dict[str, tuple[str | None, float]] = {}
+        self._zones: TTLCache[str, str | None] = TTLCache(
+            MAX_CACHED_USERS, ZONE_TTL_SECONDS, timer=clock
+        )
         self._lock = threading.Lock()
 
-    def zone(self, user_id: str | None) -> str | None:
-        """The user's timezone, e.g. "Europe/Berlin" (None when unknown)."""
+    def known(self, user_id: str | None) -> tuple[bool, str | None]:
+        """(True, zone) when the user's zone is cached (or there is no user), without asking."""
         if not user_id:
-            return None
+            return True, None
         with self._lock:
-            cached = self._zones.get(user_id)
-        if cached is not None and self.clock() - cached[1] < ZONE_TTL_SECONDS:
-            return cached[0]
+            if user_id in self._zones:
+                return True, self._zones[user_id]
+        return False, None
+
+    def zone(self, user_id: str | None) -> str | None:
+        """The user's timezone, e.g. "Europe/Berlin" (None when unknown); asks Slack when the
+        cache does not know it."""
+        cached, zone = self.known(user_id)
+        if cached or not user_id:
+            return zone
         try:
             found = self.client.users_info(user=user_id).get("user") or {}
         except SlackApiError as refused:  # Slack's answer (user_not_found...): kept, as None
-            log.warning("users.info for %s: %s", user_id[:20], refused.response.get("error"))
+            error = refused.response.get("error")
+            log.warning("users.info for %s: %s", user_id[:20], error)
+            if error == "ratelimited":  # not an answer about the user: asked again next time
+                return None
             found = {}
-        except (SlackClientError, OSError) as error:  # no answer: asked again next time
-            log.warning("users.info for %s failed: %s", user_id[:20], error)
+        except (SlackClientError, OSError) as failed:  # no answer: asked again next time
+            log.warning("users.info for %s failed: %s", user_id[:20], failed)
             return None
         zone = found.get("tz") if isinstance(found.get("tz"), str) else None
         with self._lock:
-            if len(self._zones) >= MAX_CACHED_USERS:
-                self._zones.clear()
-            self._zones[user_id] = (zone, self.clock())
+            self._zones[user_id] = zone
         return zone
 
     def for_command(self, text: str, user_id: str | None) -> str | None:
         """The zone a `/sco` command needs (only `remind` uses it: other commands ask nothing)."""
         return self.zone(user_id) if parse(text).name == "remind" else None
-
-
-_BY_APP: WeakKeyDictionary[App, UserZones] = WeakKeyDictionary()
-
-
-def zones_of(app: App) -> UserZones:
-    """The one user-timezone cache of an app, shared by its listeners."""
-    found = _BY_APP.get(app)
-    if found is None:
-        found = _BY_APP[app] = UserZones(app.client)
-    return found

@@ -28,6 +28,7 @@ class Fault:
     status: int
     error: str | None
     after: bool
+    retry_after: int = 1
 
     def answer(self) -> tuple[int, Any]:
         if self.status == STALL:
@@ -36,6 +37,8 @@ class Fault:
             return RESET, None
         if self.error is not None:
             return 200, {"ok": False, "error": self.error}
+        if self.status == 429:
+            return 429, {"ok": False, "error": "ratelimited", "retry_after": self.retry_after}
         return self.status, {"ok": False, "error": f"http_{self.status}"}
 
 
@@ -66,11 +69,21 @@ class FakeSlack:
         self._recent: dict[str, list[float]] = {}
         self._faults: list[Fault] = []
         self.faults_injected = 0
+        # Every n-th call (API or response_url) answered 429 with this Retry-After: (n, seconds).
+        self._throttle: tuple[int, int] | None = None
+        self._counted = 0
+        # Cleared by hold(): every call waits, unanswered, until release() (Slack gone silent).
+        self._open = threading.Event()
+        self._open.set()
         self.latency = 0.0  # seconds each API call takes, like a real network round trip
+        # False: record each call's method only (a long load test keeps no bodies).
+        self.keep_bodies = True
+        self.counts: dict[str, int] = {}  # calls per method (or response_url path)
         # (method, body) once a call is carried out, before its answer: a test interleaves there
         self.after_call: Callable[[str, dict[str, Any]], None] | None = None
         self._stalled = threading.Event()
         self._next_id = 0
+        self._held = 0
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
@@ -105,11 +118,32 @@ class FakeSlack:
         error: str | None = None,
         times: int = 1,
         after: bool = False,
+        retry_after: int = 1,
     ) -> None:
         """Make the next `times` calls of `method` fail: an HTTP status (RESET drops the
-        connection, STALL never answers), or ok:false `error`. With `after`, the call is carried
-        out first and only its answer fails (the worst case for a non-idempotent call)."""
-        self._faults += [Fault(method, status, error, after)] * times
+        connection, STALL never answers, 429 says `Retry-After: retry_after`), or ok:false
+        `error`. With `after`, the call is carried out first and only its answer fails (the
+        worst case for a non-idempotent call). `method` may be a response_url path
+        (`/respond/<name>`)."""
+        self._faults += [Fault(method, status, error, after, retry_after)] * times
+
+    def throttle_every(self, calls: int, retry_after: int = 1) -> None:
+        """Answer every `calls`-th call (of any method, response_url posts included) with HTTP
+        429 and `Retry-After: retry_after`, as a busy Slack does now and then."""
+        self._throttle = (calls, retry_after)
+
+    def hold(self) -> None:
+        """Slack goes silent: every call from now on waits, unanswered, until release()."""
+        self._open.clear()
+
+    def release(self) -> None:
+        """Answer the calls held since hold(), and every call after."""
+        self._open.set()
+
+    def held(self) -> int:
+        """How many calls arrived while Slack was silent (recorded, not yet answered)."""
+        with self._cond:
+            return self._held
 
     def _clock(self) -> float:
         if self.clock is not None:
@@ -120,9 +154,23 @@ class FakeSlack:
         method = path.removeprefix("/api/") if path.startswith("/api/") else path
         if self.latency:
             self._stalled.wait(self.latency)
+        if not self._open.is_set():
+            with self._cond:
+                self._held += 1
+                self.counts[method] = self.counts.get(method, 0) + 1
+                self.calls.append(Call(method, body, headers))
+                self._cond.notify_all()
+            while not self._open.wait(0.1) and not self._stalled.is_set():
+                pass
+            return 200, {"ok": True}  # answered late, if the client still waits
         with self._cond:
-            self.calls.append(Call(method, body, headers))
-            self._cond.notify_all()
+            self.counts[method] = self.counts.get(method, 0) + 1
+            if self.keep_bodies:
+                self.calls.append(Call(method, body, headers))
+                self._cond.notify_all()
+            throttled = self._throttled()
+            if throttled is not None:
+                return throttled
             fault = self._fault(method)
             if fault is not None and not fault.after:
                 return fault.answer()
@@ -157,6 +205,16 @@ class FakeSlack:
         if user_id not in self.users:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": {"id": user_id, "tz": "UTC", **self.users[user_id]}}
+
+    def _throttled(self) -> tuple[int, Any] | None:
+        if self._throttle is None:
+            return None
+        self._counted += 1
+        every, wait = self._throttle
+        if self._counted % every:
+            return None
+        self.answered_429 += 1
+        return 429, {"ok": False, "error": "ratelimited", "retry_after": wait}
 
     def _fault(self, method: str) -> Fault | None:
         for i, fault in enumerate(self._faults):
@@ -288,6 +346,7 @@ class FakeSlack:
 
     def __exit__(self, *exc: object) -> None:
         self._stalled.set()
+        self._open.set()
         self.server.shutdown()
         self.server.server_close()
 

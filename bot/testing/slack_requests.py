@@ -70,29 +70,68 @@ def event_headers(
     return headers
 
 
-def action_body(action_id: str, value: str, response_url: str, channel: str = "C123") -> str:
-    """A block_actions payload (a button pressed on a message), form-encoded as Slack sends it."""
+def action_body(
+    action_id: str,
+    value: str,
+    response_url: str,
+    channel: str = "C123",
+    *,
+    trigger_id: str = "1.2.3",
+    ephemeral: bool = False,
+    selected: str | None = None,
+    message_ts: str = "1700000000.000100",
+) -> str:
+    """A block_actions payload (a button pressed on a message, or with `selected` a menu's
+    option chosen), form-encoded as Slack sends it; `ephemeral`: a message only the presser
+    sees (a /sco reply), else a public one (an answer in a thread)."""
+    action: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": "b1",
+        "value": value,
+        "action_ts": "1700000002.000300",
+    }
+    if selected is not None:
+        action = {
+            "type": "static_select",
+            "action_id": action_id,
+            "block_id": "b1",
+            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": selected},
+            "action_ts": "1700000002.000300",
+        }
+    container: dict[str, Any] = {
+        "type": "message",
+        "message_ts": message_ts,
+        "channel_id": channel,
+    }
+    if ephemeral:
+        container["is_ephemeral"] = True
     payload = {
         "type": "block_actions",
         "user": {"id": "U123", "username": "analyst", "team_id": "T1"},
         "api_app_id": "A1",
         "team": {"id": "T1", "domain": "analysts"},
-        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel},
-        "trigger_id": "1.2.3",
+        "container": container,
+        "trigger_id": trigger_id,
         "channel": {"id": channel, "name": "briefings"},
-        "message": {"ts": "1700000000.000100", "text": "answer"},
+        "message": {"ts": message_ts, "text": "answer"},
         "response_url": response_url,
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": "b1",
-                "value": value,
-                "action_ts": "1700000002.000300",
-            }
-        ],
+        "actions": [action],
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def mention_body(text: str, event_id: str, channel: str = "C123", user: str = "U123") -> str:
+    """An app_mention delivery: `@sco-bot <text>` in a channel, as Slack sends it."""
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@UBOT> {text}",
+        "channel": channel,
+        "ts": "1700000000.000200",
+        "event_ts": "1700000000.000200",
+    }
+    return event_body(event, event_id)
 
 
 @dataclass

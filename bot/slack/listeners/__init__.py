@@ -1,6 +1,7 @@
 """Slack listeners by surface, each module registering its own, as Slack's starter template does.
 
-A new surface is a module here with `register(app, pipeline, clock)`, added to SURFACES."""
+A new surface is a module here with `register(app, pipeline, clock, work)`, added to SURFACES.
+A listener acks and returns: whatever calls Slack goes to `work` (bot/slack/work.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from slack_bolt import App
 from bot.clock import Clock
 from bot.pipeline import Pipeline
 from bot.slack.listeners import actions, commands, events, messages, views
+from bot.slack.work import SlackWork
 
 SURFACES = (commands, events, actions, views, messages)
 
 
-def register_listeners(app: App, pipeline: Pipeline, clock: Clock) -> None:
+def register_listeners(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> None:
     """Attach every surface's listeners to the app."""
     for surface in SURFACES:
-        surface.register(app, pipeline, clock)
+        surface.register(app, pipeline, clock, work)

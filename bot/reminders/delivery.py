@@ -15,7 +15,7 @@ from datetime import datetime
 from bot.knowledge.digest import Digest
 from bot.reminders.ledger import ChannelLock, Ledger, LockLost
 from bot.reminders.messages import ReminderMessages
-from bot.reminders.plan import Reminder, Subscription, plan_channel
+from bot.reminders.plan import Batch, Reminder, Subscription, plan_channel
 from bot.reminders.reconcile import Decisions, adoptions, decide, waves
 from bot.reminders.records import LedgerRow, State
 from bot.reminders.scheduler import DeliveryError, Failure, Scheduler
@@ -283,13 +283,18 @@ class _ChannelRun:
             rows, listed = self._adopt(rows)
         decisions = decide(desired, rows, self.now, listed, self.until)
         self._apply(decisions)
-        reserved = list(self.ledger.reserve_many(decisions.schedule).items())
-        for i, (key, row_id) in enumerate(reserved):
+        # One commit for every new row, before Slack is asked for any.
+        reserved = self.ledger.reserve_many(decisions.schedule)
+        for i, send in enumerate(decisions.send):
+            known = {key: row.id for key, row in send.rows.items()} | reserved
+            members = [(known[r.key], r) for r in send.batch.reminders if r.key in known]
             try:
-                self._schedule(row_id, desired[key])
+                self._schedule(members, send.batch)
             except _ChannelBroken:
-                for _, unsent in reserved[i + 1 :]:
-                    self.ledger.forget(unsent)  # never sent: nothing for Slack to hold
+                for later in decisions.send[i + 1 :]:
+                    for reminder in later.batch.reminders:
+                        if reminder.key in reserved:  # never sent: nothing for Slack to hold
+                            self.ledger.forget(reserved[reminder.key])
                 raise
             # LockLost propagates touching nothing: the rows are another instance's now.
 
@@ -299,10 +304,11 @@ class _ChannelRun:
         for row in decisions.missed:
             self._missed(row.id, row.reminder, "its time came before Slack confirmed it")
         self.report.waiting.extend(r.reminder for r in decisions.wait)
+        by_message: dict[str, list[LedgerRow]] = {}
         for row in decisions.delete:
-            self._delete(row)
-        for row in decisions.retry:
-            self._schedule(row.id, row.reminder)
+            by_message.setdefault(row.scheduled_message_id or f"row:{row.id}", []).append(row)
+        for held in by_message.values():
+            self._delete(held)
 
     def _adopt(self, rows: list[LedgerRow]) -> tuple[list[LedgerRow], bool]:
         """Match pending rows (the scheduler's answer never recorded) with what it holds;
@@ -319,27 +325,34 @@ class _ChannelRun:
             self.report.adopted.append(adoption.row.reminder)
         return self.ledger.ledger(self.channel_id), True
 
-    def _schedule(self, row_id: int, reminder: Reminder) -> None:
-        message = self.delivery.messages.reminder(reminder, self.digest)
+    def _schedule(self, rows: list[tuple[int, Reminder]], batch: Batch) -> None:
+        """Schedule one message for a batch of reminders (its rows reserved already)."""
+        message = self.delivery.messages.batch(batch, self.digest)
         self.lock.check()
         try:
-            message_id = self.scheduler.schedule(reminder, message, self.urgent)
+            message_id = self.scheduler.schedule(batch, message, self.urgent)
         except DeliveryError as exc:
             if exc.failure is Failure.CHANNEL:
-                self.ledger.forget(row_id)
+                for row_id, _ in rows:
+                    self.ledger.forget(row_id)
                 raise _ChannelBroken(exc.error) from None
-            if exc.error == TOO_LATE:
-                self._missed(row_id, reminder, "its time came while it waited to be scheduled")
-                return
-            if exc.failure is Failure.GONE:
-                self.ledger.forget(row_id)
-            else:  # stays pending: retried soon, after asking Slack what it holds
-                self.ledger.note_error(row_id, exc.error)
-            self.report.failed.append((reminder, exc.error))
-            self.report.transient = self.report.transient or exc.failure is Failure.TRANSIENT
+            for row_id, reminder in rows:
+                self._failed(row_id, reminder, exc)
             return
-        self.ledger.confirm(row_id, message_id)
-        self.report.scheduled.append(reminder)
+        for row_id, _ in rows:
+            self.ledger.confirm(row_id, message_id)
+        self.report.scheduled.extend(batch.reminders)
+
+    def _failed(self, row_id: int, reminder: Reminder, exc: DeliveryError) -> None:
+        if exc.error == TOO_LATE:
+            self._missed(row_id, reminder, "its time came while it waited to be scheduled")
+            return
+        if exc.failure is Failure.GONE:
+            self.ledger.forget(row_id)
+        else:  # stays pending: retried soon, after asking Slack what it holds
+            self.ledger.note_error(row_id, exc.error)
+        self.report.failed.append((reminder, exc.error))
+        self.report.transient = self.report.transient or exc.failure is Failure.TRANSIENT
 
     def _missed(self, row_id: int, reminder: Reminder, why: str) -> None:
         # Not posted late (Slack refuses a past post_at, and a late chat.postMessage could not
@@ -355,17 +368,20 @@ class _ChannelRun:
         self.ledger.mark_missed(row_id, why)
         self.report.missed.append(reminder)
 
-    def _delete(self, row: LedgerRow) -> None:
-        if row.state is State.SCHEDULED and row.scheduled_message_id:
+    def _delete(self, rows: list[LedgerRow]) -> None:
+        """Delete one held message (the rows of its reminders), or forget unsent rows."""
+        ident = rows[0].scheduled_message_id
+        if rows[0].state is State.SCHEDULED and ident:
             self.lock.check()
             try:
-                self.scheduler.delete(self.channel_id, row.scheduled_message_id, self.urgent)
+                self.scheduler.delete(self.channel_id, ident, self.urgent)
             except DeliveryError as exc:
                 # Already posted or deleted, or the channel is gone: nothing left to delete.
                 if exc.error != ALREADY_GONE and exc.failure is not Failure.CHANNEL:
-                    self.report.failed.append((row.reminder, exc.error))
+                    self.report.failed.extend((row.reminder, exc.error) for row in rows)
                     transient = exc.failure is Failure.TRANSIENT
                     self.report.transient = self.report.transient or transient
                     return
-        self.ledger.forget(row.id)
-        self.report.deleted.append(row.reminder)
+        for row in rows:
+            self.ledger.forget(row.id)
+            self.report.deleted.append(row.reminder)

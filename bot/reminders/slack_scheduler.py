@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.reminders.pacing import Pacers
-from bot.reminders.plan import Reminder
+from bot.reminders.plan import Batch
 from bot.reminders.scheduler import DeliveryError, Failure, Held
 from bot.rendering.blocks import Message
 
@@ -21,20 +21,26 @@ GONE_ERRORS = frozenset({"time_in_past", "time_too_far", "invalid_time"})
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
-# The reminder's tag rides at the end of the notification text: letters, digits and a hyphen,
+# The reminders' tags ride at the end of the notification text: letters, digits and a hyphen,
 # which Slack gives back verbatim in chat.scheduledMessages.list (it escapes only & < >).
 # Never `metadata`: Slack does not post messages scheduled with it.
 _TAG = re.compile(r"\bsco-[0-9a-f]{12}\b")
 
 
-def with_tag(text: str, tag: str) -> str:
-    """The notification text carrying the reminder's tag."""
-    return f"{text} (ref {tag})"
+def with_tags(text: str, tags: tuple[str, ...]) -> str:
+    """The notification text carrying the reminders' tags."""
+    return f"{text} (ref {' '.join(tags)})"
+
+
+def tags_of(text: str) -> tuple[str, ...]:
+    """The tags a held message's text carries (those of its closing "(ref ...)")."""
+    ref = text.rfind("(ref ")
+    return tuple(_TAG.findall(text[ref:])) if ref >= 0 else ()
 
 
 def tag_of(text: str) -> str | None:
-    """The tag a held message's text carries (the last one), if any."""
-    found = _TAG.findall(text)
+    """The last tag a held message's text carries, if any."""
+    found = tags_of(text)
     return found[-1] if found else None
 
 
@@ -94,19 +100,19 @@ class SlackScheduler:
             for message in response.get("scheduled_messages") or []:
                 text = str(message.get("text", ""))
                 ident = str(message.get("id"))
-                held.append(Held(ident, int(message.get("post_at") or 0), text, tag_of(text)))
+                held.append(Held(ident, int(message.get("post_at") or 0), text, tags_of(text)))
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return held
 
-    def schedule(self, reminder: Reminder, message: Message, urgent: bool = False) -> str:
-        """chat.scheduleMessage, the tag in the text; link previews off; never `metadata`."""
+    def schedule(self, batch: Batch, message: Message, urgent: bool = False) -> str:
+        """chat.scheduleMessage, the tags in the text; link previews off; never `metadata`."""
         self._pace("chat.scheduleMessage", urgent)
         try:
             response = self.client.chat_scheduleMessage(
-                channel=reminder.channel_id,
-                post_at=int(reminder.post_at.timestamp()),
-                text=with_tag(message.text, reminder.tag),
+                channel=batch.channel_id,
+                post_at=int(batch.post_at.timestamp()),
+                text=with_tags(message.text, batch.tags),
                 blocks=[dict(b) for b in message.blocks],
                 unfurl_links=False,
                 unfurl_media=False,

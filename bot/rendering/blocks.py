@@ -148,6 +148,8 @@ def _element(line: str) -> dict[str, Any]:
         }
         if spec.get("style") in ("primary", "danger"):
             button["style"] = spec["style"]
+        if spec.get("confirm"):
+            button["confirm"] = _confirm(spec["confirm"])
         return button
     if kind == "select":
         options = [
@@ -165,6 +167,16 @@ def _element(line: str) -> dict[str, Any]:
             select["initial_option"] = chosen[0]
         return select
     raise ValueError(f"unknown ::actions element {kind!r}")
+
+
+def _confirm(spec: Mapping[str, str]) -> dict[str, Any]:
+    """A button's "are you sure?" dialog: title, text, confirm and deny labels."""
+    return {
+        "title": _plain(spec["title"], 100),
+        "text": _plain(spec["text"], 300),
+        "confirm": _plain(spec["confirm"], 30),
+        "deny": _plain(spec["deny"], 30),
+    }
 
 
 def fallback(blocks: Sequence[Mapping[str, Any]]) -> str:

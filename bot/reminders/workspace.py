@@ -1,0 +1,41 @@
+"""Which Slack workspace (an installation) a subscription, a reminder or a greeting belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Workspace:
+    """An installation's identity: its Enterprise Grid org (when there is one) and its team.
+
+    With one bot token (SLACK_BOT_TOKEN) both are "": everything belongs to that token. An
+    org-wide Enterprise Grid install has the org's id and team "": its channels are the org's."""
+
+    enterprise_id: str = ""
+    team_id: str = ""
+
+    @classmethod
+    def of(
+        cls, enterprise_id: str | None, team_id: str | None, *, org_wide: bool = False
+    ) -> Workspace:
+        """The installation a request or an install belongs to (org-wide: the org's own)."""
+        return cls(enterprise_id or "", "" if org_wide else team_id or "")
+
+    @property
+    def org_wide(self) -> bool:
+        """An Enterprise Grid org-wide installation (one token for every team of the org)."""
+        return bool(self.enterprise_id) and not self.team_id
+
+    @property
+    def label(self) -> str:
+        """How logs name it: "T123", "E1/T123", "E1 (org-wide)", or "the bot token's"."""
+        if not self.enterprise_id and not self.team_id:
+            return "the bot token's workspace"
+        if self.org_wide:
+            return f"{self.enterprise_id} (org-wide)"
+        return f"{self.enterprise_id}/{self.team_id}" if self.enterprise_id else self.team_id
+
+
+# One workspace's bot token (SLACK_BOT_TOKEN): the ledger's rows before workspaces had keys.
+TOKEN_WORKSPACE = Workspace()

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from bot.clock import Clock
-from bot.reminders.plan import Batch, MAX_LEADS, Subscription
+from bot.reminders.plan import MAX_LEADS, Batch, Subscription
 from bot.reminders.records import State
 from bot.services import build_services
 from bot.settings import Settings

@@ -198,3 +198,7 @@ def configure(fmt: str = "text", level: str = "INFO", secrets: Iterable[str] = (
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    # Python's warnings (a library's DeprecationWarning) are records too: one format for all.
+    logging.captureWarnings(True)
+    # Alembic says which context it runs in each time the ledger is opened: not news.
+    logging.getLogger("alembic").setLevel(max(logging.getLevelName(level), logging.WARNING))

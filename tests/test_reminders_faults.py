@@ -342,7 +342,7 @@ def test_the_periodic_loop_retries_an_unsettled_channel_long_before_the_next_ful
     world = hostile
     world.fake.fail("chat.scheduleMessage", status=500, times=8)  # the whole first run fails
     world.store.subscribe(Subscription("C1", leads=(1,)))
-    loop = PeriodicReconcile(lambda: world.delivery, lambda: world.now, 3600, retry=0.05)
+    loop = PeriodicReconcile(lambda: [world.delivery], lambda: world.now, 3600, retry=0.05)
     loop.start()
     try:
         confirmed = lambda: [r.state for r in world.store.ledger("C1")] == [State.SCHEDULED] * 4  # noqa: E731

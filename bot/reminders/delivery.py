@@ -43,17 +43,32 @@ class SyncReport:
     waiting: list[Reminder] = field(default_factory=list)  # pending until Slack can be asked
     lost_lock: list[str] = field(default_factory=list)  # channels whose lock's session died
     transient: bool = False  # a failure worth one more pass
+    refused: str | None = None  # Slack refused the workspace's token (invalid_auth...)
 
     def merge(self, other: SyncReport) -> None:
         """Add another report's items to this one."""
         for name in _LISTS:
             getattr(self, name).extend(getattr(other, name))
+        self.refused = self.refused or other.refused
 
 
 _LISTS = (
     *("scheduled", "deleted", "adopted", "failed", "broken"),
     *("busy", "missed", "waiting", "lost_lock"),
 )
+
+
+class _Refused(Exception):
+    """Slack refuses the workspace's token: stop everything for that workspace."""
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+        super().__init__(error)
+
+
+def _refused(exc: DeliveryError) -> None:
+    if exc.failure is Failure.AUTH:
+        raise _Refused(exc.error) from None
 
 
 class _ChannelBroken(Exception):
@@ -83,6 +98,9 @@ class Delivery:
         self._unsettled: set[str] = set()  # channels to reconcile again soon
         self._guard = threading.Lock()
         self._runs = 0
+        # Slack's answer when it refused the workspace's token: its work ends there (a new
+        # token, installed again, gets a new Delivery).
+        self.refused: str | None = None
 
     def reconcile(self, now: datetime, channels: Iterable[str] | None = None) -> SyncReport:
         """Reconcile every channel (or the given ones), a few at a time (each under its own
@@ -156,14 +174,16 @@ class Delivery:
 
     def unsettled(self) -> list[str]:
         """Channels left with pending reminders, a busy lock or a lost one, to reconcile again
-        soon (each returned once)."""
+        soon (each returned once; none once Slack refused the token: no retry can succeed)."""
         with self._guard:
             names, self._unsettled = sorted(self._unsettled), set()
-        return names
+        return [] if self.refused else names
 
     def _reconcile_safely(
         self, channel_id: str, now: datetime, until: datetime | None = None
     ) -> SyncReport:
+        if self.refused:
+            return SyncReport(refused=self.refused)
         try:
             return self.reconcile_channel(channel_id, now, until=until)
         except Exception as exc:  # a database or programming error: log, go on
@@ -195,6 +215,9 @@ class Delivery:
                 except LockLost as lost:
                     log.warning("lost the lock of %s (%s): stopped", channel_id, lost)
                     report.lost_lock.append(channel_id)
+                except _Refused as refused:
+                    self.refused = report.refused = refused.error
+                    return report  # nothing to retry: the token is no good
         settled = not (report.busy or report.lost_lock) and not any(
             r.state is State.PENDING and r.reminder.post_at > now
             for r in self.ledger.ledger(channel_id)
@@ -316,6 +339,7 @@ class _ChannelRun:
         try:
             held = self.scheduler.held(self.channel_id, self.urgent)
         except DeliveryError as exc:
+            _refused(exc)
             if exc.failure is Failure.CHANNEL:
                 raise _ChannelBroken(exc.error) from None
             self.report.transient = True
@@ -332,6 +356,7 @@ class _ChannelRun:
         try:
             message_id = self.scheduler.schedule(batch, message, self.urgent)
         except DeliveryError as exc:
+            _refused(exc)  # the reserved rows stay pending: adopted or sent with a new token
             if exc.failure is Failure.CHANNEL:
                 for row_id, _ in rows:
                     self.ledger.forget(row_id)
@@ -376,6 +401,7 @@ class _ChannelRun:
             try:
                 self.scheduler.delete(self.channel_id, ident, self.urgent)
             except DeliveryError as exc:
+                _refused(exc)
                 # Already posted or deleted, or the channel is gone: nothing left to delete.
                 if exc.error != ALREADY_GONE and exc.failure is not Failure.CHANNEL:
                     self.report.failed.extend((row.reminder, exc.error) for row in rows)

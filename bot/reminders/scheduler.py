@@ -17,6 +17,7 @@ class Failure(StrEnum):
     CHANNEL = "channel"  # the bot cannot post in the channel at all
     GONE = "gone"  # the reminder will never be scheduled as it stands
     TRANSIENT = "transient"  # worth one more pass, after checking what is held
+    AUTH = "auth"  # the workspace's token is refused: nothing more for that workspace
     OTHER = "other"
 
 

@@ -12,11 +12,17 @@ from bot.reminders.pacing import Pacers
 from bot.reminders.plan import Batch
 from bot.reminders.scheduler import DeliveryError, Failure, Held
 from bot.rendering.blocks import Message
+from bot.slack.client import RevokedToken
 
 # Slack's answers that mean the bot cannot post in the channel at all.
 CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 # Answers that mean the reminder will never be scheduled as it stands.
 GONE_ERRORS = frozenset({"time_in_past", "time_too_far", "invalid_time"})
+# Answers that mean the workspace's token is no good: its work ends (and is logged once).
+AUTH_ERRORS = frozenset(
+    {"invalid_auth", "account_inactive", "token_revoked", "team_not_found", "not_authed",
+     "token_expired", "org_login_required", "ekm_access_denied", "app_uninstalled"}
+)  # fmt: skip
 # Answers worth one more pass (after checking what Slack holds).
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
@@ -46,6 +52,8 @@ def tag_of(text: str) -> str | None:
 
 def classify(error: str) -> Failure:
     """What Slack's error (or an exception's class name) means for delivery."""
+    if error in AUTH_ERRORS:
+        return Failure.AUTH
     if error in CHANNEL_ERRORS:
         return Failure.CHANNEL
     if error in GONE_ERRORS:
@@ -70,6 +78,8 @@ def _error_of(exc: SlackApiError) -> str:
 
 
 def _failed(exc: Exception) -> DeliveryError:
+    if isinstance(exc, RevokedToken):  # the workspace removed the app: no call was made
+        return DeliveryError("token_revoked", Failure.AUTH)
     error = _error_of(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
     return DeliveryError(error, classify(error))
 

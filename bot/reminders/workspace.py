@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 
@@ -39,3 +42,29 @@ class Workspace:
 
 # One workspace's bot token (SLACK_BOT_TOKEN): the ledger's rows before workspaces had keys.
 TOKEN_WORKSPACE = Workspace()
+
+
+_CURRENT: ContextVar[Workspace] = ContextVar("sco_bot_workspace", default=TOKEN_WORKSPACE)
+
+
+def current_workspace() -> Workspace:
+    """The workspace the current request (or the work it handed on) serves: set once a Slack
+    request is authorized, carried to its background jobs (bot/background.py copies the
+    context); the bot token's outside a request (the terminal)."""
+    return _CURRENT.get()
+
+
+@contextmanager
+def serving(workspace: Workspace) -> Iterator[Workspace]:
+    """Serve `workspace` within the block (a job of one workspace: its reminders, its leaving)."""
+    token = _CURRENT.set(workspace)
+    try:
+        yield workspace
+    finally:
+        _CURRENT.reset(token)
+
+
+def serve_request(workspace: Workspace) -> None:
+    """Serve `workspace` from now on in this context: a request, after its authorization (the
+    listener runs after the middleware returns, so it cannot be a block)."""
+    _CURRENT.set(workspace)

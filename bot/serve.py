@@ -18,7 +18,7 @@ from slack_bolt import App
 from waitress import wasyncore
 
 from bot.knowledge.errors import DigestError
-from bot.logs import logged_wsgi, request_scope
+from bot.logs import START_LOGGER, logged_wsgi, request_scope
 from bot.reminders.periodic import PeriodicReconcile
 from bot.services import Services
 from bot.settings import Settings
@@ -26,6 +26,7 @@ from bot.slack.app import build_slack
 from bot.slack.http import EVENTS_PATH, HEALTH_PATH, create_http_server, create_wsgi_app
 
 log = logging.getLogger("sco_bot")
+start_log = logging.getLogger(START_LOGGER)  # written at any SCO_LOG_LEVEL
 
 STOP_SECONDS = 9.0  # a container runtime sends SIGKILL 10 s after SIGTERM
 DRAIN_SECONDS = 7.0  # of which in-flight requests may take this long
@@ -38,7 +39,7 @@ def serve(services: Services, *, socket_mode: bool, host: str, port: int, thread
     meanwhile)."""
     settings = services.settings
     # Start-up lines go through logging like every other: JSON under SCO_LOG_FORMAT=json.
-    log.info("sco-bot: reminders ledger at %s", ledger_location(settings))
+    start_log.info("sco-bot: reminders ledger at %s", ledger_location(settings))
     slack = build_slack(services)
     app = slack.app
     slack.check.start()  # auth.test now (with OAuth: api.test), then every few minutes
@@ -98,7 +99,7 @@ def _serve_http(
 ) -> None:
     server = create_http_server(wsgi, host, port, threads)
     where = f"http://{host}:{server.effective_port}"
-    log.info("sco-bot: serving Slack requests at %s/slack/events", where)
+    start_log.info("sco-bot: serving Slack requests at %s/slack/events", where)
     _run_until(server, stopping)
 
 
@@ -152,9 +153,10 @@ def _serve_socket_mode(
     health = None
     if settings.health_port is not None:
         health = create_http_server(_health_only(wsgi), host, settings.health_port, threads=2)
-        log.info("sco-bot: health at http://%s:%s%s", host, health.effective_port, HEALTH_PATH)
+        where = f"http://{host}:{health.effective_port}{HEALTH_PATH}"
+        start_log.info("sco-bot: health at %s", where)
         threading.Thread(target=_run_until, args=(health, stopping), daemon=True).start()
-    log.info("sco-bot: connecting to Slack in Socket Mode")
+    start_log.info("sco-bot: connecting to Slack in Socket Mode")
     threading.Thread(target=_connect, args=(handler, stopping), daemon=True).start()
     while not stopping.wait(0.5):
         pass

@@ -94,13 +94,17 @@ def interaction_body(payload: dict[str, Any]) -> str:
 
 
 def home_opened(
-    user: str = USER, tab: str = "home", app_id: str = "A1", event_id: str = "Ev1"
+    user: str = USER,
+    tab: str = "home",
+    app_id: str = "A1",
+    event_id: str = "Ev1",
+    team_id: str = "T1",
 ) -> str:
     """An Events API envelope of app_home_opened, as JSON."""
     return json.dumps(
         {
             "token": "legacy-verification-token",
-            "team_id": "T1",
+            "team_id": team_id,
             "api_app_id": app_id,
             "type": "event_callback",
             "event_id": event_id,

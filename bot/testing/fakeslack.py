@@ -91,6 +91,7 @@ class FakeSlack:
         # belongs to one workspace; a refused token is answered with its error.
         self.codes: dict[str, Workspace] = {}
         self.workspaces: dict[str, Workspace] = {}  # by token (current and past ones)
+        self.tokens_issued: list[str] = []
         self.refused_tokens: dict[str, str] = {}
         self.expires_in = 43200  # seconds a rotating token lives (Slack's 12 hours)
         self.answered_429 = 0
@@ -305,6 +306,7 @@ class FakeSlack:
         token = f"{prefix}-{workspace.team_id}-{self._next_id}"
         workspace.tokens.append(token)
         self.workspaces[token] = workspace
+        self.tokens_issued.append(token)
         answer: dict[str, Any] = {
             "ok": True,
             "app_id": "A1",

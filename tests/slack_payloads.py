@@ -66,8 +66,13 @@ def choice(action_id: str, value: Any) -> dict[str, Any]:
 def view_submission(
     fields: dict[str, Any], *, channel: str = CHANNEL, app_id: str = "A1", user: str = USER
 ) -> dict[str, Any]:
-    """The reminder form submitted with `fields` (leads, at, tz; None leaves one empty)."""
-    kinds = {"leads": ("plain_text_input", "value"), "at": ("timepicker", "selected_time")}
+    """The reminder form submitted with `fields` (leads, at, tz, channel: the picker's choice;
+    None leaves one empty); `channel` is the conversation it was opened from."""
+    kinds = {
+        "leads": ("plain_text_input", "value"),
+        "at": ("timepicker", "selected_time"),
+        "channel": ("conversations_select", "selected_conversation"),
+    }
     values: dict[str, Any] = {}
     for field, value in fields.items():
         kind, key = kinds.get(field, ("plain_text_input", "value"))

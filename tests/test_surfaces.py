@@ -92,8 +92,11 @@ class Bot:
         return self.fake.calls_to(prefix)
 
 
-def serve_bot(fake: FakeSlack, digest: Digest, now: datetime, tmp: Path) -> Iterator[Bot]:
+def serve_bot(
+    fake: FakeSlack, digest: Digest, now: datetime, tmp: Path, admins: frozenset[str] = frozenset()
+) -> Iterator[Bot]:
     settings = Settings(
+        admins=admins,
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake.api_url,

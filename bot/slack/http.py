@@ -26,7 +26,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
-from bot.slack.middleware import REFUSALS, SIGNATURE_CHECKED, unsigned_because
+from bot.slack.middleware import SIGNATURE_CHECKED, RefusalLog, unsigned_because
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -143,6 +143,7 @@ class _VerifiedHandler(SlackRequestHandler):
 def _events(
     bolt: SlackRequestHandler,
     verifier: SignatureVerifier,
+    refusals: RefusalLog,
     environ: dict[str, Any],
     start_response: StartResponse,
 ) -> Iterable[bytes]:
@@ -156,7 +157,7 @@ def _events(
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
     why = unsigned_because(verifier, raw, timestamp, environ.get("HTTP_X_SLACK_SIGNATURE", ""))
     if why is not None:
-        REFUSALS.refused(why)
+        refusals.refused(why)
         return _reply(start_response, "401 Unauthorized", invalid)
     try:
         if not _body_is_an_object(raw, environ.get("CONTENT_TYPE") or ""):
@@ -190,6 +191,7 @@ def create_wsgi_app(
     # Bolt keeps the secret it was built with and has no public accessor for it.
     verifier = SignatureVerifier(app._signing_secret if signing_secret is None else signing_secret)
     probe = HealthProbe(database) if database is not None else None
+    refusals = RefusalLog()  # each refused signature's reason, once a minute
 
     def health(start_response: StartResponse) -> Iterable[bytes]:
         status: dict[str, Any] = {"status": "ok", "digest": version()}
@@ -214,7 +216,7 @@ def create_wsgi_app(
         if path == HEALTH_PATH:
             return health(start_response)
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
-            return _events(bolt, verifier, environ, start_response)
+            return _events(bolt, verifier, refusals, environ, start_response)
         if path in install_paths and environ.get("REQUEST_METHOD") == "GET":
             return bolt(environ, start_response)  # Bolt's install flow: its state checks
         # Nothing else reaches Bolt: only a verified POST is ever dispatched.

@@ -76,8 +76,6 @@ class RefusalLog:
         log.warning("refused a request: signature: %s%s", reason, more)
 
 
-REFUSALS = RefusalLog()
-
 
 def usable(body: dict[str, Any]) -> bool:
     """Whether Bolt can read a signed body's parts: it builds every listener argument from
@@ -100,6 +98,7 @@ class SlackGate(Middleware):
     def __init__(self, signing_secret: str, app_id: str | None = None) -> None:
         self.verifier = SignatureVerifier(signing_secret)
         self.app_id = app_id
+        self.refusals = RefusalLog()
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
@@ -113,7 +112,7 @@ class SlackGate(Middleware):
             signature = (headers.get("x-slack-signature") or [""])[0]
             why = unsigned_because(self.verifier, req.raw_body, timestamp, signature)
             if why is not None:
-                REFUSALS.refused(why)
+                self.refusals.refused(why)
                 return BoltResponse(status=401, body=INVALID_REQUEST)
         body = req.body
         if not usable(body):

@@ -98,6 +98,7 @@ def test_every_template_file_is_used() -> None:
         "not_found.j2",
         "brief_summary.j2",
         "welcome.j2",
+        "not_delivered.j2",
         "calendar_event.j2",
         "positions_summary.j2",
         "nothing_yet.j2",

@@ -73,4 +73,3 @@ def form_caller(body: dict[str, Any], view: dict[str, Any]) -> Caller | None:
     if not CHANNEL.match(channel) or not USER.match(user_id):
         return None
     return Caller(channel, user_id)
-

@@ -236,7 +236,12 @@ def cases() -> list[Case]:
         Case("three", _at("2033-05-12T09:00"), "reminder", "cadet-regatta-2033 7"),
         Case("three", _at("2033-07-01T09:00"), "reminder", "liaison-officers-2033 0"),
         Case("shipped", _at("2021-10-01T12:00"), "remind", "remind on"),
-        Case("shipped", _at("2021-10-01T12:00"), "remind", "remind on 7d 0d at 08:30 tz Asia/Karachi / remind status"),
+        Case(
+            "shipped",
+            _at("2021-10-01T12:00"),
+            "remind",
+            "remind on 7d 0d at 08:30 tz Asia/Karachi / remind status",
+        ),
         Case("shipped", _at("2021-10-01T12:00"), "remind", "remind on / remind off"),
         Case("big", BIG_NOW, "remind", "remind on 30d 14d 7d 6d 5d 4d 3d 2d 1d 0d"),
         Case("shipped", _at("2021-08-01T00:00"), "notice", "error"),

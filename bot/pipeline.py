@@ -20,7 +20,8 @@ from bot.commands.situation import Caller, Situation, Surface
 from bot.knowledge.dates import zone_name
 from bot.knowledge.digest import Digest
 from bot.queries.calendar import day_zones, local_days
-from bot.rendering.blocks import Message, parse_blocks, parse_view, with_blocks
+from bot.queries.menus import menu_choices
+from bot.rendering.blocks import Message, option_objects, parse_blocks, parse_view, with_blocks
 from bot.rendering.labels import minute_marks
 from bot.rendering.renderer import Renderer
 from bot.rendering.stamps import Stamped
@@ -261,12 +262,21 @@ class Pipeline:
         digest = self.digest().as_of(now)
         return Situation(digest, now, self.timezone, caller, self.reminders, self.admins)
 
-    def home(self, now: datetime, caller: Caller) -> dict[str, Any]:
-        """The caller's App Home tab (a `home` view), from the current digest."""
+    def home(self, now: datetime, caller: Caller, notice: str | None = None) -> dict[str, Any]:
+        """The caller's App Home tab (a `home` view), from the current digest, with a `notice`
+        on top (what could not be shown to them)."""
         situation = self.situation(now, caller)
         loaded = self._loaded.setdefault(situation.digest.version, now)
-        reply = home.handle(situation, loaded)
+        reply = home.handle(situation, loaded, notice)
         return parse_view(self.renderer.source(reply.template, reply.context))
+
+    def menu_options(
+        self, menu: str, typed: str, block_id: str, now: datetime
+    ) -> list[dict[str, Any]]:
+        """The options a menu offers for what the user typed (a menu past 100 choices)."""
+        actor = block_id.removeprefix("earlier ") if block_id.startswith("earlier ") else ""
+        digest = self.digest().as_of(now)
+        return option_objects(menu_choices(digest, menu, typed, actor))
 
     def view(self, template: str, blocks: Sequence[Mapping[str, Any]] = (), **context: Any) -> Any:
         """A modal from a view template, with a reply's `blocks` after the template's own."""

@@ -119,7 +119,6 @@ def test_a_mention_is_answered_once_in_its_thread(
 
 def test_a_mention_inside_a_thread_is_answered_in_that_thread(
     app: App, fake_slack: FakeSlack, idle: Callable[[], None]
-
 ) -> None:
     deliver(app, mention(thread_ts="1699999999.000001"))
     idle()
@@ -161,7 +160,6 @@ def test_a_retried_event_is_answered_once(
 
 def test_a_retry_after_an_error_that_never_reached_us_is_answered(
     app: App, fake_slack: FakeSlack, idle: Callable[[], None]
-
 ) -> None:
     deliver(app, direct(), "EvLost", retry=1, retry_reason="connection_failed")
     idle()
@@ -192,7 +190,6 @@ def test_two_events_are_two_answers(
 )
 def test_bots_edits_and_other_messages_are_ignored(
     app: App, fake_slack: FakeSlack, idle: Callable[[], None], event: dict[str, Any]
-
 ) -> None:
     assert deliver(app, event).status == 200
     idle()

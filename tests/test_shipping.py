@@ -136,7 +136,8 @@ def test_sigterm_stops_accepting_answers_the_request_in_flight_and_exits_0(
         client = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
         client.sendall(
             f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{head}"
-            f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:20]
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:20]
         )
         assert status_code(port) == 200  # the server has taken the first part in
 

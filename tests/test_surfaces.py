@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -598,3 +598,77 @@ def test_the_first_home_visit_is_welcomed_once(bot: Bot) -> None:
     second = bot.wait("views.publish", 2)[1].body["view"]
     assert "Welcome." in texts(first["blocks"]) and "/sco remind on" in texts(first["blocks"])
     assert "Welcome." not in texts(second["blocks"])
+
+
+# --- what could not be shown is said, once --------------------------------------------------
+
+
+def test_a_home_button_whose_window_cannot_open_says_so_on_the_home_tab(bot: Bot) -> None:
+    bot.fake.fail("views.open", status=200, error="expired_trigger_id")
+    press = block_actions(button("open_brief", "brief sco-defmin-2021-dushanbe"), channel=None)
+    assert bot.act(press).status == 200
+    [published] = bot.wait("views.publish")
+    view = published.body["view"]
+    assert published.body["user_id"] == "U123" and view["type"] == "home"
+    assert "The window could not open: press the button again" in texts(view["blocks"])
+    bot.command("help")
+    assert len(bot.fake.calls_to("views.publish")) == 1  # once
+
+
+def test_a_message_button_whose_window_cannot_open_says_so_in_place(bot: Bot) -> None:
+    bot.fake.fail("views.open", status=200, error="expired_trigger_id")
+    respond = bot.fake.response_url("open")
+    press = block_actions(button("open_brief", "brief"), response_url=respond)
+    bot.act(press)
+    [notice] = bot.wait("/respond/open")
+    assert notice.body["response_type"] == "ephemeral"
+    assert "expired_trigger_id" in texts(notice.body["blocks"])
+    assert "Press the button again, or type `/sco brief`" in texts(notice.body["blocks"])
+
+
+def test_a_share_slack_refuses_is_said_privately_once(bot: Bot) -> None:
+    respond = bot.fake.response_url("gone")
+    bot.fake.fail("/respond/gone", status=404, times=5)
+    bot.act(block_actions(button("share", "brief"), response_url=respond))
+    [notice] = bot.wait("chat.postEphemeral")
+    assert notice.body["channel"] == "C123" and notice.body["user"] == "U123"
+    assert "Type `/sco brief` again" in texts(notice.body["blocks"])
+    bot.command("help")
+    assert len(bot.fake.calls_to("chat.postEphemeral")) == 1
+
+
+# --- menus past 100 choices ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def many_meetings(tmp_path_factory: pytest.TempPathFactory) -> Digest:
+    from bench.gen_digest import generate
+
+    directory = tmp_path_factory.mktemp("many") / "knowledge"
+    generate(directory, meetings=150, items=600, base=TEST_DIGEST)
+    return load_digest(directory)
+
+
+def test_a_menu_of_150_meetings_searches_as_you_type(
+    fake_slack: FakeSlack, many_meetings: Digest, tmp_path: Path
+) -> None:
+    newest = max(many_meetings.meetings, key=lambda m: m.date.first or date.min)
+    now = datetime.combine(newest.date.first or date.min, datetime.min.time(), UTC)
+    for bot in serve_bot(fake_slack, many_meetings, now + timedelta(days=2), tmp_path):
+        menu = actions_of(bot.command("brief")["blocks"])["brief_meeting"]
+        # Past Slack's 100 options: loaded as the user types, the meeting on screen chosen.
+        assert menu["type"] == "external_select" and "options" not in menu
+        assert menu["initial_option"]["value"] == newest.id
+        suggestion = {
+            "type": "block_suggestion",
+            "user": {"id": "U123"},
+            "api_app_id": "A1",
+            "team": {"id": "T1"},
+            "action_id": "brief_meeting",
+            "block_id": "b1",
+            "value": "meeting 150",
+        }
+        found = bot.act(suggestion).json()["options"]
+        assert [o["value"] for o in found] == [newest.id]
+        everything = bot.act({**suggestion, "value": ""}).json()["options"]
+        assert len(everything) == 100 and everything[0]["value"] == newest.id  # newest first

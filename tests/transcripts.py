@@ -246,6 +246,15 @@ def cases() -> list[Case]:
         # The reminder form, opened in a channel (its picker set to it) and from the Home tab.
         Case("shipped", _at("2021-08-01T00:00"), "form", "C0TRANSCRIPT"),
         Case("shipped", _at("2021-08-01T00:00"), "form", ""),
+        Case("shipped", _at("2021-10-01T12:00"), "remind", "remind on"),
+        Case(
+            "shipped",
+            _at("2021-10-01T12:00"),
+            "remind",
+            "remind on 7d 0d at 08:30 tz Asia/Karachi / remind status",
+        ),
+        Case("shipped", _at("2021-10-01T12:00"), "remind", "remind on / remind off"),
+        Case("big", BIG_NOW, "remind", "remind on 30d 14d 7d 6d 5d 4d 3d 2d 1d 0d"),
         Case("shipped", _at("2021-08-01T00:00"), "notice", "error"),
         Case("shipped", _at("2021-08-01T00:00"), "notice", "digest_invalid"),
         Case("shipped", _at("2021-08-01T00:00"), "notice", "reminder_broken"),
@@ -274,8 +283,8 @@ def render(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
         return Rendered([pipeline.view("reply_modal.j2", blocks, kind=kind)], view=True)
     if case.surface == "home":
         return Rendered([pipeline.home(case.now, CALLER)], view=True)
-    if case.surface in ("home-first", "dm-first"):
-        return _first_contact(case, digest, renderer)
+    if case.surface in ("home-first", "dm-first", "remind"):
+        return _with_ledger(case, digest, renderer)
     if case.surface == "reminder":
         return Rendered([_reminder(case, digest, renderer)])
     if case.surface == "form":
@@ -286,8 +295,9 @@ def render(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
     return Rendered([_notice(case, pipeline)])
 
 
-def _first_contact(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
-    """A user's first Home visit or first DM, with a ledger (a fresh SQLite) that records it."""
+def _with_ledger(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
+    """What needs the ledger (a fresh SQLite): a user's first Home visit or first DM, and the
+    reminder commands (no Slack: what they would schedule)."""
     import tempfile
 
     from bot.clock import Clock
@@ -300,6 +310,11 @@ def _first_contact(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
         try:
             if case.surface == "home-first":
                 return Rendered([services.pipeline.home(case.now, CALLER)], view=True)
+            if case.surface == "remind":
+                for earlier in case.text.split(" / ")[:-1]:  # what was typed before
+                    services.pipeline.respond(earlier, case.now, CALLER)
+                last = case.text.split(" / ")[-1]
+                return Rendered(_pages(services.pipeline.respond(last, case.now, CALLER).pages))
             reply = services.pipeline.respond(case.text, case.now, CALLER, surface=Surface.DM)
             return Rendered(_pages(reply.pages))
         finally:
@@ -393,6 +408,7 @@ def _surface_label(case: Case) -> str:
         "view": "modal from a button",
         "home": "Home tab",
         "home-first": "Home tab, the user's first visit",
+        "remind": "/sco remind, private reply (with a ledger, no Slack)",
         "dm-first": "direct message, the user's first",
         "reminder": "scheduled reminder, posted",
         "form": "the reminder form (a modal)",

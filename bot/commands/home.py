@@ -20,7 +20,7 @@ HOME_EVENTS = 8
 log = logging.getLogger("sco_bot")
 
 
-def handle(situation: Situation, loaded: datetime | None) -> Reply:
+def handle(situation: Situation, loaded: datetime | None, notice: str | None = None) -> Reply:
     """The Home tab of the caller: next events, the latest meeting, their subscriptions."""
     digest = situation.digest
     found = upcoming(digest, situation.now, situation.timezone)
@@ -30,7 +30,8 @@ def handle(situation: Situation, loaded: datetime | None) -> Reply:
         latest=_latest(situation),
         subscriptions=_subscriptions(situation),
         loaded=loaded,
-        welcome=first_contact(situation, "home"),
+        welcome=first_contact(situation, "home") if notice is None else False,
+        notice=notice,
     )
     return Reply("home.j2", context)
 

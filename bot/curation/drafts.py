@@ -96,7 +96,7 @@ def _validate(
     from bot.knowledge import schema
 
     try:
-        getattr(schema, model).model_validate(data, context=context)
+        schema.validate_as(model, data, context)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         failed = [tuple(e["loc"]) for e in errors if e["type"] != "too_short"]

@@ -1,16 +1,38 @@
-"""The digest as the bot uses it: plain frozen dataclasses, one for each model of the schema.
+"""The digest, declared once: plain frozen dataclasses, each field with its rules (rules.py).
 
-schema.py validates the YAML with pydantic; the loader turns what it validated into these. They
-pickle and unpickle without pydantic, so a digest read back from the cache never imports it.
-Field names and defaults match schema.py's models (tests/test_knowledge.py checks it)."""
+Validation (validation.py) has pydantic check the YAML against these very classes and build
+them; they pickle and unpickle without pydantic, so a digest read back from the cache never
+imports it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Annotated, Any, ClassVar
 
 from bot.knowledge.dates import When
+from bot.knowledge.rules import (
+    STRICT,
+    ActorRef,
+    Before,
+    DocRef,
+    FileName,
+    NonEmpty,
+    Number,
+    Published,
+    Quote,
+    ShortText,
+    Slug,
+    StatusWord,
+    Text,
+    TimeZoneName,
+    Url,
+    WhenField,
+    Word,
+    chair_of,
+    unknown_is_none,
+)
 
 
 class Stance(StrEnum):
@@ -54,29 +76,37 @@ class OutcomeKind(StrEnum):
 class Document:
     """A source document and its attribution."""
 
-    id: str
-    file: str
-    title: str
-    publisher: str
-    short: str  # short attribution used in citations
-    published: date  # a day, or an aware datetime when the curator knows the time
+    __pydantic_config__: ClassVar[Any] = STRICT
+    id: Slug
+    # A bare file name: sources are read from sources/ only, never from elsewhere on disk.
+    file: FileName
+    title: Text
+    publisher: Text
+    short: Text  # short attribution used in citations
+    published: Published  # a day, or an aware datetime when the curator knows the time
     dateline: str | None = None
-    url: str
+    url: Url
     language: str = "en"
-    account: str  # whose account of events this is
+    account: Text  # whose account of events this is
     stance: Stance = Stance.THIRD_PARTY
-    participant: str | None = None
-    label: str | None = None
-    meetings: tuple[str, ...] = ()
+    participant: ActorRef | None = None
+    label: ShortText | None = None
+    meetings: tuple[Slug, ...] = ()
     partial: bool = False
-    copy_of: str | None = None  # the document this one reproduces word for word
-    relays: str | None = None  # whose joint release a relay reproduces ("the SCO Secretariat")
+    copy_of: Slug | None = None  # the document this one reproduces word for word
+    relays: Text | None = None  # whose joint release a relay reproduces ("the SCO Secretariat")
     # Worked out once: every citation of every answer names its document.
     citation_label: str = field(init=False, repr=False, compare=False)
     # The instant from which the document counts as published (see published_from).
     published_from: datetime = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if (self.stance is Stance.PARTICIPANT) != (self.participant is not None):
+            raise ValueError("a participant's account (stance: participant) names its participant")
+        if self.relays is not None and self.stance is not Stance.RELAY:
+            raise ValueError("`relays:` names whose release a relay (stance: relay) reproduces")
+        if self.copy_of == self.id:
+            raise ValueError("a document is not a copy of itself")
         # How citations name it: its label, else short name and date (unique in a digest).
         published = self.published
         label = self.label or f"{self.short}, {published.day} {published:%b} {published.year}"
@@ -96,25 +126,27 @@ def published_from(published: date) -> datetime:
 class Actor:
     """Someone the documents attribute positions or actions to."""
 
-    id: str
-    name: str
+    __pydantic_config__: ClassVar[Any] = STRICT
+    id: Slug
+    name: Text
     kind: ActorKind
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[Text, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class Citation:
     """A verbatim quote from a source document."""
 
-    doc: str
-    quote: str
+    __pydantic_config__: ClassVar[Any] = STRICT
+    doc: DocRef
+    quote: Quote
 
 
 @dataclass(frozen=True, kw_only=True)
 class NotBriefed(Citation):
     """A sentence of a source deliberately left out of the briefing, and why."""
 
-    reason: str
+    reason: Text
 
 
 def _inferred(item: object, name: str) -> None:
@@ -128,7 +160,8 @@ def _inferred(item: object, name: str) -> None:
 class Chair:
     """Who chaired a meeting, and (optionally) which sources say so."""
 
-    actor: str
+    __pydantic_config__: ClassVar[Any] = STRICT
+    actor: ActorRef
     sources: tuple[Citation, ...] = ()
 
 
@@ -136,13 +169,15 @@ class Chair:
 class _Claim:
     """What outcomes and positions share: who reports them how, their status and time."""
 
+    __pydantic_config__: ClassVar[Any] = STRICT
     voice: Voice | None = None  # derived from the reporting document when not given
-    status: str | None = None  # the source's own word (statuses.py knows what kind it is)
-    at_meeting: bool | None = True  # None: the sources do not say when or where it was said
-    when: When | None = None  # when it was said, if not at the meeting
+    status: StatusWord | None = None  # the source's own word (statuses.py knows its kind)
+    # None: the sources do not say when or where it was said (`at_meeting: unknown`)
+    at_meeting: Annotated[bool | None, Before(unknown_is_none)] = True
+    when: WhenField | None = None  # when it was said, if not at the meeting
     inferred: bool = False  # `when` is inferred from context (a day without a year)
-    keywords: tuple[str, ...] = ()
-    mentions: tuple[str, ...] = ()
+    keywords: tuple[Word, ...] = ()
+    mentions: tuple[ActorRef, ...] = ()
 
     def __post_init__(self) -> None:
         _inferred(self, "when")
@@ -152,51 +187,53 @@ class _Claim:
 class Participant:
     """An actor the sources place at the meeting."""
 
-    actor: str
+    __pydantic_config__: ClassVar[Any] = STRICT
+    actor: ActorRef
     role: str | None = None
-    sources: tuple[Citation, ...]
+    sources: Annotated[tuple[Citation, ...], NonEmpty]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Outcome(_Claim):
     """One decision, agreement or statement of the meeting's participants jointly."""
 
-    id: str
-    theme: str
+    id: Slug
+    theme: Text
     kind: OutcomeKind
     speaker: str | None = None  # a named person who reported it (an official), if any
-    summary: str
-    sources: tuple[Citation, ...]
+    summary: Text
+    sources: Annotated[tuple[Citation, ...], NonEmpty]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Position(_Claim):
     """A position an actor stated, on a topic."""
 
-    id: str
-    actor: str
+    id: Slug
+    actor: ActorRef
     speaker: str | None = None
-    topic: str
-    summary: str
-    sources: tuple[Citation, ...]
+    topic: Text
+    summary: Text
+    sources: Annotated[tuple[Citation, ...], NonEmpty]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Event:
     """Something dated: a meeting, an exercise, a festival."""
 
-    id: str
-    title: str
-    kind: str
-    date: When
-    place: str | None = None
-    timezone: str | None = None
-    summary: str
-    sources: tuple[Citation, ...]
-    status: str | None = None  # the source's own word
-    supersedes: str | None = None  # the earlier placeholder event this one is what became of
-    keywords: tuple[str, ...] = ()
-    mentions: tuple[str, ...] = ()
+    __pydantic_config__: ClassVar[Any] = STRICT
+    id: Slug
+    title: Text
+    kind: Slug
+    date: WhenField
+    place: Text | None = None
+    timezone: TimeZoneName | None = None
+    summary: Text
+    sources: Annotated[tuple[Citation, ...], NonEmpty]
+    status: StatusWord | None = None  # the source's own word
+    supersedes: Slug | None = None  # the earlier placeholder event this one is what became of
+    keywords: tuple[Word, ...] = ()
+    mentions: tuple[ActorRef, ...] = ()
     at_meeting: bool = True  # False: mentioned as background, not referred to at the meeting
     inferred: bool = False  # its date is inferred from context (a day without a year)
     # Later reports of the same event (a new date, a place, "held"), applied in the order given
@@ -212,13 +249,14 @@ class Event:
 class EventUpdate:
     """What a later document reports of an event: only the fields it gives change."""
 
-    date: When | None = None
-    place: str | None = None
-    timezone: str | None = None
-    status: str | None = None
-    summary: str | None = None
+    __pydantic_config__: ClassVar[Any] = STRICT
+    date: WhenField | None = None
+    place: Text | None = None
+    timezone: TimeZoneName | None = None
+    status: StatusWord | None = None
+    summary: Text | None = None
     inferred: bool = False
-    sources: tuple[Citation, ...]
+    sources: Annotated[tuple[Citation, ...], NonEmpty]
 
     def __post_init__(self) -> None:
         _inferred(self, "date")
@@ -228,15 +266,16 @@ class EventUpdate:
 class Talk:
     """Bilateral talks held on the sidelines of a meeting."""
 
-    id: str
-    actor: str
+    __pydantic_config__: ClassVar[Any] = STRICT
+    id: Slug
+    actor: ActorRef
     speaker: str | None = None
-    counterparts: tuple[str, ...]
-    topics: tuple[str, ...] = ()
-    sources: tuple[Citation, ...]
-    date: When | None = None  # when the talks were held, if not the meeting's date
-    status: str | None = None
-    kind: str = "talks"  # in the source's words: talks, a meeting, an exchange of pleasantries
+    counterparts: Annotated[tuple[ActorRef, ...], NonEmpty]
+    topics: tuple[Text, ...] = ()
+    sources: Annotated[tuple[Citation, ...], NonEmpty]
+    date: WhenField | None = None  # when the talks were held, if not the meeting's date
+    status: StatusWord | None = None
+    kind: Word = "talks"  # in the source's words: talks, a meeting, an exchange of pleasantries
     inferred: bool = False
 
     def __post_init__(self) -> None:
@@ -247,22 +286,47 @@ class Talk:
 class Meeting:
     """One meeting, what it decided and who said what there."""
 
-    id: str
-    title: str
-    number: int | None = None
-    body_name: str | None = None  # the body's name as the numbering source gives it
+    __pydantic_config__: ClassVar[Any] = STRICT
+    id: Slug
+    title: Text
+    number: Number | None = None
+    body_name: Text | None = None  # the body's name as the numbering source gives it
     number_sources: tuple[Citation, ...] = ()  # who gives the numbering and the body's name
-    date: When
-    place: str
-    timezone: str | None = None
-    chair: Chair | None = None  # None: no source names the chair
-    body: str  # the actor that speaks for the meeting's joint outcomes
-    summary: str
-    sources: tuple[Citation, ...]
-    participants: tuple[Participant, ...]
+    date: WhenField
+    place: Text
+    timezone: TimeZoneName | None = None
+    chair: Annotated[Chair | None, Before(chair_of)] = None  # None: no source names the chair
+    body: ActorRef  # the actor that speaks for the meeting's joint outcomes
+    summary: Text
+    sources: Annotated[tuple[Citation, ...], NonEmpty]
+    participants: Annotated[tuple[Participant, ...], NonEmpty]
     participants_complete: bool = False  # True only when a source lists everyone who took part
     not_briefed: tuple[NotBriefed, ...] = ()
     outcomes: tuple[Outcome, ...] = ()
     positions: tuple[Position, ...] = ()
     events: tuple[Event, ...] = ()
     talks: tuple[Talk, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceIndex:
+    """knowledge/sources/index.yaml."""
+
+    __pydantic_config__: ClassVar[Any] = STRICT
+    documents: Annotated[tuple[Document, ...], NonEmpty]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActorIndex:
+    """knowledge/actors.yaml."""
+
+    __pydantic_config__: ClassVar[Any] = STRICT
+    actors: Annotated[tuple[Actor, ...], NonEmpty]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeetingIndex:
+    """knowledge/meetings.yaml."""
+
+    __pydantic_config__: ClassVar[Any] = STRICT
+    meetings: Annotated[tuple[Meeting, ...], NonEmpty]

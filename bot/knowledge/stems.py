@@ -4,9 +4,10 @@ against."""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import snowballstemmer
 
@@ -52,6 +53,12 @@ class StemmedText:
     """A text as the set of its words' stems, for asking whether it mentions a term."""
 
     stems: frozenset[str]
+    # The stems in order, for finding those that start with a given stem (bisect, not a scan).
+    ordered: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.ordered and self.stems:
+            object.__setattr__(self, "ordered", tuple(sorted(self.stems)))
 
     @classmethod
     def of(cls, text: str) -> StemmedText:
@@ -65,23 +72,25 @@ class StemmedText:
 
         Deliberately lenient: it decides whether a document may be called silent on a term,
         and a false "mentions" only keeps the bot from saying something negative."""
-        wanted = [stem("".join(_JOINERS.split(w))) for w in _TOKEN.findall(term)]
-        return bool(wanted) and all(self._has(w) for w in wanted)
+        return _mentions(self, term)
 
     def _has(self, wanted: str) -> bool:
         if wanted in self.stems:
             return True
         if len(wanted) < MIN_PREFIX:
             return False
-        return any(
-            s.startswith(wanted)
-            or (
-                len(s) >= len(wanted) - MAX_SHORTFALL
-                and len(s) >= MIN_PREFIX
-                and wanted.startswith(s)
-            )
-            for s in self.stems
-        )
+        at = bisect.bisect_left(self.ordered, wanted)
+        if at < len(self.ordered) and self.ordered[at].startswith(wanted):
+            return True  # a longer word starting with it
+        shortest = max(MIN_PREFIX, len(wanted) - MAX_SHORTFALL)
+        return any(wanted[:size] in self.stems for size in range(shortest, len(wanted)))
+
+
+# compare asks the same few documents about the same terms on every full render.
+@functools.lru_cache(maxsize=8192)
+def _mentions(text: StemmedText, term: str) -> bool:
+    wanted = [stem("".join(_JOINERS.split(w))) for w in _TOKEN.findall(term)]
+    return bool(wanted) and all(text._has(w) for w in wanted)
 
 
 def says_phrase(phrase: str, text: str) -> bool:

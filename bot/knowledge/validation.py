@@ -1,17 +1,18 @@
-"""Validation of the digest's files against the schema, with every problem as
-file:line: path: what; what validates becomes model.py's plain dataclasses."""
+"""Validation of the digest's files against model.py's classes, with every problem as
+file:line: path: what; what validates is those plain dataclasses."""
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from bot.knowledge import checks, model, schema
+from bot.knowledge import checks, schema
 from bot.knowledge.digest import Digest, build_digest
 from bot.knowledge.errors import DigestError, Problem
 from bot.knowledge.model import Actor, Document, Meeting
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_PROBLEMS = 500
 
-M = TypeVar("M", bound=BaseModel)
-P = TypeVar("P")
+M = TypeVar("M")
 
 
 def _display_name(directory: Path, relative: str) -> str:
@@ -119,7 +119,7 @@ class _Collector:
         """Validate parsed data against `model`, recording every error with its line."""
         data, lines = parsed
         try:
-            return model.model_validate(data, context=context)
+            return schema.validate(model, data, context)
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
             failed = [tuple(e["loc"]) for e in errors if e["type"] != "too_short"]
@@ -129,22 +129,20 @@ class _Collector:
                     f[: len(loc)] == loc and len(f) > len(loc) for f in failed
                 ):
                     continue  # a list emptied by its own items' errors, already reported
-                message = error["msg"].removeprefix("Value error, ")
-                if error["type"] == "missing":
-                    message = "required field is missing"
-                self.add(relative, lines.line_of(loc), loc, message)
+                self.add(relative, lines.line_of(loc), loc, problem_message(error))
             return None
 
     def load(
         self, relative: str, model: type[M], context: dict[str, Any]
-    ) -> tuple[M, LineMap] | None:
-        """Read, check ids and validate one file; None (problems recorded) when unusable."""
+    ) -> tuple[M, LineMap, Any] | None:
+        """Read, check ids and validate one file: what it holds, where, and the data as read;
+        None (problems recorded) when unusable."""
         parsed = self.read(relative)
         if parsed is None:
             return None
         self.unique_ids(relative, parsed)
         validated = self.validate(relative, model, parsed, context)
-        return None if validated is None else (validated, parsed[1])
+        return None if validated is None else (validated, parsed[1], parsed[0])
 
     def raise_if_any(self) -> None:
         """Raise DigestError with everything recorded (the overflow counted in a last line)."""
@@ -218,12 +216,12 @@ def validate_digest(
     documents: tuple[Document, ...] = ()
     index = found.load(SOURCES_INDEX, SourceIndex, {})
     if index is not None:
-        documents = plain(index[0].documents, Document)
+        documents = index[0].documents
         _read_texts(found, directory, documents, index[1], texts, raw_texts)
     actors: tuple[Actor, ...] = ()
     actor_index = found.load(ACTORS_FILE, ActorIndex, {})
     if actor_index is not None:
-        actors = plain(actor_index[0].actors, Actor)
+        actors = actor_index[0].actors
         _check_aliases(found, actors, actor_index[1])
     meetings: tuple[Meeting, ...] = ()
     # Without a valid actor list, references cannot be checked; other errors still are.
@@ -235,7 +233,7 @@ def validate_digest(
     meeting_index = found.load(MEETINGS_FILE, MeetingIndex, context)
     documents_by_id = {d.id: d for d in documents}
     if meeting_index is not None:
-        meetings = plain(meeting_index[0].meetings, Meeting)
+        meetings = meeting_index[0].meetings
         lines = meeting_index[1]
         _check_events(found, meetings, lines)
         found.add_all(MEETINGS_FILE, lines, checks.voice_errors(meetings, documents_by_id))
@@ -253,7 +251,7 @@ def validate_digest(
         _check_documents(found, documents, actors, meetings, index[1])
         found.add_all(SOURCES_INDEX, index[1], checks.copy_errors(documents))
         if warnings is not None:
-            warnings += _document_warnings(directory, index[0].documents, index[1])
+            warnings += _document_warnings(directory, index[2], index[1])
             warnings += [
                 _problem(directory, SOURCES_INDEX, index[1], p, m)
                 for p, m in checks.copy_warnings(documents, raw_texts)
@@ -262,25 +260,13 @@ def validate_digest(
     return build_digest(documents, actors, meetings, version, raw_texts)
 
 
-def plain(validated: tuple[BaseModel, ...], kind: type[P]) -> tuple[P, ...]:
-    """Validated models as their model.py twins, each checked to be a `kind`."""
-    twins = tuple(_plain(item) for item in validated)
-    for twin in twins:
-        if not isinstance(twin, kind):
-            raise TypeError(f"{type(twin).__name__} is not a {kind.__name__}")
-    return twins
-
-
-def _plain(value: Any) -> Any:
-    """`value` with every pydantic model in it, however deep, replaced by its model.py twin:
-    the dataclass of the same name, built from the model's fields."""
-    if isinstance(value, BaseModel):
-        twin = getattr(model, type(value).__name__)
-        fields = type(value).model_fields
-        return twin(**{name: _plain(getattr(value, name)) for name in fields})
-    if isinstance(value, tuple):
-        return tuple(_plain(item) for item in value)
-    return value
+def problem_message(error: Mapping[str, Any]) -> str:
+    """A validation error as the curator reads it."""
+    if error["type"] in ("missing", "missing_keyword_only_argument"):
+        return "required field is missing"
+    if error["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
+        return "extra inputs are not permitted"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def _check_documents(
@@ -343,21 +329,20 @@ def _warnings(
     return found
 
 
-def _document_warnings(
-    directory: Path, documents: tuple[schema.Document, ...], lines: LineMap
-) -> list[Problem]:
+def _document_warnings(directory: Path, data: Any, lines: LineMap) -> list[Problem]:
     """Documents that do not say how they speak are cited as a third party's report."""
+    documents = data.get("documents") if isinstance(data, dict) else None
     return [
         _problem(
             directory,
             SOURCES_INDEX,
             lines,
             ("documents", i),
-            f"{doc.id} has no `stance:` (joint, participant, relay or third_party): its claims are "
-            "shown as a third party's report",
+            f"{doc.get('id')} has no `stance:` (joint, participant, relay or third_party): its "
+            "claims are shown as a third party's report",
         )
-        for i, doc in enumerate(documents)
-        if "stance" not in doc.model_fields_set
+        for i, doc in enumerate(documents or ())
+        if isinstance(doc, dict) and "stance" not in doc
     ]
 
 

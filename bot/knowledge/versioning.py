@@ -35,9 +35,7 @@ def digest_files(directory: Path, *, hidden: bool = False) -> list[tuple[str, Pa
             continue
         walked.add((info.st_dev, info.st_ino))
         top = Path(root) == Path(directory)
-        folders[:] = [
-            f for f in folders if not f.startswith(".") and not (top and f in NOT_SERVED)
-        ]
+        folders[:] = [f for f in folders if not f.startswith(".") and not (top and f in NOT_SERVED)]
         for name in files:
             path = Path(root) / name
             if (hidden or not name.startswith(".")) and _is_regular(path):

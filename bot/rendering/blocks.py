@@ -111,11 +111,18 @@ def parse_blocks(source: str) -> list[dict[str, Any]]:
         elif kind == "divider":
             blocks.append({"type": "divider"})
         elif kind == "actions":
-            elements = [_element(line) for line in lines if line.strip()]
+            specs = [line for line in lines if line.strip()]
+            elements = [_element(line) for line in specs]
             for i in range(0, len(elements), MAX_ACTION_ELEMENTS):
-                blocks.append(
-                    {"type": "actions", "elements": elements[i : i + MAX_ACTION_ELEMENTS]}
-                )
+                block: dict[str, Any] = {
+                    "type": "actions",
+                    "elements": elements[i : i + MAX_ACTION_ELEMENTS],
+                }
+                # A menu that loads its options names what it is a menu of (its block's id).
+                key = json.loads(specs[i].strip().partition(" ")[2]).get("block_id")
+                if key:
+                    block["block_id"] = str(key)[:MAX_BLOCK_ID]
+                blocks.append(block)
         elif kind == "input":
             blocks.extend(input_block(line) for line in lines if line.strip())
 
@@ -152,16 +159,19 @@ def _element(line: str) -> dict[str, Any]:
             button["confirm"] = _confirm(spec["confirm"])
         return button
     if kind == "select":
-        options = [
-            {"text": _plain(label, MAX_BUTTON_TEXT), "value": str(value)[:MAX_OPTION_VALUE]}
-            for value, label in spec["options"][:MAX_OPTIONS]
-        ]
-        select = {
+        options = option_objects(spec["options"])
+        select: dict[str, Any] = {
             "type": "static_select",
             "action_id": spec["action_id"],
             "placeholder": _plain(spec["placeholder"], MAX_BUTTON_TEXT),
-            "options": options,
+            "options": options[:MAX_OPTIONS],
         }
+        if len(options) > MAX_OPTIONS:
+            # More than Slack shows: a menu that searches as the user types (its options
+            # load from the app), never one that silently stops at the hundredth.
+            select["type"] = "external_select"
+            select["min_query_length"] = 0
+            del select["options"]
         chosen = [o for o in options if o["value"] == spec.get("initial")]
         if chosen:
             select["initial_option"] = chosen[0]
@@ -177,6 +187,14 @@ def _confirm(spec: Mapping[str, str]) -> dict[str, Any]:
         "confirm": _plain(spec["confirm"], 30),
         "deny": _plain(spec["deny"], 30),
     }
+
+
+def option_objects(pairs: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Menu options from [value, label] pairs, within Slack's limits."""
+    return [
+        {"text": _plain(label, MAX_BUTTON_TEXT), "value": str(value)[:MAX_OPTION_VALUE]}
+        for value, label in pairs
+    ]
 
 
 def fallback(blocks: Sequence[Mapping[str, Any]]) -> str:

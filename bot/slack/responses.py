@@ -107,16 +107,22 @@ def share_in_channel(respond: Post, pages: list[Message]) -> bool:
         return False
 
 
-def replace_reply(respond: Post, pages: list[Message], replace: bool = True) -> None:
+def replace_reply(respond: Post, pages: list[Message], replace: bool = True) -> bool:
     """Show a menu's choice to whoever chose: in place of their private reply (`replace`), or,
-    on a message others see too (an answer in a thread), as a new private one."""
+    on a message others see too (an answer in a thread), as a new private one. False when
+    Slack did not take it."""
     try:
         for i, page in enumerate(pages[:SHARE_PAGES]):
-            respond(
+            answer = respond(
                 **page.payload(), response_type="ephemeral", replace_original=replace and i == 0
             )
+            if answer.status_code != 200:
+                log.warning("replacing a reply failed: HTTP %s", answer.status_code)
+                return False
+        return True
     except Exception:
         log.exception("could not replace a reply")
+        return False
 
 
 FORM_TEMPLATE = "remind_form.j2"

@@ -48,7 +48,7 @@ from bot.reminders.ledger import Ledger
 from bot.reminders.messages import ReminderMessages
 from bot.reminders.pacing import BURST, TIER3_PER_MINUTE, Pacers
 from bot.reminders.plan import Subscription, plan_channel
-from bot.reminders.slack_scheduler import SlackScheduler
+from bot.reminders.slack_scheduler import SlackScheduler, tags_of
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.client import create_web_client
@@ -149,7 +149,8 @@ def simulate(
         held = [*fake.scheduled.values(), *fake.posted]  # posted: its time came in the run
         store.close()
     report = reports[0]
-    keys = [(m["channel"], m["post_at"], m["text"]) for m in held]
+    # A message carries the tags of its reminders (a channel's reminders of one time).
+    keys = [(m["channel"], m["post_at"], tag) for m in held for tag in tags_of(m["text"])]
     return {
         "channels": channels,
         "reminders": per_channel * channels,

@@ -10,6 +10,7 @@ never hold the exit."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -64,9 +65,13 @@ class Background:
         deadline: float | None = None,
     ) -> Future[Any]:
         """Queue `fn(*args)`; its Future. Urgent jobs go before every other; a job not started
-        by `deadline` (time.monotonic()) is dropped (its Future raises Expired). Raises Busy
+        by `deadline` (time.monotonic()) is dropped (its Future raises Expired). It runs in a copy
+        of the caller's context variables. Raises Busy
         when `limit` jobs are already waiting, RuntimeError once closed."""
-        job = _Job(lambda: fn(*args), getattr(fn, "__name__", "job"), deadline)
+        # The job runs in a copy of the submitter's context: what a request set (the workspace
+        # it serves and its token, its log fields) goes with the work it hands on.
+        context = contextvars.copy_context()
+        job = _Job(lambda: context.run(fn, *args), getattr(fn, "__name__", "job"), deadline)
         with self._cond:
             if self._closed:
                 raise RuntimeError(f"{self.name} is closed")

@@ -187,10 +187,26 @@ def _make_state_dir(settings: Settings) -> None:
 def _fail_digest(exc: DigestError) -> NoReturn:
     count = len(exc.problems)
     noun = "problem" if count == 1 else "problems"
-    print(f"sco-bot: the knowledge digest is invalid ({count} {noun}):", file=sys.stderr)
-    for problem in exc.problems:
-        print(problem, file=sys.stderr)
+    head = f"sco-bot: the knowledge digest is invalid ({count} {noun}):"
+    _complain([head, *map(str, exc.problems)])
     sys.exit(EXIT_INVALID_DIGEST)
+
+
+def _complain(lines: list[str]) -> None:
+    """Say what stops the command on stderr: as JSON log lines under SCO_LOG_FORMAT=json (a
+    log collector reads every line of a server as JSON), else as plain lines."""
+    if os.environ.get("SCO_LOG_FORMAT", "").strip().casefold() != "json":
+        for line in lines:
+            print(line, file=sys.stderr)
+        return
+    import logging
+
+    from bot.logs import configure
+
+    if not logging.getLogger().handlers:
+        configure("json")
+    for line in lines:
+        logging.getLogger("sco_bot").error("%s", line)
 
 
 def _ask(services: Services, text: str, now: datetime, fmt: str, channel: str) -> str:
@@ -262,11 +278,13 @@ def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
         )
         show(to_terminal(pages).rstrip("\n"))
         return 0
-    if not settings.slack_bot_token:
+    if not settings.slack_bot_token and not settings.oauth:
         raise SettingsError(["SLACK_BOT_TOKEN is not set (sync schedules through Slack's API)"])
-    delivery = services.delivery()
-    assert delivery is not None
-    report = delivery.reconcile(now)
+    from bot.reminders.delivery import SyncReport
+
+    report = SyncReport()
+    for delivery in services.deliveries():  # every workspace with reminders, each its token
+        report.merge(delivery.reconcile(now))
     pages = services.pipeline.render("cli_sync.j2", report=report, **context)
     show(to_terminal(pages).rstrip("\n"))
     return 1 if report.failed else 0
@@ -421,8 +439,7 @@ def _coverage(settings: Settings, directory: Path, digest: Digest, verbose: bool
 def _configure_logging(settings: Settings) -> None:
     from bot.logs import configure
 
-    secrets = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
-    configure(settings.log_format, settings.log_level, [s for s in secrets if s])
+    configure(settings.log_format, settings.log_level, settings.secrets)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -458,8 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         _console(_services(settings, clock), args.channel)
         return 0
     except SettingsError as exc:
-        for problem in exc.problems:
-            print(f"sco-bot: {problem}", file=sys.stderr)
+        _complain([f"sco-bot: {problem}" for problem in exc.problems])
         return EXIT_USAGE
     except BrokenPipeError:
         return 0

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 log = logging.getLogger("sco_bot.request")
+START_LOGGER = "sco_bot.start"  # start-up lines: written at any SCO_LOG_LEVEL
 
 _TOKEN = re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]+")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -198,3 +199,10 @@ def configure(fmt: str = "text", level: str = "INFO", secrets: Iterable[str] = (
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    # Python's warnings (a library's DeprecationWarning) are records too: one format for all.
+    logging.captureWarnings(True)
+    # Where the server listens and keeps its ledger is written whatever the level (the
+    # lines an operator, and a health check's script, look for first).
+    logging.getLogger(START_LOGGER).setLevel(min(logging.getLevelName(level), logging.INFO))
+    # Alembic says which context it runs in each time the ledger is opened: not news.
+    logging.getLogger("alembic").setLevel(max(logging.getLevelName(level), logging.WARNING))

@@ -38,7 +38,7 @@ LARGEST_SHARE = 8
 # An answer depends on the digest, the request, the local day in each of the digest's zones
 # (countdowns, what has begun or ended) and the minute (the "as of" stamps). It is rendered once
 # per day and restamped for each new minute: only the stamps differ from minute to minute.
-_Key = tuple[str, Request, tuple[date, ...], bool, Surface, str | None]
+_Key = tuple[str, Request, tuple[date, ...], bool, Surface, str | None, bool]
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,10 @@ class Pipeline:
         digest = whole.as_of(minute)
         # A shared post names its sharer: it is one answer per user.
         sharer = caller.user_id if caller and surface is Surface.SHARE else None
-        key = (digest.view_id, request, local_days(minute, zones), share, surface, sharer)
+        # With SCO_ADMINS, the reminder form's button is offered to admins only.
+        may_remind = self.may_remind(caller.user_id if caller else None)
+        days = local_days(minute, zones)
+        key = (digest.view_id, request, days, share, surface, sharer, may_remind)
         cached = self._cache.get(key)
         if cached is not None:
             return cached.at(minute, zones)
@@ -193,6 +196,10 @@ class Pipeline:
             return reply
         welcome = self.renderer.messages(WELCOME_TEMPLATE, {"version": situation.digest.version})
         return Rendered((*Rendered.of(welcome, reply.public).pages, *reply.pages), reply.public)
+
+    def may_remind(self, user_id: str | None) -> bool:
+        """Whether a user may turn reminders on or off (everyone, unless SCO_ADMINS)."""
+        return not self.admins or user_id in self.admins
 
     def needs_ledger(self, text: str) -> bool:
         """Whether answering `text` reads or writes the reminder ledger (a database)."""

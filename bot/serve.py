@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -19,14 +18,15 @@ from slack_bolt import App
 from waitress import wasyncore
 
 from bot.knowledge.errors import DigestError
-from bot.logs import logged_wsgi, request_scope
+from bot.logs import START_LOGGER, logged_wsgi, request_scope
 from bot.reminders.periodic import PeriodicReconcile
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack.app import build_bolt_app
+from bot.slack.app import build_slack
 from bot.slack.http import EVENTS_PATH, HEALTH_PATH, create_http_server, create_wsgi_app
 
 log = logging.getLogger("sco_bot")
+start_log = logging.getLogger(START_LOGGER)  # written at any SCO_LOG_LEVEL
 
 STOP_SECONDS = 9.0  # a container runtime sends SIGKILL 10 s after SIGTERM
 DRAIN_SECONDS = 7.0  # of which in-flight requests may take this long
@@ -38,15 +38,25 @@ def serve(services: Services, *, socket_mode: bool, host: str, port: int, thread
     """Serve Slack until SIGTERM or SIGINT (the digest reloads and reminders reconcile
     meanwhile)."""
     settings = services.settings
-    print(f"sco-bot: reminders ledger at {ledger_location(settings)}", file=sys.stderr)
-    app = build_bolt_app(services)
-    periodic = PeriodicReconcile(services.delivery, services.clock.now, settings.reconcile_seconds)
+    # Start-up lines go through logging like every other: JSON under SCO_LOG_FORMAT=json.
+    start_log.info("sco-bot: reminders ledger at %s", ledger_location(settings))
+    slack = build_slack(services)
+    app = slack.app
+    slack.check.start()  # auth.test now (with OAuth: api.test), then every few minutes
+    periodic = PeriodicReconcile(
+        services.deliveries, services.clock.now, settings.reconcile_seconds
+    )
     periodic.start()
     reloader = services.reloader(lambda invalid: _tell_admins(services, app, invalid))
     reloader.start()
     signal.signal(signal.SIGHUP, lambda *_: reloader.trigger())
     wsgi = logged_wsgi(
-        create_wsgi_app(app, lambda: services.digests.current.version, services.database_ok),
+        create_wsgi_app(
+            app,
+            lambda: services.digests.current.version,
+            services.database_ok,
+            slack=lambda: slack.check.state,
+        ),
         EVENTS_PATH,
     )
     stopping = threading.Event()
@@ -59,6 +69,7 @@ def serve(services: Services, *, socket_mode: bool, host: str, port: int, thread
             stopping.set()
             periodic.stop()
             reloader.stop()
+            slack.check.stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -87,11 +98,8 @@ def _serve_http(
     wsgi: WsgiApp, host: str, port: int, threads: int, stopping: threading.Event
 ) -> None:
     server = create_http_server(wsgi, host, port, threads)
-    print(
-        f"sco-bot: serving Slack requests at http://{host}:{server.effective_port}/slack/events",
-        file=sys.stderr,
-        flush=True,
-    )
+    where = f"http://{host}:{server.effective_port}"
+    start_log.info("sco-bot: serving Slack requests at %s/slack/events", where)
     _run_until(server, stopping)
 
 
@@ -146,9 +154,9 @@ def _serve_socket_mode(
     if settings.health_port is not None:
         health = create_http_server(_health_only(wsgi), host, settings.health_port, threads=2)
         where = f"http://{host}:{health.effective_port}{HEALTH_PATH}"
-        print(f"sco-bot: health at {where}", file=sys.stderr, flush=True)
+        start_log.info("sco-bot: health at %s", where)
         threading.Thread(target=_run_until, args=(health, stopping), daemon=True).start()
-    print("sco-bot: connecting to Slack in Socket Mode", file=sys.stderr, flush=True)
+    start_log.info("sco-bot: connecting to Slack in Socket Mode")
     threading.Thread(target=_connect, args=(handler, stopping), daemon=True).start()
     while not stopping.wait(0.5):
         pass

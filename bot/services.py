@@ -7,6 +7,7 @@ imported only when first needed, so a terminal briefing never loads them."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from bot.knowledge.loader import load_digest
 from bot.knowledge.reload import DigestReloader
 from bot.pipeline import Pipeline
 from bot.queries.derived import prepare
+from bot.reminders.workspace import Workspace, current_workspace
 from bot.rendering.renderer import Renderer
 from bot.settings import Settings
 
@@ -30,6 +32,10 @@ if TYPE_CHECKING:
 
     from bot.reminders.delivery import Delivery
     from bot.reminders.desk import ReminderDesk
+    from bot.reminders.messages import ReminderMessages
+    from bot.slack.installs import Grant, Tokens
+
+log = logging.getLogger("sco_bot")
 
 # Slack work after the ack (posts, views, response_url): threads, one more for views only (a
 # trigger lives 3 s), and jobs queued at most (more are dropped and logged, never held). The
@@ -71,7 +77,13 @@ class Services:
             cache_bytes=int(settings.answer_cache_mb * 1024 * 1024),
         )
         self._desk: ReminderDesk | None = None
-        self._desk_guard = threading.Lock()
+        self._desk_guard = threading.RLock()  # tokens() opens the desk under it
+        self._tokens: Tokens | None = None
+        # Each workspace's delivery, built with its token (a new token, a new delivery).
+        self._deliveries: dict[Workspace, tuple[str, Delivery]] = {}
+        # Set when a workspace leaves: every client of its token stops calling Slack.
+        self._revoked: dict[Workspace, threading.Event] = {}
+        self._messages: ReminderMessages | None = None
         # Threads start only when work comes (a terminal never starts one); all are daemons
         # that close(timeout) waits for within the bound, so none holds the exit.
         self.background = Background("sco-slack", SLACK_WORKERS, SLACK_QUEUE, reserved=1)
@@ -91,9 +103,78 @@ class Services:
                 self._desk = self._build_desk()
             return self._desk
 
-    def delivery(self) -> Delivery | None:
-        """Delivery through Slack, or None without a bot token."""
-        return self.desk().delivery
+    def tokens(self) -> Tokens:
+        """Each workspace's bot token: SLACK_BOT_TOKEN's, or the OAuth installations'."""
+        with self._desk_guard:
+            if self._tokens is None:
+                self._tokens = self._build_tokens()
+            return self._tokens
+
+    def _build_tokens(self) -> Tokens:
+        from bot.slack.installs import Installations, OneToken
+
+        if self.settings.oauth:
+            return Installations(self.settings, self.desk().ledger.engine)
+        return OneToken(self.settings.slack_bot_token or "")
+
+    def revoked(self, workspace: Workspace) -> threading.Event:
+        """Set once the workspace left: its clients make no more calls."""
+        with self._desk_guard:
+            return self._revoked.setdefault(workspace, threading.Event())
+
+    def delivery(self, workspace: Workspace | None = None) -> Delivery | None:
+        """Delivery to a workspace (the one being served by default) with its own token, or
+        None without one (no SLACK_BOT_TOKEN, not installed)."""
+        workspace = current_workspace() if workspace is None else workspace
+        if not self.settings.slack_bot_token and not self.settings.oauth:
+            return None
+        grant = self.tokens().grant(workspace)
+        if grant is None:
+            return None
+        return self._delivery(grant)
+
+    def deliveries(self) -> list[Delivery]:
+        """The delivery of every workspace with reminders in the ledger and a token, except
+        those whose token Slack refused (their work ended; a new token starts it again)."""
+        if not self.settings.slack_bot_token and not self.settings.oauth:
+            return []
+        found = []
+        for workspace in self.desk().ledger.workspaces():
+            try:
+                delivery = self.delivery(workspace)
+            except Exception:  # one workspace's lookup (a refused refresh) never stops others
+                log.exception("no delivery for %s", workspace.label)
+                continue
+            if delivery is not None and not delivery.refused:
+                found.append(delivery)
+        return found
+
+    def _delivery(self, grant: Grant) -> Delivery:
+        from bot.reminders.delivery import Delivery
+        from bot.reminders.messages import ReminderMessages
+        from bot.reminders.pacing import Pacers
+        from bot.reminders.slack_scheduler import SlackScheduler
+        from bot.slack.client import create_web_client
+
+        with self._desk_guard:
+            known = self._deliveries.get(grant.workspace)
+            if known is not None and known[0] == grant.token:
+                return known[1]
+            if self._messages is None:
+                self._messages = ReminderMessages(
+                    self.renderer, self.settings.timezone, self.settings.admins
+                )
+            revoked = self._revoked.setdefault(grant.workspace, threading.Event())
+        client = create_web_client(
+            self.settings, retry_connection_errors=False, token=grant.token, revoked=revoked
+        )
+        # Pacing per workspace: Slack's Tier 3 limits are per workspace and method.
+        scheduler = SlackScheduler(client, Pacers(self.settings.slack_calls_per_minute))
+        ledger = self.desk().ledger.scoped(grant.workspace)
+        delivery = Delivery(ledger, scheduler, self._messages, self.digests)
+        with self._desk_guard:
+            self._deliveries[grant.workspace] = (grant.token, delivery)
+        return delivery
 
     def web_client(self, *, retry_connection_errors: bool = True) -> WebClient:
         """A Slack Web API client configured from the settings."""
@@ -125,8 +206,7 @@ class Services:
         """A watcher that swaps in a changed digest and then reconciles reminders."""
 
         def reconcile_after_reload(_digest: Digest) -> None:
-            delivery = self.delivery()
-            if delivery is not None:
+            for delivery in self.deliveries():
                 delivery.reconcile(self.clock.now())
 
         return DigestReloader(
@@ -139,29 +219,63 @@ class Services:
         )
 
     def _build_desk(self) -> ReminderDesk:
-        from bot.reminders.delivery import Delivery
         from bot.reminders.desk import ReminderDesk, Runner, run_now
         from bot.reminders.ledger import Ledger
-        from bot.reminders.messages import ReminderMessages
-        from bot.reminders.pacing import Pacers
-        from bot.reminders.slack_scheduler import SlackScheduler
 
         ledger = Ledger(self.settings.database_url)
-        delivery = None
-        if self.settings.slack_bot_token:
-            delivery = Delivery(
-                ledger,
-                SlackScheduler(
-                    self.web_client(retry_connection_errors=False),
-                    Pacers(self.settings.slack_calls_per_minute),
-                ),
-                ReminderMessages(self.renderer, self.settings.timezone),
-                self.digests,
-            )
         run: Runner = run_now
         if self._background:
             run = self._reconciles.submit
-        return ReminderDesk(ledger, delivery, self.digests, self.clock.now, run)
+        return ReminderDesk(ledger, self.delivery, self.digests, self.clock.now, run)
+
+    def leave(self, workspace: Workspace, users: tuple[str, ...] = ()) -> None:
+        """A workspace removed the app (app_uninstalled, or tokens_revoked naming the bot):
+        no client calls Slack with its token any more; the scheduled messages Slack still
+        lets us delete are deleted; its subscriptions, reminders, greetings, installation
+        and cached clients are forgotten. `users`: only these users' tokens were revoked."""
+        from bot.reminders.leaving import delete_scheduled
+
+        if users:
+            self.tokens().forget(workspace, users)
+            return
+        with self._desk_guard:
+            known = self._deliveries.pop(workspace, None)
+        token = self._token_of(workspace, known)
+        self.revoked(workspace).set()  # from now on, no call with its token but these:
+        ledger = self.desk().ledger.scoped(workspace)
+        deleted = 0
+        if token is not None:
+            deleted = delete_scheduled(ledger, self._cleanup_client(token))
+        rows = ledger.forget_workspace()
+        self.tokens().forget(workspace)
+        with self._desk_guard:
+            self._revoked[workspace] = threading.Event()  # a later install starts afresh
+        log.warning(
+            "%s removed the app: %d scheduled reminders deleted in Slack, %d ledger rows and "
+            "its installation forgotten",
+            workspace.label,
+            deleted,
+            rows,
+        )
+
+    def _token_of(
+        self, workspace: Workspace, known: tuple[str, Delivery] | None
+    ) -> str | None:
+        if known is not None:
+            return known[0]
+        try:
+            grant = self.tokens().grant(workspace, rotate=False)
+        except Exception:
+            return None
+        return grant.token if grant else None
+
+    def _cleanup_client(self, token: str) -> WebClient:
+        from bot.slack.client import create_web_client
+
+        # No waiting out 429s at length: Slack most likely refuses the token already.
+        return create_web_client(
+            self.settings, retry_connection_errors=False, token=token, rate_limit_wait=5.0
+        )
 
 
 def build_services(

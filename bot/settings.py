@@ -47,6 +47,9 @@ class Settings:
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_redirect_uri: str | None = None
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
     knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
@@ -80,11 +83,39 @@ class Settings:
         """The clock the bot runs on: real time, or started at SCO_CLOCK and running forward."""
         return Clock(start=self.clock_start)
 
+    @property
+    def oauth(self) -> bool:
+        """Installed through Slack's OAuth flow in any number of workspaces (SLACK_CLIENT_ID and
+        SLACK_CLIENT_SECRET set), not one workspace's bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def secrets(self) -> list[str]:
+        """The configured secrets (logs replace them)."""
+        found = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token]
+        return [s for s in (*found, self.slack_client_secret) if s]
+
     def require_slack(self, socket_mode: bool) -> None:
         """Raise SettingsError naming every Slack setting that serving needs and lacks."""
         problems = []
-        if not self.slack_bot_token:
-            problems.append("SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)")
+        if self.oauth and self.slack_bot_token:
+            problems.append(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: serve one workspace with its "
+                "bot token, or any number through Slack's install flow (OAuth), not both"
+            )
+        elif self.oauth and socket_mode:
+            problems.append(
+                "SLACK_CLIENT_ID (installing through OAuth) needs HTTP: Slack redirects the "
+                "installer's browser to this server; unset SLACK_APP_TOKEN"
+            )
+        elif bool(self.slack_client_id) != bool(self.slack_client_secret):
+            missing = "SLACK_CLIENT_SECRET" if self.slack_client_id else "SLACK_CLIENT_ID"
+            problems.append(f"{missing} is not set (Basic Information > App Credentials)")
+        elif not self.slack_bot_token and not self.oauth:
+            problems.append(
+                "SLACK_BOT_TOKEN is not set (the bot token, xoxb-...; or set SLACK_CLIENT_ID "
+                "and SLACK_CLIENT_SECRET to install in any workspace)"
+            )
         if socket_mode:
             if not self.slack_app_token:
                 problems.append("SLACK_APP_TOKEN is not set (an app-level token, xapp-...)")
@@ -132,6 +163,19 @@ def _bot_token(value: str, _parsed: Mapping[str, Any]) -> str:
     if not value.startswith(("xoxb-", "xoxp-")):
         raise Invalid("must start with xoxb- (a bot token)")
     return value
+
+
+def _client_id(value: str, _parsed: Mapping[str, Any]) -> str:
+    if not re.fullmatch(r"[0-9]{3,20}\.[0-9]{3,20}", value):
+        raise Invalid(f"{_shown(value)} is not a client id (like 1234567890.1234567890)")
+    return value
+
+
+def _redirect_uri(value: str, parsed: Mapping[str, Any]) -> str:
+    url = _api_url(value, parsed).rstrip("/")
+    if not url.endswith("/slack/oauth_redirect"):
+        raise Invalid(f"must end with /slack/oauth_redirect, got {_shown(value)}")
+    return url
 
 
 def _app_token(value: str, _parsed: Mapping[str, Any]) -> str:
@@ -267,10 +311,19 @@ def _port_or_off(value: str, _parsed: Mapping[str, Any]) -> int | None:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("SLACK_BOT_TOKEN", "slack_bot_token", _bot_token, "required to serve",
-            "bot token (`xoxb-`)", secret=True),
+    Setting("SLACK_BOT_TOKEN", "slack_bot_token", _bot_token, "one of it and OAuth's",
+            "bot token (`xoxb-`): serve the one workspace it was issued for", secret=True),
     Setting("SLACK_SIGNING_SECRET", "slack_signing_secret", _text, "required for HTTP",
             "verifies each request's signature (HTTP mode)", secret=True),
+    Setting("SLACK_CLIENT_ID", "slack_client_id", _client_id, "unset",
+            "with `SLACK_CLIENT_SECRET`: install through Slack's OAuth flow in any number of "
+            "workspaces (`GET /slack/install`), instead of `SLACK_BOT_TOKEN`"),
+    Setting("SLACK_CLIENT_SECRET", "slack_client_secret", _text, "unset",
+            "the app's client secret (Basic Information > App Credentials), for OAuth",
+            secret=True),
+    Setting("SLACK_REDIRECT_URI", "slack_redirect_uri", _redirect_uri, "the app's first",
+            "OAuth: where Slack sends the installer back (`https://…/slack/oauth_redirect`), "
+            "when the app lists several redirect URLs"),
     Setting("SLACK_APP_TOKEN", "slack_app_token", _app_token, "unset",
             "app-level token (`xapp-`); when set, `serve` uses Socket Mode", secret=True),
     Setting("SLACK_API_URL", "slack_api_url", _api_url, "`https://slack.com/api/`",

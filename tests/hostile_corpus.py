@@ -216,12 +216,14 @@ SURFACE_INPUTS: tuple[tuple[str, str], ...] = (
     ("button", "open_positions"),
     ("button", "open_compare"),
     ("button", "remind_form"),
+    ("button", "stop_reminders"),
     ("select", "brief_meeting"),
     ("select", "positions_actor"),
     ("select", "positions_earlier"),
     ("form", "leads"),
     ("form", "at"),
     ("form", "tz"),
+    ("form", "channel"),
 )
 # Values a surface may carry that are neither text nor present: Slack's JSON is not ours.
 ODD_VALUES: list[object] = [None, 7, ["brief"], {"value": "<!channel>"}, "", " ", "brief public"]

@@ -66,8 +66,13 @@ def choice(action_id: str, value: Any) -> dict[str, Any]:
 def view_submission(
     fields: dict[str, Any], *, channel: str = CHANNEL, app_id: str = "A1", user: str = USER
 ) -> dict[str, Any]:
-    """The reminder form submitted with `fields` (leads, at, tz; None leaves one empty)."""
-    kinds = {"leads": ("plain_text_input", "value"), "at": ("timepicker", "selected_time")}
+    """The reminder form submitted with `fields` (leads, at, tz, channel: the picker's choice;
+    None leaves one empty); `channel` is the conversation it was opened from."""
+    kinds = {
+        "leads": ("plain_text_input", "value"),
+        "at": ("timepicker", "selected_time"),
+        "channel": ("conversations_select", "selected_conversation"),
+    }
     values: dict[str, Any] = {}
     for field, value in fields.items():
         kind, key = kinds.get(field, ("plain_text_input", "value"))
@@ -94,13 +99,17 @@ def interaction_body(payload: dict[str, Any]) -> str:
 
 
 def home_opened(
-    user: str = USER, tab: str = "home", app_id: str = "A1", event_id: str = "Ev1"
+    user: str = USER,
+    tab: str = "home",
+    app_id: str = "A1",
+    event_id: str = "Ev1",
+    team_id: str = "T1",
 ) -> str:
     """An Events API envelope of app_home_opened, as JSON."""
     return json.dumps(
         {
             "token": "legacy-verification-token",
-            "team_id": "T1",
+            "team_id": team_id,
             "api_app_id": app_id,
             "type": "event_callback",
             "event_id": event_id,

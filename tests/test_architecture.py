@@ -21,7 +21,7 @@ LAYERS = [
     ("bot.clock", "bot.settings", "bot.knowledge"),
     ("bot.queries", "bot.rendering", "bot.search"),
     # Adapters to the outside world (the ledger, Slack's Web API client) sit below the commands.
-    ("bot.reminders", "bot.slack.client"),
+    ("bot.reminders", "bot.slack.client", "bot.slack.installs"),
     # The curator's workbench: files and HTML from the digest, beside the commands.
     ("bot.commands", "bot.curation"),
     ("bot.pipeline", "bot.answer_cache"),

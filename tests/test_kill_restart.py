@@ -19,7 +19,7 @@ from bot.knowledge.loader import load_digest
 from bot.reminders.ledger import Ledger
 from bot.reminders.plan import Subscription, plan
 from bot.reminders.records import State
-from bot.reminders.slack_scheduler import tag_of
+from bot.reminders.slack_scheduler import tags_of
 from bot.testing.fakeslack import FakeSlack
 from bot.testing.servers import clean_env, start_serve
 from bot.testing.waiting import wait_until
@@ -91,7 +91,12 @@ def run_kills(
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=10)
-    keys = Counter((m["channel"], m["post_at"], tag_of(m["text"])) for m in fake.scheduled.values())
+    # Each held message carries the tags of its reminders (a channel's reminders of one time).
+    keys = Counter(
+        (m["channel"], m["post_at"], tag)
+        for m in fake.scheduled.values()
+        for tag in tags_of(m["text"])
+    )
     doubled = sum(n - 1 for n in keys.values() if n > 1)
     lost = len(desired - set(keys))
     extra = len(set(keys) - desired)

@@ -16,7 +16,7 @@ from bot.reminders.delivery import Delivery
 from bot.reminders.desk import ReminderDesk
 from bot.reminders.ledger import Ledger
 from bot.reminders.messages import ReminderMessages
-from bot.reminders.plan import Subscription
+from bot.reminders.plan import Batch, Subscription
 from bot.reminders.records import State
 from bot.reminders.slack_scheduler import SlackScheduler
 from bot.rendering.renderer import Renderer
@@ -156,7 +156,7 @@ def test_a_crash_between_slack_and_the_ledger_is_adopted_not_doubled(world: Worl
     assert row_id is not None
     # The process scheduled the message and died before recording Slack's answer.
     message = world.messages.reminder(reminder, world.digests.current)
-    world.delivery.scheduler.schedule(reminder, message)
+    world.delivery.scheduler.schedule(Batch((reminder,)), message)
     world.restart()
     report = world.delivery.reconcile(world.now)
     assert report.adopted == [reminder] and report.scheduled == []

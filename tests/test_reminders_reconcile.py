@@ -24,7 +24,8 @@ def row(reminder: Reminder, state: State = State.PENDING, ident: str | None = No
 
 
 def held(ident: str, reminder: Reminder, text: str, tag: str | None = "") -> Held:
-    return Held(ident, int(reminder.post_at.timestamp()), text, reminder.tag if tag == "" else tag)
+    tags = (reminder.tag,) if tag == "" else (tag,) if tag else ()
+    return Held(ident, int(reminder.post_at.timestamp()), text, tags)
 
 
 def test_tags_differ_for_every_part_of_the_key_and_are_plain_letters_and_digits() -> None:
@@ -50,7 +51,7 @@ def test_adoption_skips_untagged_claimed_and_mistimed_messages() -> None:
     messages = [
         held("QNOTAG", TALKS, "Reminder: talks", tag=None),
         held("QREVIEW", TALKS, "claimed by another row"),
-        Held("QLATER", int(AT.timestamp()) + 60, "", TALKS.tag),
+        Held("QLATER", int(AT.timestamp()) + 60, "", (TALKS.tag,)),
     ]
     assert adoptions(rows, messages) == []
 
@@ -65,7 +66,7 @@ def test_pending_rows_wait_when_slack_could_not_be_listed() -> None:
     assert blind.wait == [kept, dropped]  # the unwanted one is not forgotten: Slack may hold it
     assert blind.delete == [scheduled_unwanted]  # its id is known: deleting it is safe
     seen = decide(desired, rows, NOW, listed=True)
-    assert seen.retry == [kept] and seen.delete == [dropped, scheduled_unwanted]
+    assert seen.retry == [kept] and set(seen.delete) == {dropped, scheduled_unwanted}
 
 
 def test_unconfirmed_rows_past_their_time_are_missed_and_never_scheduled_again() -> None:
@@ -74,6 +75,39 @@ def test_unconfirmed_rows_past_their_time_are_missed_and_never_scheduled_again()
     assert first.missed == [row(late)] and first.schedule == []
     again = decide({late.key: late}, [row(late, State.MISSED)], NOW)
     assert again.missed == [] and again.schedule == [] and again.retry == []
+
+
+def test_reminders_of_one_channel_at_one_time_are_one_message() -> None:
+    other_channel = Reminder(AT, "C2", "talks", 1)
+    desired = {r.key: r for r in (TALKS, REVIEW, other_channel)}
+    sends = decide(desired, [], NOW).send
+    assert [sorted(r.event_id for r in s.batch.reminders) for s in sends] == [
+        ["review-of-talks", "talks"],
+        ["talks"],
+    ]
+    assert [s.batch.channel_id for s in sends] == ["C1", "C2"]
+
+
+def test_a_message_held_for_a_batch_that_changed_is_deleted_and_the_batch_sent_again() -> None:
+    held_alone = row(TALKS, State.SCHEDULED, "QTALKS")
+    both = decide({TALKS.key: TALKS, REVIEW.key: REVIEW}, [held_alone], NOW)
+    assert both.delete == [held_alone]
+    assert [s.batch.keys for s in both.send] == [frozenset({TALKS.key, REVIEW.key})]
+    merged = [row(TALKS, State.SCHEDULED, "QBOTH"), row(REVIEW, State.SCHEDULED, "QBOTH")]
+    kept = decide({TALKS.key: TALKS, REVIEW.key: REVIEW}, merged, NOW)
+    assert kept.delete == [] and kept.send == []  # held exactly as wanted
+    one_left = decide({TALKS.key: TALKS}, merged, NOW)
+    assert one_left.delete == merged and [s.batch.keys for s in one_left.send] == [
+        frozenset({TALKS.key})
+    ]
+
+
+def test_adoption_of_a_batch_adopts_each_of_its_reminders() -> None:
+    rows = [row(TALKS), row(REVIEW, State.SCHEDULED, "QBOTH")]  # the answer half recorded
+    message = Held("QBOTH", int(AT.timestamp()), "Reminders", (REVIEW.tag, TALKS.tag))
+    assert [(a.row.reminder, a.message_id) for a in adoptions(rows, [message])] == [
+        (TALKS, "QBOTH")
+    ]
 
 
 def test_new_reminders_are_scheduled_earliest_first() -> None:

@@ -183,7 +183,8 @@ def test_serve_prints_where_the_default_ledger_is(fake_slack: FakeSlack, tmp_pat
         served.wait_for(r"serving Slack requests at")
         served.proc.send_signal(signal.SIGTERM)
         served.proc.wait(TIMEOUT)
-    assert f"sco-bot: reminders ledger at {ledger}" in served.lines()
+    # A log line like any other (JSON under SCO_LOG_FORMAT=json), ending with the path.
+    assert any(line.endswith(f"sco-bot: reminders ledger at {ledger}") for line in served.lines())
     assert ledger.is_file()
 
 
@@ -216,7 +217,7 @@ def test_socket_mode_serves_health_on_its_own_port_and_stops_on_sigterm(
 def test_json_logs_name_each_request_without_secrets(fake_slack: FakeSlack, tmp_path: Path) -> None:
     env = serve_env(fake_slack, tmp_path, SCO_LOG_FORMAT="json", SCO_LOG_LEVEL="DEBUG")
     with serving(env, tmp_path) as served:
-        url = served.wait_for(r"serving Slack requests at (\S+)").group(1)
+        url = served.wait_for(r'serving Slack requests at (http:[^\s"]+)').group(1)
         assert post_command(url, "brief", **{"X-Request-Id": "req-42"})[0] == 200
         body = slash_body("brief")
         forged = urllib.request.Request(url, data=body.encode(), headers=signed_headers(body, "x"))
@@ -241,7 +242,7 @@ def test_json_logs_name_each_request_without_secrets(fake_slack: FakeSlack, tmp_
 def test_log_level_warning_leaves_out_request_lines(fake_slack: FakeSlack, tmp_path: Path) -> None:
     env = serve_env(fake_slack, tmp_path, SCO_LOG_FORMAT="json", SCO_LOG_LEVEL="warning")
     with serving(env, tmp_path) as served:
-        url = served.wait_for(r"serving Slack requests at (\S+)").group(1)
+        url = served.wait_for(r'serving Slack requests at (http:[^\s"]+)').group(1)
         assert post_command(url, "brief")[0] == 200
         served.proc.send_signal(signal.SIGTERM)
         served.proc.wait(TIMEOUT)

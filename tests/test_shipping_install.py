@@ -346,11 +346,62 @@ def test_the_images_command_serves_slack_and_passes_its_health_check(
             proc.wait()
     lines = log.read_text().splitlines()
     ledger = Path(image.env["SCO_STATE_DIR"]) / "ledger.sqlite3"
-    assert f"sco-bot: reminders ledger at {ledger}" in lines
+    logged = [json.loads(line) for line in lines]  # every line JSON, start-up included
+    assert f"sco-bot: reminders ledger at {ledger}" in [entry["event"] for entry in logged]
     assert ledger.is_file()
-    logged = [json.loads(line) for line in lines if line.startswith("{")]
     assert any(entry.get("command") == "/sco" for entry in logged), lines
     assert not any(BOT_TOKEN in line or SIGNING_SECRET in line for line in lines)
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_installs_in_a_workspace_through_oauth(
+    image: Image, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """OAuth mode needs what the wheel declares (greenlet for slack-sdk's SQLAlchemy stores,
+    Alembic and its migrations): the install flow and an answer, from a fresh environment."""
+    port = str(free_port())
+    installed = Path(image.env["VIRTUAL_ENV"]) / "bin" / "sco-bot"
+    state = tmp_path / "state"
+    env = {
+        **plain_env(tmp_path / "home"),
+        "SLACK_CLIENT_ID": "1111111111.2222222222",
+        "SLACK_CLIENT_SECRET": "client-secret-0123456789",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "SCO_STATE_DIR": str(state),
+        "SCO_LOG_FORMAT": "json",
+    }
+    log = tmp_path / "serve.log"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen([str(installed), "serve", "--host", "127.0.0.1", "--port", port],
+                                cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                                stdout=stderr, stderr=stderr)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: "serving Slack requests" in log.read_text(), TIMEOUT), (
+            log.read_text()
+        )
+        with urllib.request.urlopen(base + "/slack/install", timeout=TIMEOUT) as page:
+            cookie = page.headers["Set-Cookie"].split(";")[0]
+            html = page.read().decode()
+        state_value = re.search(r"state=([0-9a-f-]+)", html)
+        assert state_value is not None, html
+        code = fake_slack.install("T42")
+        back = f"{base}/slack/oauth_redirect?code={code}&state={state_value[1]}"
+        done = urllib.request.Request(back, headers={"Cookie": cookie})
+        with urllib.request.urlopen(done, timeout=TIMEOUT) as response:
+            assert response.status == 200
+        body = slash_body("help", fake_slack.response_url(), team_id="T42")
+        answer = urllib.request.Request(
+            base + "/slack/events", data=body.encode(), headers=signed_headers(body)
+        )
+        with urllib.request.urlopen(answer, timeout=TIMEOUT) as response:
+            assert json.loads(response.read())["blocks"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0, log.read_text()
+    assert [c.method for c in fake_slack.calls_to("oauth.")] == ["oauth.v2.access"]
+    assert all(json.loads(line) for line in log.read_text().splitlines())
 
 
 # --- compose and the example environment ----------------------------------------------------------

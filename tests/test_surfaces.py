@@ -92,8 +92,11 @@ class Bot:
         return self.fake.calls_to(prefix)
 
 
-def serve_bot(fake: FakeSlack, digest: Digest, now: datetime, tmp: Path) -> Iterator[Bot]:
+def serve_bot(
+    fake: FakeSlack, digest: Digest, now: datetime, tmp: Path, admins: frozenset[str] = frozenset()
+) -> Iterator[Bot]:
     settings = Settings(
+        admins=admins,
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake.api_url,
@@ -485,7 +488,20 @@ def test_the_manifest_declares_the_surfaces_and_only_the_scopes_they_need() -> N
     # Least privilege: exactly the scopes the surfaces use, no more.
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == ours | questions
     events = settings["event_subscriptions"]["bot_events"]
-    assert set(events) == {"app_home_opened", "app_mention", "message.im"}
+    lifecycle = {"app_uninstalled", "tokens_revoked"}  # leaving cleanly (issue 26)
+    assert set(events) == {"app_home_opened", "app_mention", "message.im"} | lifecycle
+
+
+def test_the_manifest_describes_the_app_as_slack_asks() -> None:
+    manifest = yaml.safe_load((PROJECT / "manifest.yaml").read_text())
+    about = manifest["display_information"]
+    assert 174 <= len(about["long_description"]) <= 4000  # Slack's bounds
+    assert len(about["description"]) <= 140
+    hint = manifest["features"]["slash_commands"][0]["usage_hint"]
+    assert len(hint) <= 60  # one autocomplete line
+    [back] = manifest["oauth_config"]["redirect_urls"]
+    events_url = manifest["settings"]["event_subscriptions"]["request_url"]
+    assert back == events_url.replace("/slack/events", "/slack/oauth_redirect")
 
 
 def test_the_manifest_repeats_no_key() -> None:

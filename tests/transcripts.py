@@ -19,7 +19,7 @@ from bot.knowledge.holder import DigestHolder
 from bot.knowledge.loader import load_digest
 from bot.pipeline import Pipeline
 from bot.reminders.messages import ReminderMessages
-from bot.reminders.plan import Reminder, Subscription
+from bot.reminders.plan import Batch, Reminder, Subscription
 from bot.rendering.renderer import Renderer
 from bot.rendering.terminal import plain, to_terminal
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
@@ -36,7 +36,7 @@ class Case:
 
     digest: str  # shipped | three | hostile | big
     now: datetime
-    surface: str  # reply | public | post | view | home | reminder | notice
+    surface: str  # reply | public | post | view | home | reminder | notice | form
     text: str = ""
 
     @property
@@ -235,6 +235,17 @@ def cases() -> list[Case]:
         Case("shipped", _at("2021-10-17T09:00"), "reminder", "fanfares-of-peace-2021 1"),
         Case("three", _at("2033-05-12T09:00"), "reminder", "cadet-regatta-2033 7"),
         Case("three", _at("2033-07-01T09:00"), "reminder", "liaison-officers-2033 0"),
+        # Two reminders of one channel falling at one time: one message.
+        # (`remind on 82d 50d`, before the regatta was cancelled on 13 May)
+        Case(
+            "three",
+            _at("2033-05-12T09:00"),
+            "reminder",
+            "liaison-officers-2033 50; cadet-regatta-2033 82",
+        ),
+        # The reminder form, opened in a channel (its picker set to it) and from the Home tab.
+        Case("shipped", _at("2021-08-01T00:00"), "form", "C0TRANSCRIPT"),
+        Case("shipped", _at("2021-08-01T00:00"), "form", ""),
         Case("shipped", _at("2021-10-01T12:00"), "remind", "remind on"),
         Case(
             "shipped",
@@ -276,6 +287,11 @@ def render(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
         return _with_ledger(case, digest, renderer)
     if case.surface == "reminder":
         return Rendered([_reminder(case, digest, renderer)])
+    if case.surface == "form":
+        view = pipeline.view(
+            "remind_form.j2", channel=case.text, tz="Europe/Berlin", leads="7d 1d", at="09:00"
+        )
+        return Rendered([view], view=True)
     return Rendered([_notice(case, pipeline)])
 
 
@@ -310,11 +326,14 @@ def _pages(pages: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def _reminder(case: Case, digest: Digest, renderer: Renderer) -> dict[str, Any]:
-    event_id, lead = case.text.split()
-    post_at = case.now
-    reminder = Reminder(post_at, CALLER.channel_id, event_id, int(lead))
-    message = ReminderMessages(renderer, UTC_ZONE).reminder(reminder, digest.as_of(post_at))
-    return message.payload()
+    """The reminders of the case's text ("event lead; event lead"), due at its time: one
+    message (SCO_ADMINS set, as the stop button says)."""
+    reminders = []
+    for item in case.text.split(";"):
+        event_id, lead = item.split()
+        reminders.append(Reminder(case.now, CALLER.channel_id, event_id, int(lead)))
+    messages = ReminderMessages(renderer, UTC_ZONE, frozenset({"U0ADMIN"}))
+    return messages.batch(Batch(tuple(reminders)), digest.as_of(case.now)).payload()
 
 
 def _notice(case: Case, pipeline: Pipeline) -> dict[str, Any]:
@@ -392,5 +411,6 @@ def _surface_label(case: Case) -> str:
         "remind": "/sco remind, private reply (with a ledger, no Slack)",
         "dm-first": "direct message, the user's first",
         "reminder": "scheduled reminder, posted",
+        "form": "the reminder form (a modal)",
         "notice": "notice",
     }[case.surface]

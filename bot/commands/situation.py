@@ -75,6 +75,12 @@ class Situation:
         """The IANA name of the display timezone."""
         return zone_name(self.timezone)
 
+    @property
+    def may_remind(self) -> bool:
+        """Whether the caller may turn reminders on or off (everyone, unless SCO_ADMINS)."""
+        user = self.caller.user_id if self.caller else None
+        return not self.admins or user in self.admins
+
     def _sharer(self) -> str | None:
         """The user who shared a reply (a Slack user id), for "Shared by" on the post."""
         if self.surface is not Surface.SHARE or self.caller is None:
@@ -95,5 +101,8 @@ class Situation:
             "posted": self.surface.posted,
             "in_view": self.surface is Surface.VIEW,
             "shared_by": self._sharer(),
+            # The reminder form is offered only to those who may use it; the others are told who.
+            "may_remind": self.may_remind,
+            "admins": sorted(self.admins),
             **values,
         }

@@ -15,7 +15,7 @@ from datetime import datetime
 from bot.knowledge.digest import Digest
 from bot.reminders.ledger import ChannelLock, Ledger, LockLost
 from bot.reminders.messages import ReminderMessages
-from bot.reminders.plan import Reminder, Subscription, plan_channel
+from bot.reminders.plan import Batch, Reminder, Subscription, plan_channel
 from bot.reminders.reconcile import Decisions, adoptions, decide, waves
 from bot.reminders.records import LedgerRow, State
 from bot.reminders.scheduler import DeliveryError, Failure, Scheduler
@@ -43,17 +43,32 @@ class SyncReport:
     waiting: list[Reminder] = field(default_factory=list)  # pending until Slack can be asked
     lost_lock: list[str] = field(default_factory=list)  # channels whose lock's session died
     transient: bool = False  # a failure worth one more pass
+    refused: str | None = None  # Slack refused the workspace's token (invalid_auth...)
 
     def merge(self, other: SyncReport) -> None:
         """Add another report's items to this one."""
         for name in _LISTS:
             getattr(self, name).extend(getattr(other, name))
+        self.refused = self.refused or other.refused
 
 
 _LISTS = (
     *("scheduled", "deleted", "adopted", "failed", "broken"),
     *("busy", "missed", "waiting", "lost_lock"),
 )
+
+
+class _Refused(Exception):
+    """Slack refuses the workspace's token: stop everything for that workspace."""
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+        super().__init__(error)
+
+
+def _refused(exc: DeliveryError) -> None:
+    if exc.failure is Failure.AUTH:
+        raise _Refused(exc.error) from None
 
 
 class _ChannelBroken(Exception):
@@ -83,6 +98,9 @@ class Delivery:
         self._unsettled: set[str] = set()  # channels to reconcile again soon
         self._guard = threading.Lock()
         self._runs = 0
+        # Slack's answer when it refused the workspace's token: its work ends there (a new
+        # token, installed again, gets a new Delivery).
+        self.refused: str | None = None
 
     def reconcile(self, now: datetime, channels: Iterable[str] | None = None) -> SyncReport:
         """Reconcile every channel (or the given ones), a few at a time (each under its own
@@ -156,14 +174,16 @@ class Delivery:
 
     def unsettled(self) -> list[str]:
         """Channels left with pending reminders, a busy lock or a lost one, to reconcile again
-        soon (each returned once)."""
+        soon (each returned once; none once Slack refused the token: no retry can succeed)."""
         with self._guard:
             names, self._unsettled = sorted(self._unsettled), set()
-        return names
+        return [] if self.refused else names
 
     def _reconcile_safely(
         self, channel_id: str, now: datetime, until: datetime | None = None
     ) -> SyncReport:
+        if self.refused:
+            return SyncReport(refused=self.refused)
         try:
             return self.reconcile_channel(channel_id, now, until=until)
         except Exception as exc:  # a database or programming error: log, go on
@@ -195,6 +215,9 @@ class Delivery:
                 except LockLost as lost:
                     log.warning("lost the lock of %s (%s): stopped", channel_id, lost)
                     report.lost_lock.append(channel_id)
+                except _Refused as refused:
+                    self.refused = report.refused = refused.error
+                    return report  # nothing to retry: the token is no good
         settled = not (report.busy or report.lost_lock) and not any(
             r.state is State.PENDING and r.reminder.post_at > now
             for r in self.ledger.ledger(channel_id)
@@ -283,13 +306,18 @@ class _ChannelRun:
             rows, listed = self._adopt(rows)
         decisions = decide(desired, rows, self.now, listed, self.until)
         self._apply(decisions)
-        reserved = list(self.ledger.reserve_many(decisions.schedule).items())
-        for i, (key, row_id) in enumerate(reserved):
+        # One commit for every new row, before Slack is asked for any.
+        reserved = self.ledger.reserve_many(decisions.schedule)
+        for i, send in enumerate(decisions.send):
+            known = {key: row.id for key, row in send.rows.items()} | reserved
+            members = [(known[r.key], r) for r in send.batch.reminders if r.key in known]
             try:
-                self._schedule(row_id, desired[key])
+                self._schedule(members, send.batch)
             except _ChannelBroken:
-                for _, unsent in reserved[i + 1 :]:
-                    self.ledger.forget(unsent)  # never sent: nothing for Slack to hold
+                for later in decisions.send[i + 1 :]:
+                    for reminder in later.batch.reminders:
+                        if reminder.key in reserved:  # never sent: nothing for Slack to hold
+                            self.ledger.forget(reserved[reminder.key])
                 raise
             # LockLost propagates touching nothing: the rows are another instance's now.
 
@@ -299,10 +327,11 @@ class _ChannelRun:
         for row in decisions.missed:
             self._missed(row.id, row.reminder, "its time came before Slack confirmed it")
         self.report.waiting.extend(r.reminder for r in decisions.wait)
+        by_message: dict[str, list[LedgerRow]] = {}
         for row in decisions.delete:
-            self._delete(row)
-        for row in decisions.retry:
-            self._schedule(row.id, row.reminder)
+            by_message.setdefault(row.scheduled_message_id or f"row:{row.id}", []).append(row)
+        for held in by_message.values():
+            self._delete(held)
 
     def _adopt(self, rows: list[LedgerRow]) -> tuple[list[LedgerRow], bool]:
         """Match pending rows (the scheduler's answer never recorded) with what it holds;
@@ -310,6 +339,7 @@ class _ChannelRun:
         try:
             held = self.scheduler.held(self.channel_id, self.urgent)
         except DeliveryError as exc:
+            _refused(exc)
             if exc.failure is Failure.CHANNEL:
                 raise _ChannelBroken(exc.error) from None
             self.report.transient = True
@@ -319,27 +349,35 @@ class _ChannelRun:
             self.report.adopted.append(adoption.row.reminder)
         return self.ledger.ledger(self.channel_id), True
 
-    def _schedule(self, row_id: int, reminder: Reminder) -> None:
-        message = self.delivery.messages.reminder(reminder, self.digest)
+    def _schedule(self, rows: list[tuple[int, Reminder]], batch: Batch) -> None:
+        """Schedule one message for a batch of reminders (its rows reserved already)."""
+        message = self.delivery.messages.batch(batch, self.digest)
         self.lock.check()
         try:
-            message_id = self.scheduler.schedule(reminder, message, self.urgent)
+            message_id = self.scheduler.schedule(batch, message, self.urgent)
         except DeliveryError as exc:
+            _refused(exc)  # the reserved rows stay pending: adopted or sent with a new token
             if exc.failure is Failure.CHANNEL:
-                self.ledger.forget(row_id)
+                for row_id, _ in rows:
+                    self.ledger.forget(row_id)
                 raise _ChannelBroken(exc.error) from None
-            if exc.error == TOO_LATE:
-                self._missed(row_id, reminder, "its time came while it waited to be scheduled")
-                return
-            if exc.failure is Failure.GONE:
-                self.ledger.forget(row_id)
-            else:  # stays pending: retried soon, after asking Slack what it holds
-                self.ledger.note_error(row_id, exc.error)
-            self.report.failed.append((reminder, exc.error))
-            self.report.transient = self.report.transient or exc.failure is Failure.TRANSIENT
+            for row_id, reminder in rows:
+                self._failed(row_id, reminder, exc)
             return
-        self.ledger.confirm(row_id, message_id)
-        self.report.scheduled.append(reminder)
+        for row_id, _ in rows:
+            self.ledger.confirm(row_id, message_id)
+        self.report.scheduled.extend(batch.reminders)
+
+    def _failed(self, row_id: int, reminder: Reminder, exc: DeliveryError) -> None:
+        if exc.error == TOO_LATE:
+            self._missed(row_id, reminder, "its time came while it waited to be scheduled")
+            return
+        if exc.failure is Failure.GONE:
+            self.ledger.forget(row_id)
+        else:  # stays pending: retried soon, after asking Slack what it holds
+            self.ledger.note_error(row_id, exc.error)
+        self.report.failed.append((reminder, exc.error))
+        self.report.transient = self.report.transient or exc.failure is Failure.TRANSIENT
 
     def _missed(self, row_id: int, reminder: Reminder, why: str) -> None:
         # Not posted late (Slack refuses a past post_at, and a late chat.postMessage could not
@@ -355,17 +393,21 @@ class _ChannelRun:
         self.ledger.mark_missed(row_id, why)
         self.report.missed.append(reminder)
 
-    def _delete(self, row: LedgerRow) -> None:
-        if row.state is State.SCHEDULED and row.scheduled_message_id:
+    def _delete(self, rows: list[LedgerRow]) -> None:
+        """Delete one held message (the rows of its reminders), or forget unsent rows."""
+        ident = rows[0].scheduled_message_id
+        if rows[0].state is State.SCHEDULED and ident:
             self.lock.check()
             try:
-                self.scheduler.delete(self.channel_id, row.scheduled_message_id, self.urgent)
+                self.scheduler.delete(self.channel_id, ident, self.urgent)
             except DeliveryError as exc:
+                _refused(exc)
                 # Already posted or deleted, or the channel is gone: nothing left to delete.
                 if exc.error != ALREADY_GONE and exc.failure is not Failure.CHANNEL:
-                    self.report.failed.append((row.reminder, exc.error))
+                    self.report.failed.extend((row.reminder, exc.error) for row in rows)
                     transient = exc.failure is Failure.TRANSIENT
                     self.report.transient = self.report.transient or transient
                     return
-        self.ledger.forget(row.id)
-        self.report.deleted.append(row.reminder)
+        for row in rows:
+            self.ledger.forget(row.id)
+            self.report.deleted.append(row.reminder)

@@ -12,6 +12,7 @@ from bot.reminders.delivery import Delivery
 from bot.reminders.ledger import Ledger
 from bot.reminders.plan import Plan, Subscription, plan_channel
 from bot.reminders.records import LedgerRow, State
+from bot.reminders.workspace import Workspace, current_workspace
 
 log = logging.getLogger("sco_bot.remind")
 
@@ -44,21 +45,37 @@ def run_now(job: Callable[[], object]) -> object:
 
 
 class ReminderDesk:
-    """Subscriptions for channels; each change is followed by a reconcile of that channel."""
+    """Subscriptions for channels; each change is followed by a reconcile of that channel.
+
+    Of the workspace the current request serves (`current_workspace()`): its ledger rows and
+    its delivery, with its own token. `delivery` is one (or None), or how to find a
+    workspace's."""
 
     def __init__(
         self,
         ledger: Ledger,
-        delivery: Delivery | None,
+        delivery: Delivery | Callable[[Workspace], Delivery | None] | None,
         digest: Callable[[], Digest],
         clock: Callable[[], datetime],
         run: Runner = run_now,
     ) -> None:
-        self.ledger = ledger
-        self.delivery = delivery
+        self._ledger = ledger
+        self._deliveries: Callable[[Workspace], Delivery | None] = (
+            delivery if callable(delivery) else lambda _workspace: delivery
+        )
         self.digest = digest
         self.clock = clock
         self.run = run
+
+    @property
+    def ledger(self) -> Ledger:
+        """The ledger of the workspace being served."""
+        return self._ledger.scoped(current_workspace())
+
+    @property
+    def delivery(self) -> Delivery | None:
+        """Delivery to the workspace being served (None without its token)."""
+        return self._deliveries(current_workspace())
 
     def subscribe(self, sub: Subscription, now: datetime) -> ChannelStatus:
         """Subscribe (or re-subscribe with new settings) and schedule its reminders."""
@@ -87,6 +104,7 @@ class ReminderDesk:
         delivery = self.delivery
         if delivery is None:
             return
+        workspace = current_workspace()
 
         def job() -> object:
             try:
@@ -95,7 +113,11 @@ class ReminderDesk:
                     channel_id, self.clock(), urgent=True, wait=CHANGE_WAIT_SECONDS
                 )
             except Exception:
-                log.exception("reconcile of %s after a subscription change failed", channel_id)
+                log.exception(
+                    "reconcile of %s in %s after a subscription change failed",
+                    channel_id,
+                    workspace.label,
+                )
                 return None
 
         self.run(job)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time as clock
 import zlib
@@ -11,70 +12,26 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
     Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
+    and_,
     delete,
     event,
     select,
     text,
+    union,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.reminders.database import bounded_engine
+from bot.reminders.migrate import migrate
 from bot.reminders.plan import MAX_LEADS, LeadError, Reminder, Subscription
 from bot.reminders.records import LedgerRow, State
-
-metadata = MetaData()
-
-subscriptions = Table(
-    "sco_subscriptions",
-    metadata,
-    Column("channel_id", String(64), primary_key=True),
-    Column("leads", String(200), nullable=False),
-    Column("at", String(5), nullable=False),
-    Column("timezone", String(64), nullable=False),
-    Column("subscriber", String(64)),
-    Column("broken", String(200)),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-reminders = Table(
-    "sco_reminders",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("channel_id", String(64), nullable=False, index=True),
-    Column("event_id", String(80), nullable=False),
-    Column("lead_days", Integer, nullable=False),
-    Column("post_at", BigInteger, nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("scheduled_message_id", String(64)),
-    Column("error", String(200)),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    # The same reminder can be in the ledger once only, whichever instance writes it.
-    UniqueConstraint("channel_id", "event_id", "lead_days", "post_at", name="sco_reminder_key"),
-)
-
-
-# Who has been welcomed where (the Home tab, a direct message): a first contact gets a short
-# onboarding, once per user and surface, whichever instance answers it.
-greetings = Table(
-    "sco_greetings",
-    metadata,
-    Column("team_id", String(32), primary_key=True),  # "" with one workspace's token
-    Column("user_id", String(64), primary_key=True),
-    Column("surface", String(16), primary_key=True),
-    Column("greeted_at", DateTime(timezone=True), nullable=False),
-)
+from bot.reminders.tables import WORKSPACE_TABLES, greetings, reminders, subscriptions
+from bot.reminders.workspace import TOKEN_WORKSPACE, Workspace
 
 
 def _utcnow() -> datetime:
@@ -100,8 +57,10 @@ def _row_subscription(row: Any) -> Subscription:
     )
 
 
-def _lock_key(channel_id: str) -> int:
-    return zlib.crc32(f"sco-bot:{channel_id}".encode()) - 2**31
+def _lock_key(workspace: Workspace, channel_id: str) -> int:
+    # The bot token's workspace keeps the key it had before the ledger knew workspaces.
+    name = channel_id if workspace == TOKEN_WORKSPACE else f"{workspace.label}:{channel_id}"
+    return zlib.crc32(f"sco-bot:{name}".encode()) - 2**31
 
 
 LOCK_POLL_SECONDS = 0.1
@@ -142,17 +101,27 @@ _HOLDS_LOCK = text(
 
 
 class Ledger:
-    """Subscriptions and the reminder ledger in SQLite (embedded) or PostgreSQL (shared)."""
+    """Subscriptions and the reminder ledger in SQLite (embedded) or PostgreSQL (shared), of one
+    workspace (`workspace`; `scoped` gives another's over the same database)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, workspace: Workspace = TOKEN_WORKSPACE) -> None:
         self.url = url
+        self.workspace = workspace
         self.engine: Engine = bounded_engine(url)
         self.is_postgres = self.engine.dialect.name == "postgresql"
-        self._locks: dict[str, threading.Lock] = {}
+        self._locks: dict[tuple[Workspace, str], threading.Lock] = {}
         self._locks_guard = threading.Lock()
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        migrate(self.engine)
+
+    def scoped(self, workspace: Workspace) -> Ledger:
+        """The same database's ledger of another workspace (its pool and locks shared)."""
+        if workspace == self.workspace:
+            return self
+        other = copy.copy(self)
+        other.workspace = workspace
+        return other
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -166,6 +135,52 @@ class Ledger:
             return True
         except Exception:
             return False
+
+    def _mine(self, table: Any) -> ColumnElement[bool]:
+        """Rows of this ledger's workspace."""
+        return and_(
+            table.c.enterprise_id == self.workspace.enterprise_id,
+            table.c.team_id == self.workspace.team_id,
+        )
+
+    def _keys(self) -> dict[str, str]:
+        return {"enterprise_id": self.workspace.enterprise_id, "team_id": self.workspace.team_id}
+
+    # Workspaces
+
+    def workspaces(self) -> list[Workspace]:
+        """Every workspace with a subscription or a reminder in the ledger."""
+        columns = (subscriptions.c.enterprise_id, subscriptions.c.team_id)
+        both = union(
+            select(*columns), select(reminders.c.enterprise_id, reminders.c.team_id)
+        ).subquery()
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(both).order_by(*both.c))
+            return [Workspace(r[0], r[1]) for r in rows]
+
+    def scheduled_messages(self) -> list[tuple[str, str]]:
+        """(channel, Slack's scheduled message id) of every reminder Slack holds for this
+        workspace, as far as the ledger knows."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(reminders.c.channel_id, reminders.c.scheduled_message_id)
+                .where(
+                    self._mine(reminders),
+                    reminders.c.state == State.SCHEDULED.value,
+                    reminders.c.scheduled_message_id.is_not(None),
+                )
+                .distinct()
+            )
+            return [(r[0], r[1]) for r in rows]
+
+    def forget_workspace(self) -> int:
+        """Delete every row of this workspace (subscriptions, reminders, greetings): it left.
+        Returns how many rows were deleted."""
+        deleted = 0
+        with self.engine.begin() as conn:
+            for table in WORKSPACE_TABLES:
+                deleted += conn.execute(delete(table).where(self._mine(table))).rowcount or 0
+        return deleted
 
     # Subscriptions
 
@@ -183,9 +198,16 @@ class Ledger:
             "updated_at": _utcnow(),
         }
         insert = postgresql.insert if self.is_postgres else sqlite.insert
-        statement = insert(subscriptions).values(channel_id=sub.channel_id, **values)
+        statement = insert(subscriptions).values(
+            channel_id=sub.channel_id, **self._keys(), **values
+        )
         statement = statement.on_conflict_do_update(
-            index_elements=[subscriptions.c.channel_id], set_=values
+            index_elements=[
+                subscriptions.c.enterprise_id,
+                subscriptions.c.team_id,
+                subscriptions.c.channel_id,
+            ],
+            set_=values,
         )
         with self.engine.begin() as conn:
             conn.execute(statement)
@@ -194,7 +216,9 @@ class Ledger:
         """Remove a channel's subscription; True when there was one."""
         with self.engine.begin() as conn:
             done = conn.execute(
-                delete(subscriptions).where(subscriptions.c.channel_id == channel_id)
+                delete(subscriptions).where(
+                    self._mine(subscriptions), subscriptions.c.channel_id == channel_id
+                )
             )
             return bool(done.rowcount)
 
@@ -203,7 +227,7 @@ class Ledger:
         with self.engine.begin() as conn:
             conn.execute(
                 update(subscriptions)
-                .where(subscriptions.c.channel_id == channel_id)
+                .where(self._mine(subscriptions), subscriptions.c.channel_id == channel_id)
                 .values(broken=reason, updated_at=_utcnow())
             )
 
@@ -211,14 +235,16 @@ class Ledger:
         """A channel's subscription, if any."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(subscriptions).where(subscriptions.c.channel_id == channel_id)
+                select(subscriptions).where(
+                    self._mine(subscriptions), subscriptions.c.channel_id == channel_id
+                )
             ).first()
         return _row_subscription(row) if row else None
 
-    def first_contact(self, user_id: str, surface: str, team_id: str = "") -> bool:
+    def first_contact(self, user_id: str, surface: str) -> bool:
         """Record that a user has been welcomed on a surface; True only the first time (an
         insert that a second, concurrent first contact loses)."""
-        row = {"team_id": team_id, "user_id": user_id, "surface": surface}
+        row = {**self._keys(), "user_id": user_id, "surface": surface}
         try:
             with self.engine.begin() as conn:
                 conn.execute(greetings.insert().values(**row, greeted_at=_utcnow()))
@@ -227,15 +253,21 @@ class Ledger:
         return True
 
     def subscriptions(self) -> list[Subscription]:
-        """Every subscription."""
+        """Every subscription of the workspace."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(subscriptions).order_by(subscriptions.c.channel_id))
+            rows = conn.execute(
+                select(subscriptions)
+                .where(self._mine(subscriptions))
+                .order_by(subscriptions.c.channel_id)
+            )
             return [_row_subscription(r) for r in rows]
 
     def ledger_channels(self) -> list[str]:
         """Channels with ledger rows (subscribed or not)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(reminders.c.channel_id).distinct())
+            rows = conn.execute(
+                select(reminders.c.channel_id).where(self._mine(reminders)).distinct()
+            )
             return [r[0] for r in rows]
 
     # Ledger
@@ -245,7 +277,7 @@ class Ledger:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(reminders)
-                .where(reminders.c.channel_id == channel_id)
+                .where(self._mine(reminders), reminders.c.channel_id == channel_id)
                 .order_by(reminders.c.post_at, reminders.c.id)
             )
             return [
@@ -272,6 +304,7 @@ class Ledger:
         channel_id, event_id, lead_days, post_at = reminder.key
         existing = conn.execute(
             select(reminders.c.id).where(
+                self._mine(reminders),
                 reminders.c.channel_id == channel_id,
                 reminders.c.event_id == event_id,
                 reminders.c.lead_days == lead_days,
@@ -285,6 +318,7 @@ class Ledger:
             with conn.begin_nested() if self.is_postgres else nullcontext():
                 result = conn.execute(
                     reminders.insert().values(
+                        **self._keys(),
                         channel_id=channel_id,
                         event_id=event_id,
                         lead_days=lead_days,
@@ -347,13 +381,13 @@ class Ledger:
     @contextmanager
     def _local_lock(self, channel_id: str) -> Iterator[None]:
         with self._locks_guard:
-            lock = self._locks.setdefault(channel_id, threading.Lock())
+            lock = self._locks.setdefault((self.workspace, channel_id), threading.Lock())
         with lock:
             yield
 
     @contextmanager
     def _advisory_lock(self, channel_id: str, wait: float) -> Iterator[ChannelLock | None]:
-        key = _lock_key(channel_id)
+        key = _lock_key(self.workspace, channel_id)
         deadline = clock.monotonic() + wait
         with self.engine.connect() as conn:
             while True:

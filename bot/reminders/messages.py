@@ -1,4 +1,5 @@
-"""The words of reminder messages and of the notice that a channel cannot receive them."""
+"""The words of reminder messages (a channel's reminders of one time in one message) and of the
+notice that a channel cannot receive them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime, tzinfo
 from bot.knowledge.dates import zone
 from bot.knowledge.digest import Digest
 from bot.queries.calendar import timing
-from bot.reminders.plan import Reminder, Subscription
+from bot.reminders.plan import Batch, Reminder, Subscription
 from bot.rendering.blocks import Message
 from bot.rendering.renderer import Renderer
 
@@ -15,33 +16,50 @@ CACHE_SIZE = 1024
 
 
 class ReminderMessages:
-    """Renders reminders (once per digest, event, lead and post time) and broken notices."""
+    """Renders reminder messages (once per digest, batch and post time) and broken notices."""
 
-    def __init__(self, renderer: Renderer, default_tz: tzinfo) -> None:
+    def __init__(
+        self, renderer: Renderer, default_tz: tzinfo, admins: frozenset[str] = frozenset()
+    ) -> None:
         self.renderer = renderer
         self.default_tz = default_tz
-        self._rendered: dict[tuple[str, str, int, datetime], Message] = {}
+        self.admins = admins  # when set, only they may stop reminders (the button says so)
+        self._rendered: dict[tuple[str, tuple[tuple[str, int], ...], datetime], Message] = {}
 
     def reminder(self, reminder: Reminder, digest: Digest) -> Message:
-        """The reminder's message, as it will be posted (the same for every channel)."""
-        key = (digest.view_id, reminder.event_id, reminder.lead_days, reminder.post_at)
+        """One reminder's message, as it will be posted (the same for every channel)."""
+        return self.batch(Batch((reminder,)), digest)
+
+    def batch(self, batch: Batch, digest: Digest) -> Message:
+        """The message of a channel's reminders falling at one time, as it will be posted."""
+        items = tuple((r.event_id, r.lead_days) for r in batch.reminders)
+        key = (digest.view_id, items, batch.post_at)
         message = self._rendered.get(key)
         if message is None:
-            message = self._render(reminder, digest)
+            message = self._render(batch, digest)
             if len(self._rendered) >= CACHE_SIZE:
                 self._rendered.clear()
             self._rendered[key] = message
         return message
 
-    def _render(self, reminder: Reminder, digest: Digest) -> Message:
-        event = digest.event(reminder.event_id)
-        tz = zone(event.timezone) if event.timezone else self.default_tz
+    def _render(self, batch: Batch, digest: Digest) -> Message:
+        items = []
+        for reminder in batch.reminders:
+            event = digest.event(reminder.event_id)
+            tz = zone(event.timezone) if event.timezone else self.default_tz
+            items.append(
+                {
+                    "event": event,
+                    "lead": reminder.lead_days,
+                    "timing": timing(event.date, tz, reminder.post_at),
+                    "meeting": digest.event_meetings.get(event.id),
+                }
+            )
         context = {
-            "event": event,
-            "lead": reminder.lead_days,
-            "timing": timing(event.date, tz, reminder.post_at),
+            "items": items,
             "version": digest.version,
             "docs": digest.documents_by_id,
+            "admins_only": bool(self.admins),
         }
         return self.renderer.messages("reminder.j2", context)[0]
 

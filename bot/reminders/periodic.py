@@ -18,17 +18,19 @@ RETRY_SECONDS = 60.0
 
 
 class PeriodicReconcile:
-    """Reconciles every channel at start and then every `interval` seconds, in a thread; in
-    between, every `retry` seconds, the channels the last reconciles left unsettled."""
+    """Reconciles every channel of every workspace at start and then every `interval` seconds,
+    in a thread; in between, every `retry` seconds, the channels the last reconciles left
+    unsettled. A workspace whose token Slack refuses is logged once and left alone (its
+    delivery is no longer among `deliveries()`)."""
 
     def __init__(
         self,
-        delivery: Callable[[], Delivery | None],
+        deliveries: Callable[[], list[Delivery]],
         clock: Callable[[], datetime],
         interval: float,
         retry: float = RETRY_SECONDS,
     ) -> None:
-        self.delivery = delivery
+        self.deliveries = deliveries
         self.clock = clock
         self.interval = interval
         self.retry = min(retry, interval)
@@ -62,16 +64,29 @@ class PeriodicReconcile:
             self._stop.wait(max(0.0, min(self.retry, next_full - time.monotonic())))
 
     def _once(self, full: bool) -> None:
-        delivery = self.delivery()
-        if delivery is None:
-            return
+        for delivery in self.deliveries():
+            try:
+                self._reconcile(delivery, full)
+            except Exception:  # one workspace's failure never stops the others'
+                log.exception("periodic reconcile of %s failed", delivery.ledger.workspace.label)
+
+    def _reconcile(self, delivery: Delivery, full: bool) -> None:
         channels = None if full else delivery.unsettled()
         if channels == []:
             return
         report = delivery.reconcile(self.clock(), channels)
+        workspace = delivery.ledger.workspace
+        if report.refused:
+            log.error(
+                "Slack refuses the token of %s (%s): its reminders stop until it is installed "
+                "again (or the token is replaced)",
+                workspace.label,
+                report.refused,
+            )
         log.info(
-            "reconcile%s: %d scheduled, %d deleted, %d adopted, %d failed, %d busy, %d missed",
+            "reconcile%s%s: %d scheduled, %d deleted, %d adopted, %d failed, %d busy, %d missed",
             "" if full else " of unsettled channels",
+            "" if workspace.team_id == workspace.enterprise_id == "" else f" of {workspace.label}",
             len(report.scheduled),
             len(report.deleted),
             len(report.adopted),

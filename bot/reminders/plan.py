@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -60,6 +61,52 @@ class Reminder:
         message and give back verbatim (no escaping touches it)."""
         digest = hashlib.sha256("|".join(str(part) for part in self.key).encode()).hexdigest()
         return f"sco-{digest[:12]}"
+
+
+# Reminders of one channel falling at the same time are one message, of at most this many
+# (Slack's 50 blocks a message): more at one time are cut into several, in a fixed order.
+BATCH_SIZE = 8
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The reminders of one channel falling at one time: one message in Slack."""
+
+    reminders: tuple[Reminder, ...]  # one channel, one post_at; in (event, lead) order
+
+    @property
+    def post_at(self) -> datetime:
+        """When the message posts."""
+        return self.reminders[0].post_at
+
+    @property
+    def channel_id(self) -> str:
+        """Where it posts."""
+        return self.reminders[0].channel_id
+
+    @property
+    def keys(self) -> frozenset[tuple[str, str, int, int]]:
+        """Its reminders' keys: a message held for exactly these is this batch."""
+        return frozenset(r.key for r in self.reminders)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """Its reminders' tags, which the message carries."""
+        return tuple(r.tag for r in self.reminders)
+
+
+def batches(reminders: Iterable[Reminder]) -> list[Batch]:
+    """Reminders as the messages that carry them: those of one channel at one time together
+    (at most BATCH_SIZE a message), earliest first."""
+    by_time: dict[tuple[datetime, str], list[Reminder]] = {}
+    for reminder in reminders:
+        by_time.setdefault((reminder.post_at, reminder.channel_id), []).append(reminder)
+    found: list[Batch] = []
+    for key in sorted(by_time):
+        ordered = sorted(by_time[key], key=lambda r: (r.event_id, -r.lead_days))
+        for start in range(0, len(ordered), BATCH_SIZE):
+            found.append(Batch(tuple(ordered[start : start + BATCH_SIZE])))
+    return found
 
 
 class Why(StrEnum):

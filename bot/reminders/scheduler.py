@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.reminders.plan import Reminder
+from bot.reminders.plan import Batch
 from bot.rendering.blocks import Message
 
 
@@ -17,6 +17,7 @@ class Failure(StrEnum):
     CHANNEL = "channel"  # the bot cannot post in the channel at all
     GONE = "gone"  # the reminder will never be scheduled as it stands
     TRANSIENT = "transient"  # worth one more pass, after checking what is held
+    AUTH = "auth"  # the workspace's token is refused: nothing more for that workspace
     OTHER = "other"
 
 
@@ -36,20 +37,21 @@ class Held:
     id: str
     post_at: int
     text: str
-    tag: str | None = None  # the held reminder's `Reminder.tag`, as the scheduler gave it back
+    # The tags (`Reminder.tag`) of the reminders it carries, as the scheduler gave them back.
+    tags: tuple[str, ...] = ()
 
 
 class Scheduler(Protocol):
     """Holds messages to post later in a channel (Slack's `chat.scheduleMessage` today)."""
 
     def held(self, channel_id: str, urgent: bool = False) -> list[Held]:
-        """Every message held for the channel, each with the tag it was scheduled with
+        """Every message held for the channel, each with the tags it was scheduled with
         (raises DeliveryError). `urgent`: a person waits for this call (the priority lane)."""
         ...
 
-    def schedule(self, reminder: Reminder, message: Message, urgent: bool = False) -> str:
-        """Hold `message` for the reminder's post time, carrying `reminder.tag` so that
-        `held` gives it back exactly; return its id (raises DeliveryError)."""
+    def schedule(self, batch: Batch, message: Message, urgent: bool = False) -> str:
+        """Hold `message` for the batch's post time, carrying its reminders' tags so that
+        `held` gives them back exactly; return its id (raises DeliveryError)."""
         ...
 
     def delete(self, channel_id: str, message_id: str, urgent: bool = False) -> None:

@@ -9,37 +9,51 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.reminders.pacing import Pacers
-from bot.reminders.plan import Reminder
+from bot.reminders.plan import Batch
 from bot.reminders.scheduler import DeliveryError, Failure, Held
 from bot.rendering.blocks import Message
+from bot.slack.client import RevokedToken
 
 # Slack's answers that mean the bot cannot post in the channel at all.
 CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 # Answers that mean the reminder will never be scheduled as it stands.
 GONE_ERRORS = frozenset({"time_in_past", "time_too_far", "invalid_time"})
+# Answers that mean the workspace's token is no good: its work ends (and is logged once).
+AUTH_ERRORS = frozenset(
+    {"invalid_auth", "account_inactive", "token_revoked", "team_not_found", "not_authed",
+     "token_expired", "org_login_required", "ekm_access_denied", "app_uninstalled"}
+)  # fmt: skip
 # Answers worth one more pass (after checking what Slack holds).
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
-# The reminder's tag rides at the end of the notification text: letters, digits and a hyphen,
+# The reminders' tags ride at the end of the notification text: letters, digits and a hyphen,
 # which Slack gives back verbatim in chat.scheduledMessages.list (it escapes only & < >).
 # Never `metadata`: Slack does not post messages scheduled with it.
 _TAG = re.compile(r"\bsco-[0-9a-f]{12}\b")
 
 
-def with_tag(text: str, tag: str) -> str:
-    """The notification text carrying the reminder's tag."""
-    return f"{text} (ref {tag})"
+def with_tags(text: str, tags: tuple[str, ...]) -> str:
+    """The notification text carrying the reminders' tags."""
+    return f"{text} (ref {' '.join(tags)})"
+
+
+def tags_of(text: str) -> tuple[str, ...]:
+    """The tags a held message's text carries (those of its closing "(ref ...)")."""
+    ref = text.rfind("(ref ")
+    return tuple(_TAG.findall(text[ref:])) if ref >= 0 else ()
 
 
 def tag_of(text: str) -> str | None:
-    """The tag a held message's text carries (the last one), if any."""
-    found = _TAG.findall(text)
+    """The last tag a held message's text carries, if any."""
+    found = tags_of(text)
     return found[-1] if found else None
 
 
 def classify(error: str) -> Failure:
     """What Slack's error (or an exception's class name) means for delivery."""
+    if error in AUTH_ERRORS:
+        return Failure.AUTH
     if error in CHANNEL_ERRORS:
         return Failure.CHANNEL
     if error in GONE_ERRORS:
@@ -64,6 +78,8 @@ def _error_of(exc: SlackApiError) -> str:
 
 
 def _failed(exc: Exception) -> DeliveryError:
+    if isinstance(exc, RevokedToken):  # the workspace removed the app: no call was made
+        return DeliveryError("token_revoked", Failure.AUTH)
     error = _error_of(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
     return DeliveryError(error, classify(error))
 
@@ -94,19 +110,19 @@ class SlackScheduler:
             for message in response.get("scheduled_messages") or []:
                 text = str(message.get("text", ""))
                 ident = str(message.get("id"))
-                held.append(Held(ident, int(message.get("post_at") or 0), text, tag_of(text)))
+                held.append(Held(ident, int(message.get("post_at") or 0), text, tags_of(text)))
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return held
 
-    def schedule(self, reminder: Reminder, message: Message, urgent: bool = False) -> str:
-        """chat.scheduleMessage, the tag in the text; link previews off; never `metadata`."""
+    def schedule(self, batch: Batch, message: Message, urgent: bool = False) -> str:
+        """chat.scheduleMessage, the tags in the text; link previews off; never `metadata`."""
         self._pace("chat.scheduleMessage", urgent)
         try:
             response = self.client.chat_scheduleMessage(
-                channel=reminder.channel_id,
-                post_at=int(reminder.post_at.timestamp()),
-                text=with_tag(message.text, reminder.tag),
+                channel=batch.channel_id,
+                post_at=int(batch.post_at.timestamp()),
+                text=with_tags(message.text, batch.tags),
                 blocks=[dict(b) for b in message.blocks],
                 unfurl_links=False,
                 unfurl_media=False,

@@ -155,6 +155,8 @@ def _element(line: str) -> dict[str, Any]:
         }
         if spec.get("style") in ("primary", "danger"):
             button["style"] = spec["style"]
+        if spec.get("confirm"):
+            button["confirm"] = _confirm(spec["confirm"])
         return button
     if kind == "select":
         options = option_objects(spec["options"])
@@ -175,6 +177,16 @@ def _element(line: str) -> dict[str, Any]:
             select["initial_option"] = chosen[0]
         return select
     raise ValueError(f"unknown ::actions element {kind!r}")
+
+
+def _confirm(spec: Mapping[str, str]) -> dict[str, Any]:
+    """A button's "are you sure?" dialog: title, text, confirm and deny labels."""
+    return {
+        "title": _plain(spec["title"], 100),
+        "text": _plain(spec["text"], 300),
+        "confirm": _plain(spec["confirm"], 30),
+        "deny": _plain(spec["deny"], 30),
+    }
 
 
 def option_objects(pairs: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
@@ -226,7 +238,8 @@ def split_summary(source: str) -> tuple[str | None, str]:
 
 def input_block(line: str) -> dict[str, Any]:
     """One modal input block from a JSON line (written by the template's `tojson`): block_id,
-    label, element (plain_text_input, timepicker, checkboxes, static_select), action_id and
+    label, element (plain_text_input, timepicker, checkboxes, static_select,
+    conversations_select), action_id and
     optionally initial, options [[value, label], ...], placeholder, hint, optional."""
     spec = json.loads(line)
     kind = spec["element"]
@@ -248,6 +261,12 @@ def input_block(line: str) -> dict[str, Any]:
         element["initial_time"] = str(initial)[:5]
     elif kind == "plain_text_input" and initial:
         element["initial_value"] = str(initial)[:MAX_INPUT_VALUE]
+    elif kind == "conversations_select":
+        # The conversation the form was opened from (Slack ignores it when one is given).
+        element["default_to_current_conversation"] = True
+        element["filter"] = {"include": ["public", "private"], "exclude_bot_users": True}
+        if initial:
+            element["initial_conversation"] = str(initial)[:MAX_BLOCK_ID]
     elif kind not in ("timepicker", "plain_text_input"):
         raise ValueError(f"unknown ::input element {kind!r}")
     if spec.get("placeholder") and kind != "checkboxes":

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 import ssl
+import threading
 import time
 from functools import cache
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -34,12 +36,32 @@ def _timeout(settings: Settings) -> int:
     return int(max(1, settings.slack_timeout_seconds))
 
 
+class RevokedToken(SlackClientError):
+    """The workspace left (app_uninstalled, tokens_revoked): its token is never used again."""
+
+
+class WorkspaceClient(WebClient):
+    """A Web API client of one workspace's token that makes no call once `revoked` is set."""
+
+    def __init__(self, *, revoked: threading.Event | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self.revoked = revoked or threading.Event()
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:  # every method goes through it
+        """Call Slack, unless the workspace's token was revoked (raises RevokedToken)."""
+        if self.revoked.is_set():
+            raise RevokedToken(f"{api_method} not called: the workspace removed the app")
+        return super().api_call(api_method, **kwargs)
+
+
 def create_web_client(
     settings: Settings,
     *,
     retry_connection_errors: bool = True,
     rate_limit_wait: float | None = None,
     with_token: bool = True,
+    token: str | None = None,
+    revoked: threading.Event | None = None,
 ) -> WebClient:
     """A Web API client at SLACK_API_URL, each request bounded by SCO_SLACK_TIMEOUT, that waits
     out HTTP 429 (Retry-After) and retries: up to five times (reminder delivery, paced), or
@@ -47,6 +69,8 @@ def create_web_client(
 
     Delivery passes retry_connection_errors=False: a chat.scheduleMessage whose connection
     broke may have been scheduled, so it is checked against Slack's list, never blindly resent.
+    `token`: a workspace's own (else SLACK_BOT_TOKEN's, unless `with_token` is False); the
+    client makes no call once `revoked` is set (the workspace removed the app).
     """
     handlers: list[RetryHandler] = [
         RateLimitErrorRetryHandler(max_retry_count=5)
@@ -55,8 +79,9 @@ def create_web_client(
     ]
     if retry_connection_errors:
         handlers.insert(0, ConnectionErrorRetryHandler())
-    return WebClient(
-        token=settings.slack_bot_token if with_token else None,
+    return WorkspaceClient(
+        revoked=revoked,
+        token=token or (settings.slack_bot_token if with_token else None),
         base_url=settings.slack_api_url,
         timeout=_timeout(settings),
         retry_handlers=handlers,

@@ -26,7 +26,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
-from bot.slack.middleware import SIGNATURE_CHECKED, is_signed
+from bot.slack.middleware import SIGNATURE_CHECKED, RefusalLog, unsigned_because
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -141,8 +141,9 @@ class _VerifiedHandler(SlackRequestHandler):
 
 
 def _events(
-    slack: SlackRequestHandler,
+    bolt: SlackRequestHandler,
     verifier: SignatureVerifier,
+    refusals: RefusalLog,
     environ: dict[str, Any],
     start_response: StartResponse,
 ) -> Iterable[bytes]:
@@ -154,7 +155,9 @@ def _events(
     except ValueError:
         return _reply(start_response, "400 Bad Request", invalid)
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
-    if not is_signed(verifier, raw, timestamp, environ.get("HTTP_X_SLACK_SIGNATURE", "")):
+    why = unsigned_because(verifier, raw, timestamp, environ.get("HTTP_X_SLACK_SIGNATURE", ""))
+    if why is not None:
+        refusals.refused(why)
         return _reply(start_response, "401 Unauthorized", invalid)
     try:
         if not _body_is_an_object(raw, environ.get("CONTENT_TYPE") or ""):
@@ -165,7 +168,7 @@ def _events(
     environ["wsgi.input"] = io.BytesIO(raw)
     environ["CONTENT_LENGTH"] = str(len(raw))
     try:
-        return slack(environ, start_response)
+        return bolt(environ, start_response)
     except (ValueError, TypeError, AttributeError, LookupError) as exc:
         # Signed, yet shaped so that Bolt's request parsing fails: not ours to 500 on.
         log.warning("refused a signed request Bolt could not parse: %s", type(exc).__name__)
@@ -178,13 +181,17 @@ def create_wsgi_app(
     database: Callable[[], bool] | None = None,
     *,
     signing_secret: str | None = None,
+    slack: Callable[[], str] | None = None,
 ) -> WsgiApp:
-    """Route POST /slack/events (signed only) to Bolt and GET /healthz to a JSON status: the
-    digest version and, when `database` is given, whether the ledger answers (503 if not)."""
-    slack = _VerifiedHandler(app, path=EVENTS_PATH)
+    """Route POST /slack/events (signed only) to Bolt, with OAuth GET /slack/install and
+    /slack/oauth_redirect to Bolt's install flow, and GET /healthz to a JSON status: the
+    digest version, when `database` is given whether the ledger answers (503 if not), and when
+    `slack` is given what Slack makes of the token (ok, unauthorized: 503, unreachable)."""
+    bolt = _VerifiedHandler(app, path=EVENTS_PATH)
     # Bolt keeps the secret it was built with and has no public accessor for it.
     verifier = SignatureVerifier(app._signing_secret if signing_secret is None else signing_secret)
     probe = HealthProbe(database) if database is not None else None
+    refusals = RefusalLog()  # each refused signature's reason, once a minute
 
     def health(start_response: StartResponse) -> Iterable[bytes]:
         status: dict[str, Any] = {"status": "ok", "digest": version()}
@@ -193,15 +200,25 @@ def create_wsgi_app(
             status["database"] = "ok" if reachable else "unreachable"
             if not reachable:
                 status["status"] = "unavailable"
+        if slack is not None:
+            # Slack's own outage is reported, not a reason to restart us; a refused token is.
+            status["slack"] = slack()
+            if status["slack"] == "unauthorized":
+                status["status"] = "unavailable"
         code = "200 OK" if status["status"] == "ok" else "503 Service Unavailable"
         return _reply(start_response, code, status)
+
+    flow = app.oauth_flow
+    install_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
         if path == HEALTH_PATH:
             return health(start_response)
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
-            return _events(slack, verifier, environ, start_response)
+            return _events(bolt, verifier, refusals, environ, start_response)
+        if path in install_paths and environ.get("REQUEST_METHOD") == "GET":
+            return bolt(environ, start_response)  # Bolt's install flow: its state checks
         # Nothing else reaches Bolt: only a verified POST is ever dispatched.
         return _reply(start_response, "404 Not Found", {"error": "not found"})
 

@@ -64,5 +64,10 @@ class UserZones:
         return zone
 
     def for_command(self, text: str, user_id: str | None) -> str | None:
-        """The zone a `/sco` command needs (only `remind` uses it: other commands ask nothing)."""
-        return self.zone(user_id) if parse(text).name == "remind" else None
+        """The zone a `/sco` command needs: only `remind on` without `tz` uses it (the others,
+        `remind status` included, ask Slack nothing, so Slack's silence never delays them)."""
+        request = parse(text)
+        words = [a.casefold() for a in request.args]
+        if request.name != "remind" or words[:1] != ["on"] or "tz" in words:
+            return None
+        return self.zone(user_id)

@@ -50,6 +50,29 @@ class Call:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def token(self) -> str | None:
+        """The bearer token the call carried (None without one)."""
+        auth = self.headers.get("Authorization") or self.headers.get("authorization") or ""
+        return auth.removeprefix("Bearer ") or None
+
+
+@dataclass
+class Workspace:
+    """A workspace the app is installed in (through `FakeSlack.install`), with its tokens."""
+
+    team_id: str
+    enterprise_id: str | None = None
+    org_wide: bool = False  # an Enterprise Grid org-wide install: team_id is the installer's
+    rotating: bool = False  # token rotation on: tokens expire, refresh tokens renew them
+    tokens: list[str] = field(default_factory=list)
+    refresh_token: str | None = None
+
+    @property
+    def token(self) -> str:
+        """Its current bot token."""
+        return self.tokens[-1]
+
 
 class FakeSlack:
     """Serves /api/<method> and /respond/<id> on an ephemeral loopback port."""
@@ -64,6 +87,13 @@ class FakeSlack:
         self.channel_errors: dict[str, str] = {}
         # users.info answers: user id -> profile fields (e.g. {"tz": "Asia/Tokyo"}).
         self.users: dict[str, dict[str, Any]] = {}
+        # Workspaces installed through the OAuth flow: each code is good once, each token
+        # belongs to one workspace; a refused token is answered with its error.
+        self.codes: dict[str, Workspace] = {}
+        self.workspaces: dict[str, Workspace] = {}  # by token (current and past ones)
+        self.tokens_issued: list[str] = []
+        self.refused_tokens: dict[str, str] = {}
+        self.expires_in = 43200  # seconds a rotating token lives (Slack's 12 hours)
         self.answered_429 = 0
         self._limits: dict[str, tuple[int, float]] = {}
         self._recent: dict[str, list[float]] = {}
@@ -106,6 +136,42 @@ class FakeSlack:
     def response_url(self, name: str = "1") -> str:
         """A response_url that posts back to this fake."""
         return f"http://127.0.0.1:{self.port}/respond/{name}"
+
+    def install(
+        self,
+        team_id: str,
+        *,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+        rotating: bool = False,
+    ) -> str:
+        """A workspace approves the install: the code Slack sends back to the redirect URL
+        (oauth.v2.access exchanges it for the workspace's bot token)."""
+        self._next_id += 1
+        code = f"code-{team_id}-{self._next_id}"
+        self.codes[code] = Workspace(team_id, enterprise_id, org_wide, rotating)
+        return code
+
+    def uninstall(self, token: str, error: str = "invalid_auth") -> None:
+        """The workspace removed the app: its tokens are refused from now on."""
+        workspace = self.workspaces.get(token)
+        for old in workspace.tokens if workspace else [token]:
+            self.refused_tokens[old] = error
+
+    def refuse(self, token: str, error: str = "invalid_auth") -> None:
+        """Refuse one token with `error` (account_inactive, team_not_found...)."""
+        self.refused_tokens[token] = error
+
+    def team_of(self, token: str | None) -> str:
+        """The team a token was issued for ("" for a token the fake did not issue)."""
+        workspace = self.workspaces.get(token or "")
+        if workspace is None:
+            return ""
+        return workspace.enterprise_id or "" if workspace.org_wide else workspace.team_id
+
+    def calls_with(self, token: str) -> list[Call]:
+        """The recorded API calls that carried `token`."""
+        return [c for c in self.snapshot() if c.token == token]
 
     def limit(self, method: str, per_second: float, window: float = 1.0) -> None:
         """Answer `method` with HTTP 429 and Retry-After past `per_second` calls a second."""
@@ -177,8 +243,13 @@ class FakeSlack:
             refused = self._rate_limited(method)
             if refused is not None:
                 return refused
+            token = Call(method, body, headers).token
+            if token in self.refused_tokens and path.startswith("/api/"):
+                return 200, {"ok": False, "error": self.refused_tokens[token]}
+            if method == "oauth.v2.access":
+                return 200, self._oauth(body)
             if method.startswith("chat.schedule") or method == "chat.deleteScheduledMessage":
-                done = self._scheduling(method, body)
+                done = self._scheduling(method, body, self.team_of(token))
                 return fault.answer() if fault is not None else (200, done)
             if fault is not None:
                 return fault.answer()
@@ -189,7 +260,13 @@ class FakeSlack:
             view = json.loads(view) if isinstance(view, str) else view or {}
             return 200, {"ok": True, "view": {"id": f"V{len(self.calls)}", **view}}
         if method == "auth.test":
-            return 200, {
+            return 200, self._auth_test(Call(method, body, headers).token)
+        return 200, {"ok": True}
+
+    def _auth_test(self, token: str | None) -> dict[str, Any]:
+        workspace = self.workspaces.get(token or "")
+        if workspace is None:
+            return {
                 "ok": True,
                 "user_id": "UBOT",
                 "bot_id": "BBOT",
@@ -198,7 +275,56 @@ class FakeSlack:
                 "team": "Analysts",
                 "url": "https://example.slack.com/",
             }
-        return 200, {"ok": True}
+        return {
+            "ok": True,
+            "user_id": f"UBOT{workspace.team_id}",
+            "bot_id": f"BBOT{workspace.team_id}",
+            "team_id": workspace.team_id,
+            "enterprise_id": workspace.enterprise_id,
+            "is_enterprise_install": workspace.org_wide,
+            "user": "sco-bot",
+            "team": f"Team {workspace.team_id}",
+            "url": f"https://{workspace.team_id.lower()}.example.slack.com/",
+        }
+
+    def _oauth(self, body: dict[str, Any]) -> dict[str, Any]:
+        """oauth.v2.access: a code exchanged for a bot token, or a refresh token renewed."""
+        if body.get("grant_type") == "refresh_token":
+            refresh = body.get("refresh_token")
+            found = [w for w in self.workspaces.values() if w.refresh_token == refresh]
+            if not found:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            return self._issue(found[0])
+        workspace = self.codes.pop(str(body.get("code")), None)
+        if workspace is None:
+            return {"ok": False, "error": "invalid_code"}
+        return self._issue(workspace)
+
+    def _issue(self, workspace: Workspace) -> dict[str, Any]:
+        self._next_id += 1
+        prefix = "xoxe.xoxb" if workspace.rotating else "xoxb"
+        token = f"{prefix}-{workspace.team_id}-{self._next_id}"
+        workspace.tokens.append(token)
+        self.workspaces[token] = workspace
+        self.tokens_issued.append(token)
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": "A1",
+            "authed_user": {"id": "UINSTALLER"},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": f"UBOT{workspace.team_id}",
+            "team": None if workspace.org_wide else {"id": workspace.team_id, "name": "Team"},
+            "enterprise": {"id": workspace.enterprise_id, "name": "Org"}
+            if workspace.enterprise_id
+            else None,
+            "is_enterprise_install": workspace.org_wide,
+        }
+        if workspace.rotating:
+            workspace.refresh_token = f"xoxe-1-refresh-{self._next_id}"
+            answer |= {"refresh_token": workspace.refresh_token, "expires_in": self.expires_in}
+        return answer
 
     def _user(self, user_id: str) -> dict[str, Any]:
         """users.info: the profile set in `users`, else user_not_found."""
@@ -237,7 +363,8 @@ class FakeSlack:
             self._recent[method] = [*recent, moment]
         return None
 
-    def _scheduling(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _scheduling(self, method: str, body: dict[str, Any], team: str = "") -> dict[str, Any]:
+        """Slack's scheduled messages, each workspace's apart (two may share a channel id)."""
         now = self._clock()
         for ident, message in list(self.scheduled.items()):
             if message["post_at"] <= now:  # Slack posts it and forgets the schedule
@@ -259,7 +386,9 @@ class FakeSlack:
             near = [
                 m
                 for m in self.scheduled.values()
-                if m["channel"] == channel and abs(m["post_at"] - post_at) < 300
+                if m["channel"] == channel
+                and m["team"] == team
+                and abs(m["post_at"] - post_at) < 300
             ]
             if len(near) >= 30:
                 return {"ok": False, "error": "restricted_too_many"}
@@ -267,6 +396,7 @@ class FakeSlack:
             ident = f"Q{self._next_id:08d}"
             self.scheduled[ident] = {
                 "id": ident,
+                "team": team,
                 "channel": channel,
                 "post_at": post_at,
                 "text": body.get("text", ""),
@@ -280,16 +410,20 @@ class FakeSlack:
             }
         if method == "chat.deleteScheduledMessage":
             ident = str(body.get("scheduled_message_id", ""))
-            if self.scheduled.get(ident, {}).get("channel") != channel:
+            held = self.scheduled.get(ident, {})
+            if held.get("channel") != channel or held.get("team") != team:
                 return {"ok": False, "error": "invalid_scheduled_message_id"}
             del self.scheduled[ident]
             return {"ok": True}
-        return self._list_scheduled(channel, body, now)
+        return self._list_scheduled(channel, body, now, team)
 
-    def _list_scheduled(self, channel: str, body: dict[str, Any], now: float) -> dict[str, Any]:
+    def _list_scheduled(
+        self, channel: str, body: dict[str, Any], now: float, team: str = ""
+    ) -> dict[str, Any]:
         """chat.scheduledMessages.list, paginated with a numeric cursor."""
         held = sorted(
-            (m for m in self.scheduled.values() if m["channel"] == channel), key=lambda m: m["id"]
+            (m for m in self.scheduled.values() if m["channel"] == channel and m["team"] == team),
+            key=lambda m: m["id"],
         )
         start = int(body.get("cursor") or 0)
         size = int(body.get("limit") or 100)

@@ -9,10 +9,10 @@ from slack_bolt import App
 
 from bot.clock import Clock
 from bot.pipeline import Pipeline
-from bot.slack.listeners import actions, commands, events, messages, views
+from bot.slack.listeners import actions, commands, events, messages, reminders, views
 from bot.slack.work import SlackWork
 
-SURFACES = (commands, events, actions, views, messages)
+SURFACES = (commands, events, actions, views, messages, reminders)
 
 
 def register_listeners(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> None:

@@ -72,8 +72,8 @@ def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> Non
     def open_form(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         caller, trigger = caller_of(body), str(body.get("trigger_id") or "")
-        if not caller.channel_id or not trigger or not opened.first(trigger):
-            return  # the form subscribes a channel: none here (the Home tab)
+        if not trigger or not opened.first(trigger) or not pipeline.may_remind(caller.user_id):
+            return  # from the Home tab too: the form's picker chooses the channel
         work.later(
             open_reminder_form,
             work,

@@ -36,7 +36,7 @@ def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> Non
         channel = str(command.get("channel_id") or "")
         trigger = str(command.get("trigger_id") or "")
         url = str(command.get("response_url") or "")
-        if trigger and channel and opens_form(text):
+        if trigger and channel and opens_form(text) and pipeline.may_remind(user):
             # A bare `/sco remind` opens the form too (the status answers the command itself).
             work.later(open_reminder_form, work, pipeline, trigger, channel, user, urgent=True)
         if pipeline.needs_ledger(text):

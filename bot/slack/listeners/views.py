@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
 from bot.commands.remind import ReminderForm, form_command, form_problems
@@ -17,6 +18,7 @@ from bot.slack.work import SlackWork
 FORM = "remind_form"
 ERROR_TEMPLATE = "remind_form_error.j2"
 MAX_FIELD = 200  # as a typed word is cut (commands/parsing.py)
+NO_CHANNEL = "choose the channel the reminders go to"
 
 
 def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> None:
@@ -26,7 +28,11 @@ def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> Non
         view = obj(body, "view")
         form, caller = read_form(view), form_caller(body, view)
         if caller is None:
-            ack()  # nothing to subscribe: the form was not opened from a channel
+            ack()  # not a person's submission: nothing to do
+            return
+        if not caller.channel_id:
+            error = pipeline.renderer.text(ERROR_TEMPLATE, {"error": NO_CHANNEL, "refused": None})
+            ack(response_action="errors", errors={"channel": error})
             return
         now = clock.now()
         problems = form_problems(form, pipeline.situation(now, caller))
@@ -47,7 +53,10 @@ def _subscribe(
     zone = None if form.timezone.strip() else work.zones.zone(user)
     reply = pipeline.respond(form_command(form), clock.now(), Caller(channel, user, zone))
     page = reply.messages[0].payload()
-    work.client.chat_postEphemeral(channel=channel, user=user, **page)
+    try:
+        work.client.chat_postEphemeral(channel=channel, user=user, **page)
+    except SlackApiError:  # a channel chosen in the picker that the bot is not in: a DM
+        work.client.chat_postMessage(channel=user, **page)
 
 
 def _field(values: dict[str, Any], block: str, kind: str) -> str:
@@ -67,9 +76,14 @@ def read_form(view: dict[str, Any]) -> ReminderForm:
 
 
 def form_caller(body: dict[str, Any], view: dict[str, Any]) -> Caller | None:
-    """Who submitted, for which channel (the form's private_metadata), or None."""
-    channel = str(view.get("private_metadata") or "")
+    """Who submitted, for which channel (the form's channel picker, else the conversation it
+    was opened from, its private_metadata), or None. The channel is "" when none was chosen
+    (a form opened from the Home tab)."""
+    values = obj(obj(view, "state"), "values")
+    chosen = obj(obj(values, "channel"), "channel").get("selected_conversation")
+    channel = chosen if isinstance(chosen, str) else str(view.get("private_metadata") or "")
     user_id = str(obj(body, "user").get("id") or "")
-    if not CHANNEL.match(channel) or not USER.match(user_id):
+    if not USER.match(user_id):
         return None
-    return Caller(channel, user_id)
+    return Caller(channel if CHANNEL.match(channel) else "", user_id)
+

@@ -101,8 +101,14 @@ class Requests:
         if kind == "mention":
             return mention_body("what did china say about afghanistan", f"EvM{i}"), True
         if kind == "dm":
-            event = {"type": "message", "channel_type": "im", "user": f"U{i % 40:05d}",
-                     "text": "who hosted the meeting?", "channel": "D0001", "ts": f"{i}.1"}
+            event = {
+                "type": "message",
+                "channel_type": "im",
+                "user": f"U{i % 40:05d}",
+                "text": "who hosted the meeting?",
+                "channel": "D0001",
+                "ts": f"{i}.1",
+            }
             return event_body(event, f"EvD{i}"), True
         if kind == "home":
             event = {"type": "app_home_opened", "user": f"U{i % 40:05d}", "tab": "home"}
@@ -114,8 +120,9 @@ class Requests:
             return action_body("open_brief", "brief", url, trigger_id=f"{i}.3.t"), False
         if kind == "ask_brief":
             return action_body("ask_brief", "brief", url), False
-        return action_body("brief_meeting", "", url, selected="sco-defmin-2021-dushanbe",
-                           ephemeral=True), False
+        return action_body(
+            "brief_meeting", "", url, selected="sco-defmin-2021-dushanbe", ephemeral=True
+        ), False
 
 
 class Load:
@@ -253,8 +260,15 @@ def run(
     acks = [t for k, ts in load.times.items() if k != "healthz" for t in ts]
     total = sum(len(ts) for ts in load.times.values())
     return {
-        "config": {"seconds": seconds, "clients": clients, "rate": rate, "429_every": every,
-                   "retry_after": retry_after, "slack_latency": latency, "server_threads": 8},
+        "config": {
+            "seconds": seconds,
+            "clients": clients,
+            "rate": rate,
+            "429_every": every,
+            "retry_after": retry_after,
+            "slack_latency": latency,
+            "server_threads": 8,
+        },
         "requests": total,
         "requests_per_second": round(total / elapsed, 1),
         "acks": _kind_figures(acks, {}),

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
 
     from bot.reminders.delivery import Delivery
     from bot.reminders.desk import ReminderDesk
+    from bot.reminders.feed import FeedLinks
     from bot.reminders.messages import ReminderMessages
+    from bot.reminders.news_desk import NewsDesk
     from bot.slack.installs import Grant, Tokens
 
 log = logging.getLogger("sco_bot")
@@ -48,6 +51,15 @@ ANSWER_WORKERS = 4
 ANSWER_QUEUE = 200
 RECONCILE_WORKERS = 2
 RECONCILE_QUEUE = 10_000
+
+
+def feed_links(settings: Settings) -> FeedLinks | None:
+    """The calendar feed's links, signed with the app's signing secret (None without one:
+    then no feed is served)."""
+    from bot.reminders.feed import FeedLinks
+
+    secret = settings.slack_signing_secret or settings.slack_client_secret
+    return FeedLinks(secret, settings.public_url) if secret else None
 
 
 class Services:
@@ -75,6 +87,7 @@ class Services:
             self.desk,
             settings.admins,
             cache_bytes=int(settings.answer_cache_mb * 1024 * 1024),
+            feed=feed_links(settings),
         )
         self._desk: ReminderDesk | None = None
         self._desk_guard = threading.RLock()  # tokens() opens the desk under it
@@ -176,6 +189,39 @@ class Services:
             self._deliveries[grant.workspace] = (grant.token, delivery)
         return delivery
 
+    def news_desks(self) -> list[NewsDesk]:
+        """What's new for every workspace with a delivery (its own token and scheduler)."""
+        from bot.reminders.following import FollowBook
+        from bot.reminders.news_desk import NewsDesk
+
+        desks = []
+        for delivery in self.deliveries():
+            book = FollowBook(delivery.ledger)
+            render = delivery.messages.news
+            desks.append(
+                NewsDesk(book, delivery.scheduler, render, self.digests, self.settings.timezone)
+            )
+        return desks
+
+    def tell_news(self, now: datetime) -> None:
+        """Tell every following channel of every workspace what's new as of `now`, once."""
+        for desk in self.news_desks():
+            workspace = desk.book.ledger.workspace
+            try:
+                report = desk.tell(now)
+            except Exception:  # one workspace's failure never stops the others'
+                log.exception("what's new for %s failed", workspace.label)
+                continue
+            if report.posted or report.missed or report.failed:
+                log.info(
+                    "what's new for %s: %d posted, %d quiet, %d missed, %d failed",
+                    workspace.label,
+                    report.posted,
+                    report.quiet,
+                    report.missed,
+                    report.failed,
+                )
+
     def web_client(self, *, retry_connection_errors: bool = True) -> WebClient:
         """A Slack Web API client configured from the settings."""
         from bot.slack.client import create_web_client
@@ -208,6 +254,7 @@ class Services:
         def reconcile_after_reload(_digest: Digest) -> None:
             for delivery in self.deliveries():
                 delivery.reconcile(self.clock.now())
+            self.tell_news(self.clock.now())
 
         return DigestReloader(
             self.digests,
@@ -258,9 +305,7 @@ class Services:
             rows,
         )
 
-    def _token_of(
-        self, workspace: Workspace, known: tuple[str, Delivery] | None
-    ) -> str | None:
+    def _token_of(self, workspace: Workspace, known: tuple[str, Delivery] | None) -> str | None:
         if known is not None:
             return known[0]
         try:

@@ -50,6 +50,9 @@ class Follow:
         return any(stemmed.mentions(topic) for topic in self.topics)
 
 
+EVERYTHING = Follow(everything=True)
+
+
 @dataclass(frozen=True)
 class EventNews:
     """An event first reported, or reported anew: what it was, what it is, what it replaced."""
@@ -87,10 +90,14 @@ def whats_new(old: Digest, new: Digest, follow: Follow, now: datetime, tz: tzinf
         for m in new.meetings
         if m.id in added_meetings and _meeting_followed(new, m, follow)
     ]
+    # A new meeting's joint outcomes are in its own section; what a followed actor or topic
+    # gets from it besides (an actor's own statements there) is listed with the rest.
     claims = [
         c
         for c in new.claims
-        if c.id in added_claims and c.meeting.id not in added_meetings and follow.claim(c)
+        if c.id in added_claims
+        and follow.claim(c)
+        and (c.meeting.id not in added_meetings or not (follow.everything or c.joint))
     ]
     events = _events(old, new, {c.id for c in diff.of("event")}, follow)
     return News(meetings, claims, events)

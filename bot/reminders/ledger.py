@@ -30,7 +30,13 @@ from bot.reminders.database import bounded_engine
 from bot.reminders.migrate import migrate
 from bot.reminders.plan import MAX_LEADS, LeadError, Reminder, Subscription
 from bot.reminders.records import LedgerRow, State
-from bot.reminders.tables import WORKSPACE_TABLES, greetings, reminders, subscriptions
+from bot.reminders.tables import (
+    WORKSPACE_TABLES,
+    follows,
+    greetings,
+    reminders,
+    subscriptions,
+)
 from bot.reminders.workspace import TOKEN_WORKSPACE, Workspace
 
 
@@ -149,10 +155,12 @@ class Ledger:
     # Workspaces
 
     def workspaces(self) -> list[Workspace]:
-        """Every workspace with a subscription or a reminder in the ledger."""
+        """Every workspace with a subscription, a reminder or a follow in the ledger."""
         columns = (subscriptions.c.enterprise_id, subscriptions.c.team_id)
         both = union(
-            select(*columns), select(reminders.c.enterprise_id, reminders.c.team_id)
+            select(*columns),
+            select(reminders.c.enterprise_id, reminders.c.team_id),
+            select(follows.c.enterprise_id, follows.c.team_id),
         ).subquery()
         with self.engine.connect() as conn:
             rows = conn.execute(select(both).order_by(*both.c))

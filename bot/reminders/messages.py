@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from bot.knowledge.dates import zone
+from bot.knowledge.dates import zone, zone_name
 from bot.knowledge.digest import Digest
 from bot.queries.calendar import timing
+from bot.queries.news import Follow, News
 from bot.reminders.plan import Batch, Reminder, Subscription
 from bot.rendering.blocks import Message
 from bot.rendering.renderer import Renderer
@@ -67,3 +68,24 @@ class ReminderMessages:
         """The direct message telling a subscriber that Slack refuses their channel."""
         context = {"channel_id": sub.channel_id, "reason": reason}
         return self.renderer.messages("reminder_broken.j2", context)[0]
+
+    def news(self, news: News, digest: Digest, follow: Follow, now: datetime) -> Message:
+        """A following channel's "What's new" message (capped to one message)."""
+        context = {
+            "news": news,
+            "docs": digest.documents_by_id,
+            "actors": digest.actors_by_id,
+            "version": digest.version,
+            "now": now,
+            "timezone": zone_name(self.default_tz),
+            "following": following_words(follow, digest),
+        }
+        return self.renderer.messages("whats_new.j2", context)[0]
+
+
+def following_words(follow: Follow, digest: Digest) -> str:
+    """What a channel follows, in words: "everything", or its actors' names and topics."""
+    if follow.everything:
+        return "everything"
+    names = [digest.actors_by_id[a].name for a in sorted(follow.actors) if a in digest.actors_by_id]
+    return "; ".join([*names, *(f"“{t}”" for t in follow.topics)])

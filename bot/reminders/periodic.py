@@ -29,9 +29,13 @@ class PeriodicReconcile:
         clock: Callable[[], datetime],
         interval: float,
         retry: float = RETRY_SECONDS,
+        after: Callable[[datetime], None] | None = None,
     ) -> None:
         self.deliveries = deliveries
         self.clock = clock
+        # What runs after each pass (what's new: a view of the digest changes as documents
+        # come out, not only when the files change).
+        self.after = after
         self.interval = interval
         self.retry = min(retry, interval)
         self._stop = threading.Event()
@@ -69,6 +73,8 @@ class PeriodicReconcile:
                 self._reconcile(delivery, full)
             except Exception:  # one workspace's failure never stops the others'
                 log.exception("periodic reconcile of %s failed", delivery.ledger.workspace.label)
+        if self.after is not None:
+            self.after(self.clock())
 
     def _reconcile(self, delivery: Delivery, full: bool) -> None:
         channels = None if full else delivery.unsettled()

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -85,8 +86,64 @@ greetings = Table(
     ),
 )
 
+# What a channel follows of the digest: everything (kind "all"), an actor (its id), a topic
+# (its words); set by an admin, as reminders are.
+follows = Table(
+    "sco_follows",
+    metadata,
+    *_workspace(),
+    Column("channel_id", String(64), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("value", String(200), nullable=False),
+    Column("subscriber", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint(
+        "enterprise_id", "team_id", "channel_id", "kind", "value", name="sco_follows_pkey"
+    ),
+)
+
+# Each view of the digest (version@cutoff) a following channel was told about, once: the row
+# is reserved (pending) before the message is held by Slack and confirmed with its id after,
+# as reminders are; a view told, or found to hold nothing the channel follows, is never told
+# again (a digest that changes back and forth posts nothing twice).
+news = Table(
+    "sco_news",
+    metadata,
+    *_workspace(),
+    Column("channel_id", String(64), nullable=False),
+    Column("view_id", String(120), nullable=False),
+    Column("state", String(16), nullable=False),  # pending, posted, quiet, start, missed
+    Column("post_at", BigInteger, nullable=False),
+    Column("tag", String(32), nullable=False),
+    Column("scheduled_message_id", String(64)),
+    Column("told_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("enterprise_id", "team_id", "channel_id", "view_id", name="sco_news_pkey"),
+)
+
+# The digests channels were told about, by version: what a later view is compared with (the
+# files may have changed since, a restart may have come between). zlib of a pickle.
+digests = Table(
+    "sco_digests",
+    metadata,
+    Column("version", String(40), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+# The view of the digest each user last saw on their Home tab: what is "new since your last
+# visit".
+home_visits = Table(
+    "sco_home_visits",
+    metadata,
+    *_workspace(),
+    Column("user_id", String(64), nullable=False),
+    Column("view_id", String(120), nullable=False),
+    Column("visited_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("enterprise_id", "team_id", "user_id", name="sco_home_visits_pkey"),
+)
+
 # Tables of the workspace (enterprise_id, team_id) columns: what leaving a workspace deletes.
-WORKSPACE_TABLES = (subscriptions, reminders, greetings)
+WORKSPACE_TABLES = (subscriptions, reminders, greetings, follows, news, home_visits)
 
 # slack-sdk's SQLAlchemy installation and OAuth state stores keep their own tables in the same
 # database (created by the migrations; see installation_tables()).

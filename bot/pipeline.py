@@ -28,6 +28,7 @@ from bot.rendering.stamps import Stamped
 
 if TYPE_CHECKING:
     from bot.reminders.desk import ReminderDesk
+    from bot.reminders.feed import FeedLinks
 
 
 # The answer cache is bounded by (estimated) memory, not by count: a request's words are part
@@ -67,7 +68,7 @@ def _weight(request: Request, rendered: Rendered) -> int:
 
 SHARE_TEMPLATE = "share.j2"
 WELCOME_TEMPLATE = "welcome.j2"
-PRIVATE_TEMPLATES = frozenset({"not_found.j2"})
+PRIVATE_TEMPLATES = frozenset({"not_found.j2", "calendar.j2"})  # a secret link stays private
 
 
 def shareable(request: Request, template: str) -> bool:
@@ -131,8 +132,10 @@ class Pipeline:
         admins: frozenset[str] = frozenset(),
         *,
         cache_bytes: int = CACHE_BYTES,
+        feed: FeedLinks | None = None,
     ) -> None:
         self.digest = digest
+        self.feed = feed
         self.renderer = renderer
         self.timezone = timezone
         self.reminders = reminders
@@ -244,7 +247,7 @@ class Pipeline:
         surface: Surface = Surface.REPLY,
     ) -> Rendered:
         situation = Situation(
-            digest, now, self.timezone, caller, self.reminders, self.admins, surface
+            digest, now, self.timezone, caller, self.reminders, self.admins, surface, self.feed
         )
         reply = run(request, situation)
         # A private reply offers its menus and a "Share in channel" button; posts and modals
@@ -260,7 +263,9 @@ class Pipeline:
     def situation(self, now: datetime, caller: Caller | None) -> Situation:
         """What a command by `caller` is answered against, now: the digest as of now."""
         digest = self.digest().as_of(now)
-        return Situation(digest, now, self.timezone, caller, self.reminders, self.admins)
+        return Situation(
+            digest, now, self.timezone, caller, self.reminders, self.admins, feed=self.feed
+        )
 
     def home(self, now: datetime, caller: Caller, notice: str | None = None) -> dict[str, Any]:
         """The caller's App Home tab (a `home` view), from the current digest, with a `notice`

@@ -21,6 +21,10 @@ SUBCOMMAND_PREFIXES: tuple[str, ...] = (
     "remind on ",
     "remind off ",
     "remind status ",
+    "follow ",
+    "unfollow ",
+    "following ",
+    "calendar ",
 )
 
 _MENTIONS_AND_BROADCASTS = [
@@ -216,6 +220,7 @@ SURFACE_INPUTS: tuple[tuple[str, str], ...] = (
     ("button", "open_positions"),
     ("button", "open_compare"),
     ("button", "remind_form"),
+    ("button", "follow_form"),
     ("button", "stop_reminders"),
     ("select", "brief_meeting"),
     ("select", "positions_actor"),
@@ -224,6 +229,7 @@ SURFACE_INPUTS: tuple[tuple[str, str], ...] = (
     ("form", "at"),
     ("form", "tz"),
     ("form", "channel"),
+    ("follow-form", "what"),
 )
 # Values a surface may carry that are neither text nor present: Slack's JSON is not ours.
 ODD_VALUES: list[object] = [None, 7, ["brief"], {"value": "<!channel>"}, "", " ", "brief public"]

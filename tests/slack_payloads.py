@@ -64,10 +64,16 @@ def choice(action_id: str, value: Any) -> dict[str, Any]:
 
 
 def view_submission(
-    fields: dict[str, Any], *, channel: str = CHANNEL, app_id: str = "A1", user: str = USER
+    fields: dict[str, Any],
+    *,
+    channel: str = CHANNEL,
+    app_id: str = "A1",
+    user: str = USER,
+    form: str = "remind_form",
 ) -> dict[str, Any]:
-    """The reminder form submitted with `fields` (leads, at, tz, channel: the picker's choice;
-    None leaves one empty); `channel` is the conversation it was opened from."""
+    """A form (the reminder form unless told) submitted with `fields` (leads, at, tz, what,
+    channel: the picker's choice; None leaves one empty); `channel` is the conversation it
+    was opened from."""
     kinds = {
         "leads": ("plain_text_input", "value"),
         "at": ("timepicker", "selected_time"),
@@ -86,7 +92,7 @@ def view_submission(
         "view": {
             "id": "VFORM",
             "type": "modal",
-            "callback_id": "remind_form",
+            "callback_id": form,
             "private_metadata": channel,
             "state": {"values": values},
         },

@@ -343,6 +343,8 @@ def _surface_payload(kind: str, name: str, value: object, fake: FakeSlack, n: in
     if kind == "form":
         fields: dict[str, object] = {"leads": "1d", "at": "09:00", "tz": "UTC", name: value}
         return interaction_body(view_submission(fields))
+    if kind == "follow-form":
+        return interaction_body(view_submission({name: value}, form="follow_form"))
     action = button(name, value) if kind == "button" else choice(name, value)  # type: ignore[arg-type]
     payload = block_actions(action, response_url=respond, message_ts=f"9.{n}", trigger_id=f"t.{n}")
     return interaction_body(payload)
@@ -388,7 +390,7 @@ def _outcome(pipeline: Pipeline, kind: str, name: str, body: str, answer: str) -
     """What an input must lead to after its ack, by the listener's own parse step (a share
     only when the reply goes public: a name not found stays private)."""
     payload = json.loads(parse_qs(body)["payload"][0])
-    if kind == "form":
+    if kind in ("form", "follow-form"):
         return "subscribed" if answer in ("", "{}") else "rejected"
     command = safe_command(button_value(payload)) if name == "share" else None
     if command is not None and pipeline.respond(f"{command} public", NOWS[0]).public:

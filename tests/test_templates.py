@@ -101,6 +101,7 @@ def test_every_template_file_is_used() -> None:
         "not_delivered.j2",
         "calendar_event.j2",
         "whats_new.j2",
+        "follow_form.j2",
         "positions_summary.j2",
         "nothing_yet.j2",
         "error.j2",

@@ -21,7 +21,7 @@ def handle(request: Request, situation: Situation) -> Reply:
         speaker=found.speaker,
         asked=bool(request.args),
         implicit=request.implicit,
-        commands=[s.name for s in SUBCOMMANDS.values() if s.name != "ask"],
+        commands=[s.name for s in SUBCOMMANDS.values() if s.in_short_list and s.name != "ask"],
         known_actors=digest.actors,
         known_topics=topics[:MAX_TOPICS_OFFERED],
         more_topics=max(0, len(topics) - MAX_TOPICS_OFFERED),

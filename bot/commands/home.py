@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from bot.commands.situation import Reply, Situation
 from bot.queries.calendar import upcoming
 from bot.queries.lookup import NoMeetingYet, latest_held
+from bot.queries.news import EVERYTHING, News, whats_new
 
 if TYPE_CHECKING:
     from bot.knowledge.model import Meeting
@@ -32,8 +33,39 @@ def handle(situation: Situation, loaded: datetime | None, notice: str | None = N
         loaded=loaded,
         welcome=first_contact(situation, "home") if notice is None else False,
         notice=notice,
+        news=news_since_last_visit(situation),
     )
     return Reply("home.j2", context)
+
+
+def news_since_last_visit(situation: Situation) -> News | None:
+    """What the digest learnt since the caller's last Home visit (recorded now); None on a
+    first visit, without a ledger, or when nothing changed."""
+    caller = situation.caller
+    if situation.reminders is None or caller is None or not caller.user_id:
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.reminders.following import FollowBook
+    from bot.reminders.news_desk import view_of
+
+    view = situation.digest
+    whole = view.whole or view
+    try:
+        book = FollowBook(situation.reminders().ledger)
+        book.keep_digest(whole)
+        before = book.visited(caller.user_id, view.view_id)
+        if before is None or before == view.view_id:
+            return None
+        version = before.partition("@")[0]
+        old = whole if version == whole.version else book.digest(version)
+    except (SQLAlchemyError, OSError) as error:
+        log.warning("Home tab without what's new: the ledger did not answer: %s", error)
+        return None
+    if old is None:
+        return None
+    found = whats_new(view_of(old, before), view, EVERYTHING, situation.now, situation.timezone)
+    return None if found.empty else found
 
 
 def first_contact(situation: Situation, surface: str) -> bool:

@@ -17,6 +17,8 @@ class Subcommand:
     aliases: tuple[str, ...] = ()
     # Answers that read or change state (the ledger) or depend on the caller: never cached.
     personal: bool = False
+    # Named in the one-line list under a question's answer; the rest only in `/sco help`.
+    in_short_list: bool = True
 
     @property
     def template(self) -> str:
@@ -39,10 +41,14 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     for s in (
         Subcommand("brief", ("briefing", "summary")),
         Subcommand("positions", ("position", "pos", "actor")),
-        Subcommand("upcoming", ("events", "next", "calendar")),
+        Subcommand("upcoming", ("events", "next")),
         Subcommand("compare", ("accounts", "versus", "vs", "diff")),
         Subcommand("sources", ("source", "docs", "documents")),
         Subcommand("remind", ("reminders", "reminder"), personal=True),
+        Subcommand("follow", ("subscribe", "watch"), personal=True),
+        Subcommand("unfollow", ("unsubscribe", "unwatch"), personal=True, in_short_list=False),
+        Subcommand("following", ("follows", "watching"), personal=True, in_short_list=False),
+        Subcommand("calendar", ("ical", "ics", "feed"), personal=True, in_short_list=False),
         Subcommand("ask", ("question", "search", "find")),
         Subcommand("help", ("?", "usage", "-h", "--help")),
     )

@@ -14,6 +14,7 @@ from bot.knowledge.digest import Digest
 
 if TYPE_CHECKING:
     from bot.reminders.desk import ReminderDesk
+    from bot.reminders.feed import FeedLinks
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Caller:
     user_id: str | None = None
     # The caller's IANA timezone from Slack (users.info), when known: `remind on`'s default.
     timezone: str | None = None
+    # Where the request came in (`https://host`), for links back to this server.
+    origin: str | None = None
 
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
@@ -64,6 +67,7 @@ class Situation:
     reminders: Callable[[], ReminderDesk] | None = None
     admins: frozenset[str] = frozenset()
     surface: Surface = Surface.REPLY
+    feed: FeedLinks | None = None  # the calendar feed's links (None: not served)
 
     @property
     def posted(self) -> bool:

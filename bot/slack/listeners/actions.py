@@ -1,5 +1,5 @@
 """Buttons and menus: Share in channel, another meeting or actor, the Home tab's buttons, the
-reminder form's opener. Each acks at once; what it answers is rendered through the same
+reminder and follow forms' openers. Each acks at once; what it answers is rendered through the same
 pipeline and sent on the background executor (bot/slack/work.py)."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from bot.slack.responses import Once, open_reminder_form, replace_reply, share_i
 from bot.slack.work import SlackWork
 
 NOTICE_TEMPLATE = "not_delivered.j2"
+FOLLOW_FORM_TEMPLATE = "follow_form.j2"
 log = logging.getLogger("sco_bot")
 MENUS = {"brief_meeting": "brief", "positions_actor": "positions", "positions_earlier": "positions"}
 # What a menu option may be: an id (a meeting's or an actor's), or an actor's and a meeting's.
@@ -69,21 +70,6 @@ def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> Non
         press = Press(caller_of(body), response_url(body), text)
         work.later(_open_reply, work, pipeline, clock, trigger, press, urgent=True)
 
-    def open_form(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        caller, trigger = caller_of(body), str(body.get("trigger_id") or "")
-        if not trigger or not opened.first(trigger) or not pipeline.may_remind(caller.user_id):
-            return  # from the Home tab too: the form's picker chooses the channel
-        work.later(
-            open_reminder_form,
-            work,
-            pipeline,
-            trigger,
-            caller.channel_id,
-            caller.user_id,
-            urgent=True,
-        )
-
     app.action("share")(share)
     app.options(re.compile(r"^(brief_meeting|positions_actor|positions_earlier)$"))(
         _options_loader(pipeline, clock)
@@ -91,7 +77,7 @@ def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> Non
     for action_id in MENUS:
         app.action(action_id)(choose)
     app.action(re.compile(r"^open_(brief|positions|compare)$"))(open_reply)
-    app.action("remind_form")(open_form)
+    _register_forms(app, pipeline, work, opened)
 
 
 def _options_loader(pipeline: Pipeline, clock: Clock) -> Callable[[Ack, dict[str, Any]], None]:
@@ -132,6 +118,40 @@ def _choose(work: SlackWork, pipeline: Pipeline, clock: Clock, press: Press, rep
     reply = pipeline.respond(press.command, clock.now(), press.caller)
     if not replace_reply(work.response_url(press.response_url), reply.messages, replace):
         tell_not_delivered(work, pipeline, clock, replace_url(press, ""), "post", None)
+
+
+def _register_forms(app: App, pipeline: Pipeline, work: SlackWork, opened: Once) -> None:
+    """The reminder and follow forms' openers (each trigger opens one view)."""
+
+    def open_form(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        caller, trigger = caller_of(body), str(body.get("trigger_id") or "")
+        if not trigger or not opened.first(trigger) or not pipeline.may_remind(caller.user_id):
+            return  # from the Home tab too: the form's picker chooses the channel
+        work.later(
+            open_reminder_form,
+            work,
+            pipeline,
+            trigger,
+            caller.channel_id,
+            caller.user_id,
+            urgent=True,
+        )
+
+    def open_follow_form(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        caller, trigger = caller_of(body), str(body.get("trigger_id") or "")
+        if not trigger or not opened.first(trigger):
+            return
+        view = pipeline.view(FOLLOW_FORM_TEMPLATE, channel=caller.channel_id)
+        work.later(_open_view, work, trigger, view, urgent=True)
+
+    app.action("remind_form")(open_form)
+    app.action("follow_form")(open_follow_form)
+
+
+def _open_view(work: SlackWork, trigger: str, view: dict[str, Any]) -> None:
+    work.trigger_client.views_open(trigger_id=trigger, view=view)
 
 
 def _open_reply(

@@ -1,5 +1,6 @@
-"""The reminder form's submission: checked like `remind on` typed, errors shown in the form;
-once valid, the very same `remind on` command runs and its reply comes to the user privately."""
+"""The reminder and follow forms' submissions: checked like `remind on` (or `follow`) typed,
+errors shown in the form; once valid, the very same command runs in the chosen channel and
+its reply comes to the user privately."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from bot.slack.payloads import CHANNEL, USER, obj
 from bot.slack.work import SlackWork
 
 FORM = "remind_form"
+FOLLOW_FORM = "follow_form"
 ERROR_TEMPLATE = "remind_form_error.j2"
 MAX_FIELD = 200  # as a typed word is cut (commands/parsing.py)
 NO_CHANNEL = "choose the channel the reminders go to"
+NO_FOLLOW_CHANNEL = "choose the channel the messages go to"
 
 
 def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> None:
@@ -43,7 +46,25 @@ def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> Non
         ack()  # closes the form; subscribing (and scheduling) happens after the answer
         work.later(_subscribe, pipeline, clock, work, form, caller.channel_id, caller.user_id or "")
 
+    def submit_follow(ack: Ack, body: dict[str, Any]) -> None:
+        view = obj(body, "view")
+        caller = form_caller(body, view)
+        if caller is None:
+            ack()
+            return
+        if not caller.channel_id:
+            error = pipeline.renderer.text(
+                ERROR_TEMPLATE, {"error": NO_FOLLOW_CHANNEL, "refused": None}
+            )
+            ack(response_action="errors", errors={"channel": error})
+            return
+        ack()  # the follow command answers (privately) whether it was allowed
+        what = " ".join(_field(obj(obj(view, "state"), "values"), "what", "value").split())
+        command = f"follow {what}".strip()
+        work.later(_run, pipeline, clock, work, command, caller.channel_id, caller.user_id or "")
+
     app.view(FORM)(submit)
+    app.view(FOLLOW_FORM)(submit_follow)
 
 
 def _subscribe(
@@ -52,7 +73,18 @@ def _subscribe(
     # An empty timezone field means the user's own, as `remind on` without `tz`.
     zone = None if form.timezone.strip() else work.zones.zone(user)
     reply = pipeline.respond(form_command(form), clock.now(), Caller(channel, user, zone))
-    page = reply.messages[0].payload()
+    _tell(work, channel, user, reply.messages[0].payload())
+
+
+def _run(
+    pipeline: Pipeline, clock: Clock, work: SlackWork, command: str, channel: str, user: str
+) -> None:
+    reply = pipeline.respond(command, clock.now(), Caller(channel, user))
+    _tell(work, channel, user, reply.messages[0].payload())
+
+
+def _tell(work: SlackWork, channel: str, user: str, page: dict[str, Any]) -> None:
+    """The command's reply to the user who submitted, privately in the channel (else a DM)."""
     try:
         work.client.chat_postEphemeral(channel=channel, user=user, **page)
     except SlackApiError:  # a channel chosen in the picker that the bot is not in: a DM
@@ -86,4 +118,3 @@ def form_caller(body: dict[str, Any], view: dict[str, Any]) -> Caller | None:
     if not USER.match(user_id):
         return None
     return Caller(channel if CHANNEL.match(channel) else "", user_id)
-

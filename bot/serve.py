@@ -20,9 +20,11 @@ from waitress import wasyncore
 from bot.knowledge.errors import DigestError
 from bot.logs import START_LOGGER, logged_wsgi, request_scope
 from bot.reminders.periodic import PeriodicReconcile
+from bot.reminders.workspace import Workspace
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import build_slack
+from bot.slack.feed import CalendarFeed
 from bot.slack.http import EVENTS_PATH, HEALTH_PATH, create_http_server, create_wsgi_app
 
 log = logging.getLogger("sco_bot")
@@ -32,6 +34,27 @@ STOP_SECONDS = 9.0  # a container runtime sends SIGKILL 10 s after SIGTERM
 DRAIN_SECONDS = 7.0  # of which in-flight requests may take this long
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def calendar_feed(services: Services) -> CalendarFeed | None:
+    """The calendar feed served beside /slack/events (None without a secret to sign links)."""
+    links = services.pipeline.feed
+    if links is None:
+        return None
+    settings = services.settings
+
+    def installed(workspace: Workspace) -> bool:
+        # With OAuth, a workspace that removed the app has no feed any more.
+        return not settings.oauth or services.tokens().grant(workspace) is not None
+
+    return CalendarFeed(
+        links,
+        services.digests,
+        services.clock.now,
+        settings.timezone,
+        services.renderer,
+        installed,
+    )
 
 
 def serve(services: Services, *, socket_mode: bool, host: str, port: int, threads: int) -> None:
@@ -44,7 +67,10 @@ def serve(services: Services, *, socket_mode: bool, host: str, port: int, thread
     app = slack.app
     slack.check.start()  # auth.test now (with OAuth: api.test), then every few minutes
     periodic = PeriodicReconcile(
-        services.deliveries, services.clock.now, settings.reconcile_seconds
+        services.deliveries,
+        services.clock.now,
+        settings.reconcile_seconds,
+        after=services.tell_news,
     )
     periodic.start()
     reloader = services.reloader(lambda invalid: _tell_admins(services, app, invalid))
@@ -56,6 +82,7 @@ def serve(services: Services, *, socket_mode: bool, host: str, port: int, thread
             lambda: services.digests.current.version,
             services.database_ok,
             slack=lambda: slack.check.state,
+            feed=calendar_feed(services),
         ),
         EVENTS_PATH,
     )
@@ -76,7 +103,7 @@ def serve(services: Services, *, socket_mode: bool, host: str, port: int, thread
     if socket_mode:
         _serve_socket_mode(app, settings, wsgi, host, stopping)
     else:
-        _serve_http(wsgi, host, port, threads, stopping)
+        _serve_http(wsgi, host, port, threads, stopping, settings.trusted_proxy)
     left = STOP_SECONDS - (time.monotonic() - started[0])
     if not services.close(max(left, 0.1)):
         log.warning("stopped with Slack work unfinished (answers not posted, a reconcile cut)")
@@ -95,9 +122,14 @@ def ledger_location(settings: Settings) -> str:
 
 
 def _serve_http(
-    wsgi: WsgiApp, host: str, port: int, threads: int, stopping: threading.Event
+    wsgi: WsgiApp,
+    host: str,
+    port: int,
+    threads: int,
+    stopping: threading.Event,
+    trusted_proxy: str | None = None,
 ) -> None:
-    server = create_http_server(wsgi, host, port, threads)
+    server = create_http_server(wsgi, host, port, threads, trusted_proxy=trusted_proxy)
     where = f"http://{host}:{server.effective_port}"
     start_log.info("sco-bot: serving Slack requests at %s/slack/events", where)
     _run_until(server, stopping)

@@ -3,6 +3,7 @@ environment once, validated, frozen. The README's settings table is checked agai
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -70,6 +71,8 @@ class Settings:
     log_format: str = "text"
     log_level: str = "INFO"
     health_port: int | None = 3000
+    public_url: str | None = None  # where `serve` is reached from outside (calendar links)
+    trusted_proxy: str | None = None  # whose X-Forwarded-Proto/Host/For are believed
 
     def __repr__(self) -> str:
         # Tokens and secrets never reach logs through a repr.
@@ -195,6 +198,10 @@ def _api_url(value: str, _parsed: Mapping[str, Any]) -> str:
     return value if value.endswith("/") else value + "/"
 
 
+def _public_url(value: str, _parsed: Mapping[str, Any]) -> str:
+    return _api_url(value, _parsed).rstrip("/")
+
+
 def _directory(value: str, _parsed: Mapping[str, Any]) -> Path:
     path = Path(value)
     try:
@@ -302,6 +309,15 @@ def _log_level(value: str, _parsed: Mapping[str, Any]) -> str:
     return value.upper()
 
 
+def _proxy(value: str, _parsed: Mapping[str, Any]) -> str:
+    if value == "*":
+        return value
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise Invalid(f"must be an IP address or *, got {_shown(value)}") from None
+
+
 def _port_or_off(value: str, _parsed: Mapping[str, Any]) -> int | None:
     if value.casefold() == "off":
         return None
@@ -375,6 +391,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCO_HEALTH_PORT", "health_port", _port_or_off, "`3000`",
             "in Socket Mode, the port serving only `GET /healthz` (`off` for none); HTTP mode "
             "serves it beside `/slack/events`"),
+    Setting("SCO_PUBLIC_URL", "public_url", _public_url,
+            "the address of the request that asks",
+            "where `serve` is reached from outside (`https://sco.example.org`): the calendar "
+            "feed's links start with it"),
+    Setting("SCO_TRUSTED_PROXY", "trusted_proxy", _proxy, "none: those headers are dropped",
+            "the reverse proxy's address (or `*`) whose `X-Forwarded-Proto`, `-Host` and "
+            "`-For` `serve` believes: the calendar link then has the public scheme and host"),
 )  # fmt: skip
 
 

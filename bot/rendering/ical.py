@@ -36,7 +36,7 @@ def calendar_feed(digest: Digest, default_tz: tzinfo, renderer: Renderer) -> byt
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", "SCO events (sco-bot)")
-    stamp = _stamp(digest)
+    stamp = feed_stamp(digest)
     for slot in event_slots(digest, default_tz):
         event = slot.event
         if event.date.first is None or event.date.last is None:
@@ -82,7 +82,7 @@ def _description(event: Event, became: Event | None, digest: Digest, renderer: R
     return text
 
 
-def _stamp(digest: Digest) -> datetime:
+def feed_stamp(digest: Digest) -> datetime:
     """DTSTAMP: when the latest document the digest holds counts as published, so that the
     file is the same bytes until a document is published (and a poll costs nothing)."""
     if digest.cutoff is not None and digest.cutoff != BEFORE_EVERYTHING:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -26,7 +27,8 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
-from bot.slack.middleware import SIGNATURE_CHECKED, RefusalLog, unsigned_because
+from bot.slack.feed import CalendarFeed
+from bot.slack.middleware import REQUEST_ORIGIN, SIGNATURE_CHECKED, RefusalLog, unsigned_because
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -38,6 +40,9 @@ HEALTH_SECONDS = 1.0
 CONNECTION_LIMIT = 1000
 REQUEST_SECONDS = 10.0
 IDLE_SECONDS = 30
+
+# A host name and port as a link may carry it (a forged Host header never becomes markup).
+_HOST = re.compile(r"^[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$")
 
 log = logging.getLogger("sco_bot.server")
 
@@ -135,9 +140,19 @@ class _VerifiedHandler(SlackRequestHandler):
                 body=body,
                 query=request.query_string,
                 headers=headers,
-                context={SIGNATURE_CHECKED: True},
+                context={SIGNATURE_CHECKED: True, REQUEST_ORIGIN: _origin(request.environ)},
             )
         )
+
+
+def _origin(environ: dict[str, Any]) -> str | None:
+    """Where the request came in (`https://host`), as waitress saw it (a trusted proxy's
+    X-Forwarded-Proto and -Host applied); None for a host that is not a plain host name."""
+    host = str(environ.get("HTTP_HOST") or "")
+    scheme = str(environ.get("wsgi.url_scheme") or "http")
+    if not _HOST.match(host) or scheme not in ("http", "https"):
+        return None
+    return f"{scheme}://{host}"
 
 
 def _events(
@@ -182,6 +197,7 @@ def create_wsgi_app(
     *,
     signing_secret: str | None = None,
     slack: Callable[[], str] | None = None,
+    feed: CalendarFeed | None = None,
 ) -> WsgiApp:
     """Route POST /slack/events (signed only) to Bolt, with OAuth GET /slack/install and
     /slack/oauth_redirect to Bolt's install flow, and GET /healthz to a JSON status: the
@@ -219,6 +235,16 @@ def create_wsgi_app(
             return _events(bolt, verifier, refusals, environ, start_response)
         if path in install_paths and environ.get("REQUEST_METHOD") == "GET":
             return bolt(environ, start_response)  # Bolt's install flow: its state checks
+        if (
+            feed is not None
+            and feed.handles(str(path))
+            and environ.get("REQUEST_METHOD")
+            in (
+                "GET",
+                "HEAD",
+            )
+        ):
+            return feed(environ, start_response)  # the calendar feed: its own secret token
         # Nothing else reaches Bolt: only a verified POST is ever dispatched.
         return _reply(start_response, "404 Not Found", {"error": "not found"})
 
@@ -264,12 +290,20 @@ def create_http_server(
     threads: int = 8,
     *,
     request_seconds: float = REQUEST_SECONDS,
+    trusted_proxy: str | None = None,
 ) -> Any:
     """A waitress server (port 0 picks a free one: see `.effective_port`); call `.run()`.
 
     Slow or idle clients cannot lock Slack out: up to CONNECTION_LIMIT connections are held
     (poll(), not select(), so past 1,024 descriptors), and a request that has not arrived
-    whole within `request_seconds` has its connection closed."""
+    whole within `request_seconds` has its connection closed. Forwarded headers are dropped
+    unless they come from `trusted_proxy` (then waitress applies them to the request)."""
+    proxy: dict[str, Any] = {}
+    if trusted_proxy:
+        proxy = {
+            "trusted_proxy": trusted_proxy,
+            "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-host", "x-forwarded-for"},
+        }
     adj = Adjustments(
         host=host,
         port=port,
@@ -282,6 +316,7 @@ def create_http_server(
         connection_limit=CONNECTION_LIMIT,
         cleanup_interval=1,
         asyncore_use_poll=True,
+        **proxy,
     )
     try:
         server = _Server(wsgi, map={}, _start=True, adj=adj, dispatcher=_workers(threads))

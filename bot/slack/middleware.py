@@ -20,6 +20,8 @@ INVALID_REQUEST = '{"error": "invalid request"}'
 # Set in a request's context by our HTTP layer once it verified the raw body itself (a request
 # it re-encoded for Bolt's parser no longer matches its signature). No body can set it.
 SIGNATURE_CHECKED = "sco_signature_checked"
+# Where the request came in (`https://host`, from waitress): the calendar feed's link.
+REQUEST_ORIGIN = "sco_request_origin"
 NOT_INSTALLED = "sco_not_installed"  # set by the authorization when a team has no installation
 JSON = "application/json;charset=utf-8"
 
@@ -74,7 +76,6 @@ class RefusalLog:
             quiet = self._quiet.pop(reason, 0)
         more = f" ({quiet} more refused for it since the last line)" if quiet else ""
         log.warning("refused a request: signature: %s%s", reason, more)
-
 
 
 def usable(body: dict[str, Any]) -> bool:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.clock import Clock
 from bot.commands.situation import Caller
 from bot.pipeline import Pipeline, Rendered
 from bot.slack.errors import apology
+from bot.slack.middleware import REQUEST_ORIGIN
 from bot.slack.people import UserZones
 from bot.slack.responses import JSON_TYPE, open_reminder_form, opens_form, respond_all
 from bot.slack.work import SlackWork
@@ -31,8 +33,9 @@ def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> Non
     # Answers that read or write the ledger run on their own threads, the ack waiting for them.
     answers = work.answers
 
-    def answer_sco(command: dict[str, Any]) -> BoltResponse:
+    def answer_sco(command: dict[str, Any], context: BoltContext) -> BoltResponse:
         text, user = command.get("text") or "", command.get("user_id")
+        origin = context.get(REQUEST_ORIGIN)
         channel = str(command.get("channel_id") or "")
         trigger = str(command.get("trigger_id") or "")
         url = str(command.get("response_url") or "")
@@ -40,7 +43,9 @@ def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> Non
             # A bare `/sco remind` opens the form too (the status answers the command itself).
             work.later(open_reminder_form, work, pipeline, trigger, channel, user, urgent=True)
         if pipeline.needs_ledger(text):
-            pending = answers.submit(_answer, pipeline, work.zones, clock, text, channel, user)
+            pending = answers.submit(
+                _answer, pipeline, work.zones, clock, text, Caller(channel, user, origin=origin)
+            )
             try:
                 reply = pending.result(timeout=ACK_SECONDS)
             except FutureTimeout:
@@ -60,11 +65,11 @@ def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> Non
 
 
 def _answer(
-    pipeline: Pipeline, zones: UserZones, clock: Clock, text: str, channel: str, user: str | None
+    pipeline: Pipeline, zones: UserZones, clock: Clock, text: str, caller: Caller
 ) -> Rendered:
     # `remind on` without `tz` defaults to the caller's own Slack timezone (users.info).
-    caller = Caller(channel, user, zones.for_command(text, user))
-    return pipeline.respond(text, clock.now(), caller)
+    zone = zones.for_command(text, caller.user_id)
+    return pipeline.respond(text, clock.now(), replace(caller, timezone=zone))
 
 
 def _follow_up(

@@ -145,7 +145,13 @@ def _workbench_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     diff.add_argument("old", nargs="?", default="HEAD", help="a directory or git revision")
     diff.add_argument("new", nargs="?", help="a directory or git revision (default: the digest)")
-    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.add_argument(
+        "--format",
+        choices=("text", "json", "news"),
+        default="text",
+        help="news: the “What's new” post a channel following everything would get",
+    )
+    diff.add_argument("--at", help="news as of this time (ISO; default SCO_CLOCK or now)")
     diff.add_argument("--dir", metavar="DIR", help=where)
     review = commands.add_parser(
         "review",
@@ -393,9 +399,11 @@ def _workbench(
     from bot.curation.commands import run
     from bot.curation.files import Refusal
     from bot.rendering.renderer import Renderer
-    from bot.rendering.terminal import to_terminal
+    from bot.rendering.terminal import show, to_terminal
 
     directory = _digest_dir(parser, settings, args.dir)
+    args.now = _clock(parser, settings, getattr(args, "at", None)).now()
+    args.tz = settings.timezone
     try:
         template, context, code = run(
             args.knowledge_command, directory, args, settings.templates_dir
@@ -403,7 +411,9 @@ def _workbench(
     except Refusal as exc:
         print(f"sco-bot knowledge {args.knowledge_command}: {exc}", file=sys.stderr)
         return EXIT_INVALID_DIGEST
-    if template is None:
+    if template is None and "terminal" in context:
+        show(context["terminal"])  # a message as read: styled on a terminal, plain when piped
+    elif template is None:
         print(context["output"])
     else:
         pages = Renderer(settings.templates_dir).messages(template, context)

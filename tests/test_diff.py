@@ -109,6 +109,26 @@ def test_diff_in_the_terminal_and_as_json(tmp_path: Path) -> None:
     }
 
 
+def test_diff_as_news_is_the_post_a_following_channel_gets(tmp_path: Path) -> None:
+    from bot.testing.questions import three_meetings
+    from tests.conftest import TWO_MEETINGS
+
+    new = three_meetings(tmp_path / "three")
+    later = sco_bot(
+        "knowledge", "diff", TWO_MEETINGS, new, "--format", "news", "--at", "2033-06-01"
+    )
+    assert later.returncode == 0, later.stderr
+    assert later.stdout.startswith("What's new in the digest")
+    assert "New meeting: 2033 meeting of the Defence Council in Rinnhaven" in later.stdout
+    assert "(joint release · Council Secretariat, 11 May 2033)" in later.stdout
+    assert "*" not in later.stdout  # piped: plain text
+    # Before its documents came out, the same change tells nobody anything.
+    early = sco_bot(
+        "knowledge", "diff", TWO_MEETINGS, new, "--format", "news", "--at", "2033-05-01"
+    )
+    assert early.stdout.startswith("Nothing new as of this time")
+
+
 def git(repo: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],

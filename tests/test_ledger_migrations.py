@@ -212,4 +212,3 @@ def _plan(services: Services, sub: Subscription) -> list[Reminder]:
     # One reminder a time: the previous version held one message each (no batch to merge).
     assert len({r.post_at for r in due}) == len(due)
     return due
-

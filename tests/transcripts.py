@@ -41,13 +41,13 @@ class Case:
 
     @property
     def id(self) -> str:
-        words = self.text.replace(" ", "_") or "empty"
+        words = self.text.replace(" ", "_").replace(":", "") or "empty"
         return f"{self.digest}-{self.now:%Y%m%dT%H%M}-{self.surface}-{words}"[:120]
 
     @property
     def posted(self) -> bool:
         """Read by a whole channel (or thread), as opposed to privately."""
-        return self.surface in ("public", "post", "reminder", "dm-first")
+        return self.surface in ("public", "post", "reminder", "dm-first", "news")
 
 
 @dataclass(frozen=True)
@@ -246,6 +246,11 @@ def cases() -> list[Case]:
         # The reminder form, opened in a channel (its picker set to it) and from the Home tab.
         Case("shipped", _at("2021-08-01T00:00"), "form", "C0TRANSCRIPT"),
         Case("shipped", _at("2021-08-01T00:00"), "form", ""),
+        Case("shipped", _at("2021-08-01T00:00"), "follow-form", "C0TRANSCRIPT"),
+        Case("shipped", _at("2021-08-01T00:00"), "follow-form", ""),
+        # The Home tab of a user who last came before the documents of a meeting came out.
+        Case("three", _at("2033-05-14T09:00"), "home-again", "2033-04-20T00:00"),
+        Case("shipped", _at("2021-07-29T12:00"), "home-again", "2021-07-20T00:00"),
         Case("shipped", _at("2021-10-01T12:00"), "remind", "remind on"),
         Case(
             "shipped",
@@ -255,6 +260,19 @@ def cases() -> list[Case]:
         ),
         Case("shipped", _at("2021-10-01T12:00"), "remind", "remind on / remind off"),
         Case("big", BIG_NOW, "remind", "remind on 30d 14d 7d 6d 5d 4d 3d 2d 1d 0d"),
+        # Following: what a channel is told, and the "What's new" posts it then gets.
+        Case("shipped", _at("2021-08-01T00:00"), "follow", "follow"),
+        Case("shipped", _at("2021-08-01T00:00"), "follow", "follow china / follow afghanistan"),
+        Case("shipped", _at("2021-08-01T00:00"), "follow", "following"),
+        Case("shipped", _at("2021-08-01T00:00"), "follow", "follow all / unfollow"),
+        Case("shipped", _at("2021-08-01T00:00"), "follow", "follow india / unfollow india"),
+        Case("shipped", _at("2021-08-01T00:00"), "follow", "calendar"),
+        Case("shipped", _at("2021-07-29T12:00"), "news", "all since 2021-07-20T00:00"),
+        Case("three", _at("2033-05-14T09:00"), "news", "all since 2033-04-20T00:00"),
+        Case("three", _at("2033-05-14T09:00"), "news", "all since 2032-08-25T12:00"),
+        Case("three", _at("2033-05-14T09:00"), "news", "topic:fisheries since 2033-05-11T00:00"),
+        Case("three", _at("2033-05-14T09:00"), "news", "actor:hyperborea since 2033-04-20T00:00"),
+        Case("big", BIG_NOW, "news", "all since 2000-01-01T00:00"),
         Case("shipped", _at("2021-08-01T00:00"), "notice", "error"),
         Case("shipped", _at("2021-08-01T00:00"), "notice", "digest_invalid"),
         Case("shipped", _at("2021-08-01T00:00"), "notice", "reminder_broken"),
@@ -283,10 +301,14 @@ def render(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
         return Rendered([pipeline.view("reply_modal.j2", blocks, kind=kind)], view=True)
     if case.surface == "home":
         return Rendered([pipeline.home(case.now, CALLER)], view=True)
-    if case.surface in ("home-first", "dm-first", "remind"):
+    if case.surface in ("home-first", "home-again", "dm-first", "remind", "follow"):
         return _with_ledger(case, digest, renderer)
     if case.surface == "reminder":
         return Rendered([_reminder(case, digest, renderer)])
+    if case.surface == "news":
+        return Rendered([_news(case, digest, renderer)])
+    if case.surface == "follow-form":
+        return Rendered([pipeline.view("follow_form.j2", channel=case.text)], view=True)
     if case.surface == "form":
         view = pipeline.view(
             "remind_form.j2", channel=case.text, tz="Europe/Berlin", leads="7d 1d", at="09:00"
@@ -305,12 +327,19 @@ def _with_ledger(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
     from bot.settings import Settings
 
     with tempfile.TemporaryDirectory() as state:
-        settings = Settings(database_url=f"sqlite:///{Path(state) / 'ledger.sqlite3'}")
+        settings = Settings(
+            database_url=f"sqlite:///{Path(state) / 'ledger.sqlite3'}",
+            slack_signing_secret="transcript-secret",
+            public_url="https://sco-bot.example.org",
+        )
         services = Services(settings, Clock(start=case.now), digest, renderer)
         try:
             if case.surface == "home-first":
                 return Rendered([services.pipeline.home(case.now, CALLER)], view=True)
-            if case.surface == "remind":
+            if case.surface == "home-again":
+                services.pipeline.home(_at(case.text), CALLER)  # the visit before
+                return Rendered([services.pipeline.home(case.now, CALLER)], view=True)
+            if case.surface in ("remind", "follow"):
                 for earlier in case.text.split(" / ")[:-1]:  # what was typed before
                     services.pipeline.respond(earlier, case.now, CALLER)
                 last = case.text.split(" / ")[-1]
@@ -334,6 +363,23 @@ def _reminder(case: Case, digest: Digest, renderer: Renderer) -> dict[str, Any]:
         reminders.append(Reminder(case.now, CALLER.channel_id, event_id, int(lead)))
     messages = ReminderMessages(renderer, UTC_ZONE, frozenset({"U0ADMIN"}))
     return messages.batch(Batch(tuple(reminders)), digest.as_of(case.now)).payload()
+
+
+def _news(case: Case, digest: Digest, renderer: Renderer) -> dict[str, Any]:
+    """The "What's new" post of a channel following the case's words ("all", "actor:<id>" or
+    "topic:<words>"), for what was published between "since" and the case's time."""
+    from bot.queries.news import Follow, whats_new
+
+    words, _, since = case.text.partition(" since ")
+    kind, _, value = words.partition(":")
+    follow = Follow(
+        everything=kind == "all",
+        actors=frozenset({value}) if kind == "actor" else frozenset(),
+        topics=(value,) if kind == "topic" else (),
+    )
+    old, new = digest.as_of(_at(since)), digest.as_of(case.now)
+    news = whats_new(old, new, follow, case.now, UTC_ZONE)
+    return ReminderMessages(renderer, UTC_ZONE).news(news, new, follow, case.now).payload()
 
 
 def _notice(case: Case, pipeline: Pipeline) -> dict[str, Any]:
@@ -409,8 +455,12 @@ def _surface_label(case: Case) -> str:
         "home": "Home tab",
         "home-first": "Home tab, the user's first visit",
         "remind": "/sco remind, private reply (with a ledger, no Slack)",
+        "follow": "/sco follow, private reply (with a ledger, no Slack)",
+        "news": "what's new, posted in a following channel",
         "dm-first": "direct message, the user's first",
         "reminder": "scheduled reminder, posted",
         "form": "the reminder form (a modal)",
+        "follow-form": "the follow form (a modal)",
+        "home-again": "Home tab, the user's visit after one at the time given",
         "notice": "notice",
     }[case.surface]

@@ -39,7 +39,7 @@ def run(command: str, directory: Path, args: argparse.Namespace, templates: Path
     if command == "diff":
         from bot.curation.history import digest_at
 
-        return _diff(directory, args, digest_at)
+        return _diff(directory, args, digest_at, templates)
     if command == "review":
         from bot.curation.review import write_review
 
@@ -48,7 +48,22 @@ def run(command: str, directory: Path, args: argparse.Namespace, templates: Path
     raise Refusal(f"unknown command {command!r}")
 
 
-def _diff(directory: Path, args: argparse.Namespace, digest_at: Any) -> Outcome:
+def _news(old: Any, new: Any, args: argparse.Namespace, templates: Path) -> str:
+    """The "What's new" post the change makes in a channel following everything, as read."""
+    from bot.queries.news import EVERYTHING, whats_new
+    from bot.reminders.messages import ReminderMessages
+    from bot.rendering.renderer import Renderer
+    from bot.rendering.terminal import to_terminal
+
+    before, after = old.as_of(args.now), new.as_of(args.now)
+    news = whats_new(before, after, EVERYTHING, args.now, args.tz)
+    if news.empty:
+        return "Nothing new as of this time: no channel would be told anything."
+    message = ReminderMessages(Renderer(templates), args.tz).news(news, after, EVERYTHING, args.now)
+    return to_terminal([message]).rstrip("\n")
+
+
+def _diff(directory: Path, args: argparse.Namespace, digest_at: Any, templates: Path) -> Outcome:
     import json
 
     from bot.knowledge.changes import diff_digests
@@ -58,4 +73,6 @@ def _diff(directory: Path, args: argparse.Namespace, digest_at: Any) -> Outcome:
     changes = diff_digests(old, new)
     if args.format == "json":
         return None, {"output": json.dumps(changes.as_dict(), indent=2, ensure_ascii=False)}, 0
+    if args.format == "news":
+        return None, {"terminal": _news(old, new, args, templates)}, 0
     return "cli_diff.j2", {"diff": changes}, 0

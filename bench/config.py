@@ -91,7 +91,7 @@ QUICK = Config(
 def mix_bodies() -> list[str]:
     """The mix as slash-command bodies: request i is MIX[i % 12] typed by user i % 40 (in that
     user's channel), so the cycle holds 120 distinct requests."""
-    from bot.testing.slack_requests import slash_body
+    from testkit.slack_requests import slash_body
 
     cycle = len(MIX) * USERS // math.gcd(len(MIX), USERS)
     return [

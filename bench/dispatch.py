@@ -29,7 +29,7 @@ from bench.apps import (
 )
 from bench.config import COMMANDS, MIX, Config, mix_bodies, run_alone
 from bench.figures import minutes, profiled, ratio, summary
-from bot.testing.slack_requests import slash_body
+from testkit.slack_requests import slash_body
 
 GOAL = (
     "realistic mix ≤ 1.5× bare (median); each command with a new minute or the cache off ≤ 2×; "
@@ -40,7 +40,7 @@ GOAL = (
 def measure(cfg: Config, profile: bool) -> dict[str, Any]:
     """The mix, then each command alone, through every app (ours in each cache state, and
     bare), interleaved per request (the order rotates)."""
-    from bot.testing.fakeslack import FakeSlack
+    from testkit.fakeslack import FakeSlack
 
     result: dict[str, Any] = {
         "iterations": cfg.dispatch_iterations,

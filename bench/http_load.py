@@ -12,7 +12,7 @@
 
 The two run as separate processes so that the load generator never shares the server's GIL.
 Module-level imports are the standard library and bench.apps (itself only that and
-bot.testing.slack_requests): the load generator starts fast and never loads Slack's libraries.
+testkit.slack_requests): the load generator starts fast and never loads Slack's libraries.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 from bench.apps import APPS, EVENTS_PATH, SIZED, bench_settings, build_app, signed_headers
 from bench.config import mix_bodies
-from bot.testing.slack_requests import slash_body
+from testkit.slack_requests import slash_body
 
 
 def serve(kind: str, threads: int) -> None:
@@ -35,7 +35,7 @@ def serve(kind: str, threads: int) -> None:
     import tempfile
 
     from bot.slack.http import create_http_server, create_wsgi_app
-    from bot.testing.fakeslack import FakeSlack
+    from testkit.fakeslack import FakeSlack
 
     with tempfile.TemporaryDirectory() as tmp, FakeSlack().serve_quickly() as fake:
         tested = build_app(kind, bench_settings(fake.api_url, tmp))

@@ -43,7 +43,7 @@ from typing import Any
 from bench.config import mix_bodies
 from bench.figures import percentile
 from bench.served import SECRET, Served, rss_mb, serve_env, serving
-from bot.testing.slack_requests import (
+from testkit.slack_requests import (
     action_body,
     event_body,
     mention_body,
@@ -68,7 +68,7 @@ DRAIN_SECONDS = 30.0
 
 def _serve_fake(conn: Connection, every: int, retry_after: int, latency: float) -> None:
     """In a child process: the fake Slack, answering 429 every `every` calls, until told."""
-    from bot.testing.fakeslack import FakeSlack
+    from testkit.fakeslack import FakeSlack
 
     with FakeSlack().serve_quickly() as fake:
         fake.keep_bodies = False

@@ -31,7 +31,7 @@ def _times(digest: Any, pipeline: Any, now: datetime, repeats: int) -> dict[str,
     """Per question, `repeats` times: the search alone, then the whole reply (`ask <question>`,
     each at a new minute, from a pipeline whose answer cache is off: searched and rendered)."""
     from bot.search.answer import answer
-    from bot.testing.questions import load_questions
+    from testkit.questions import load_questions
 
     _at, questions = load_questions()
     search, reply = [], []
@@ -75,7 +75,7 @@ def _prepared(directory: Path | None, result: dict[str, Any]) -> tuple[Any, Any]
 
 def _quality(digest: Any, pipeline: Any, path: Path, result: dict[str, Any]) -> None:
     """Recall@1 and @3 of one question set, and the share of answers showing every fact."""
-    from bot.testing.questions import ask_all, facts_missed, load_questions, recall
+    from testkit.questions import ask_all, facts_missed, load_questions, recall
 
     now, questions = load_questions(path)
     result.update(now=now.isoformat(), questions=len(questions))
@@ -96,7 +96,7 @@ def measure(cfg: Config, profile: bool) -> dict[str, Any]:
     """Recall and facts on both question sets, times on the shipped digest, then times on a
     generated one."""
     from bench.gen_digest import generate
-    from bot.testing.questions import QUESTION_SET, RINNHAVEN_SET, load_questions, three_meetings
+    from testkit.questions import QUESTION_SET, RINNHAVEN_SET, load_questions, three_meetings
 
     now, _questions = load_questions()
     shipped: dict[str, Any] = {}

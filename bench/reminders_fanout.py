@@ -41,7 +41,7 @@ from bot.reminders.slack_scheduler import SlackScheduler
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.client import create_web_client
-from bot.testing.fakeslack import FakeSlack
+from testkit.fakeslack import FakeSlack
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 UNTHROTTLED = 1e9  # calls a second: the fake never answers 429

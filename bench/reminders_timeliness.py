@@ -52,7 +52,7 @@ from bot.reminders.slack_scheduler import SlackScheduler, tags_of
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.client import create_web_client
-from bot.testing.fakeslack import FakeSlack
+from testkit.fakeslack import FakeSlack
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 TIER3_LIMIT = 50.0  # what the fake enforces, a minute

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.testing.servers import clean_env, start_serve
-from bot.testing.slack_requests import sign
+from testkit.servers import clean_env, start_serve
+from testkit.slack_requests import sign
 
 SECRET = "bench-signing-secret-0123456789"
 TOKEN = "xoxb-bench-token-0123456789"

@@ -43,9 +43,9 @@ from typing import Any
 from bench.figures import summary
 from bench.served import Answer, Served, serve_env, serving
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
-from bot.testing.fakeslack import STALL, FakeSlack
-from bot.testing.slack_requests import action_body, event_body, mention_body, slash_body
-from bot.testing.waiting import wait_until
+from testkit.fakeslack import STALL, FakeSlack
+from testkit.slack_requests import action_body, event_body, mention_body, slash_body
+from testkit.waiting import wait_until
 
 QUESTION = "what did china say about afghanistan"
 

@@ -16,10 +16,10 @@ from bot.knowledge.loader import load_digest
 from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
-from bot.testing import questions
-from bot.testing.fakeslack import FakeSlack
-from bot.testing.slack_requests import sign
-from bot.testing.slack_requests import slash_body as slash_body  # re-exported to the tests
+from testkit import questions
+from testkit.fakeslack import FakeSlack
+from testkit.slack_requests import sign
+from testkit.slack_requests import slash_body as slash_body  # re-exported to the tests
 
 PROJECT = Path(__file__).resolve().parent.parent
 # The digest the behaviour tests run on: written for the tests (a frozen copy of the 2021 digest

@@ -8,7 +8,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.testing.slack_requests import sign
+from testkit.slack_requests import sign
 
 USER = "U123"
 CHANNEL = "C123"

@@ -40,9 +40,9 @@ def bot_modules() -> dict[str, Path]:
     return {module_name(p): p for p in sorted(BOT.rglob("*.py"))}
 
 
-def imports_of(path: Path) -> Iterator[str]:
-    """Every module of bot/ that `path` imports, wherever the import stands (functions and
-    TYPE_CHECKING blocks included)."""
+def imports_of(path: Path, packages: tuple[str, ...] = ("bot",)) -> Iterator[str]:
+    """Every module of `packages` (bot/ unless told) that `path` imports, wherever the import
+    stands (functions and TYPE_CHECKING blocks included)."""
     known = bot_modules()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
@@ -55,7 +55,7 @@ def imports_of(path: Path) -> Iterator[str]:
             ]
         else:
             continue
-        yield from (name for name in names if name.startswith("bot"))
+        yield from (name for name in names if name.split(".")[0] in packages)
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -106,8 +106,18 @@ def test_imports_flow_one_way_through_the_layers() -> None:
 
 
 def test_test_support_and_benchmarks_never_import_the_tests() -> None:
-    for path in [*BOT.rglob("*.py"), *(PROJECT / "bench").rglob("*.py")]:
+    for path in [*(PROJECT / "testkit").rglob("*.py"), *(PROJECT / "bench").rglob("*.py")]:
         assert not re.search(r"^\s*(from|import) tests\b", path.read_text(), re.M), path
+
+
+def test_the_product_never_imports_the_test_support_the_tests_or_the_benchmarks() -> None:
+    # testkit/, tests/ and bench/ are not in the wheel: an import of one would fail installed.
+    found = [
+        f"{module} -> {target}"
+        for module, path in bot_modules().items()
+        for target in imports_of(path, ("testkit", "tests", "bench"))
+    ]
+    assert found == []
 
 
 def test_no_function_in_bot_is_over_sixty_lines() -> None:

@@ -21,7 +21,7 @@ import pytest
 
 from bot.knowledge.errors import DigestError, Problem
 from bot.knowledge.loader import load_digest
-from bot.testing.servers import clean_env
+from testkit.servers import clean_env
 from tests.conftest import PROJECT, TEST_DIGEST
 
 PROBLEM_LINE = re.compile(r"^knowledge/[\w/.-]+\.yaml:\d+: \S.*: .+$")

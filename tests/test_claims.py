@@ -28,7 +28,7 @@ from bot.rendering.terminal import to_terminal
 from bot.services import Services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.app import create_app
-from bot.testing.fakeslack import block_kit_problems
+from testkit.fakeslack import block_kit_problems
 from tests.conftest import TEST_DIGEST, TWO_MEETINGS, send
 
 UTC_ZONE = ZoneInfo("UTC")

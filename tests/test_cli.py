@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing import servers
-from bot.testing.fakeslack import FakeSlack, block_kit_problems
-from bot.testing.servers import sco_bot_serve
+from testkit import servers
+from testkit.fakeslack import FakeSlack, block_kit_problems
+from testkit.servers import sco_bot_serve
 from tests.conftest import (
     BOT_TOKEN,
     PROJECT,

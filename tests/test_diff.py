@@ -110,7 +110,7 @@ def test_diff_in_the_terminal_and_as_json(tmp_path: Path) -> None:
 
 
 def test_diff_as_news_is_the_post_a_following_channel_gets(tmp_path: Path) -> None:
-    from bot.testing.questions import three_meetings
+    from testkit.questions import three_meetings
     from tests.conftest import TWO_MEETINGS
 
     new = three_meetings(tmp_path / "three")

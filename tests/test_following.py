@@ -26,8 +26,8 @@ from bot.rendering.renderer import Renderer
 from bot.rendering.terminal import plain, to_terminal
 from bot.services import Services
 from bot.settings import Settings
-from bot.testing.fakeslack import FakeSlack, view_problems
-from bot.testing.questions import three_meetings
+from testkit.fakeslack import FakeSlack, view_problems
+from testkit.questions import three_meetings
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TWO_MEETINGS
 from tests.databases import fresh_postgres, skip_without_postgres
 

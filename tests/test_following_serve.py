@@ -15,10 +15,10 @@ from typing import Any
 
 from bot.reminders.following import ACTOR, ALL, TOPIC, FollowBook, Told
 from bot.reminders.ledger import Ledger
-from bot.testing.fakeslack import FakeSlack
-from bot.testing.questions import append_meeting
-from bot.testing.servers import clean_env, sco_bot_serve
-from bot.testing.waiting import wait_until
+from testkit.fakeslack import FakeSlack
+from testkit.questions import append_meeting
+from testkit.servers import clean_env, sco_bot_serve
+from testkit.waiting import wait_until
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, THIRD_MEETING, TWO_MEETINGS
 
 NOW = datetime(2033, 6, 1, 9, 0, tzinfo=UTC)

@@ -35,9 +35,9 @@ from bot.rendering.renderer import Renderer
 from bot.services import build_services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.app import create_app
-from bot.testing.fakeslack import FakeSlack, block_kit_problems
-from bot.testing.servers import clean_env
-from bot.testing.waiting import wait_until
+from testkit.fakeslack import FakeSlack, block_kit_problems
+from testkit.servers import clean_env
+from testkit.waiting import wait_until
 from tests.conftest import PROJECT, TEST_DIGEST, send
 
 CLI_TIMEOUT = 60.0

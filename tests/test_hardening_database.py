@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.fakeslack import FakeSlack
-from bot.testing.servers import clean_env, sco_bot_serve
-from bot.testing.waiting import wait_until
+from testkit.fakeslack import FakeSlack
+from testkit.servers import clean_env, sco_bot_serve
+from testkit.waiting import wait_until
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
 from tests.databases import fresh_postgres, skip_without_postgres
 

@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
-from bot.testing.servers import close_on_loop_thread
+from testkit.servers import close_on_loop_thread
 from tests.conftest import signed_headers, slash_body
 
 SLOW_CLIENTS = 120

@@ -31,7 +31,7 @@ from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.listeners.actions import menu_command
 from bot.slack.payloads import button_value, safe_command
-from bot.testing.fakeslack import FakeSlack, block_kit_problems, view_problems
+from testkit.fakeslack import FakeSlack, block_kit_problems, view_problems
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
 from tests.hostile_corpus import (
     HOSTILE_FRAGMENTS,

@@ -20,8 +20,8 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.http import EVENTS_PATH, MAX_BODY_BYTES, create_http_server, create_wsgi_app
-from bot.testing.fakeslack import FakeSlack, block_kit_problems
-from bot.testing.servers import close_on_loop_thread
+from testkit.fakeslack import FakeSlack, block_kit_problems
+from testkit.servers import close_on_loop_thread
 from tests.conftest import signed_headers, slash_body
 
 TIMEOUT = 10.0

@@ -20,9 +20,9 @@ from bot.reminders.ledger import Ledger
 from bot.reminders.plan import Subscription, plan
 from bot.reminders.records import State
 from bot.reminders.slack_scheduler import tags_of
-from bot.testing.fakeslack import FakeSlack
-from bot.testing.servers import clean_env, start_serve
-from bot.testing.waiting import wait_until
+from testkit.fakeslack import FakeSlack
+from testkit.servers import clean_env, start_serve
+from testkit.waiting import wait_until
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.databases import fresh_postgres, skip_without_postgres
 from tests.test_reminders_faults import hostile_knowledge

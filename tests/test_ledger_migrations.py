@@ -31,7 +31,7 @@ from bot.rendering.renderer import Renderer
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.client import create_web_client
-from bot.testing.fakeslack import FakeSlack
+from testkit.fakeslack import FakeSlack
 from tests.conftest import BOT_TOKEN, PROJECT, TEST_DIGEST
 from tests.databases import database
 

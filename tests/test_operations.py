@@ -29,9 +29,9 @@ from bot.rendering.renderer import Renderer
 from bot.services import Services, build_services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings, load_settings
 from bot.slack.app import create_app
-from bot.testing.fakeslack import FakeSlack
-from bot.testing.servers import clean_env, sco_bot_serve
-from bot.testing.waiting import wait_until
+from testkit.fakeslack import FakeSlack
+from testkit.servers import clean_env, sco_bot_serve
+from testkit.waiting import wait_until
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST, send, signed_headers, slash_body
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)

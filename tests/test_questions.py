@@ -20,7 +20,7 @@ from bot.rendering.renderer import Renderer
 from bot.rendering.terminal import to_terminal
 from bot.search.answer import MAX_HITS, answer
 from bot.search.index import Sentence
-from bot.testing.fakeslack import block_kit_problems
+from testkit.fakeslack import block_kit_problems
 from tests.conftest import TEST_DIGEST, TWO_MEETINGS
 from tests.slack_payloads import OUR_DATE
 

@@ -15,7 +15,7 @@ from bot.knowledge.holder import DigestHolder
 from bot.knowledge.loader import load_digest
 from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
-from bot.testing.questions import (
+from testkit.questions import (
     RINNHAVEN_SET,
     ask_all,
     facts_missed,

@@ -18,7 +18,7 @@ from bot.rendering.renderer import Renderer
 from bot.rendering.terminal import to_terminal
 from bot.search.answer import Answer, answer
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR
-from bot.testing.questions import ask_all, facts_missed, known_ids, load_questions, recall
+from testkit.questions import ask_all, facts_missed, known_ids, load_questions, recall
 
 pytestmark = pytest.mark.shipped_digest
 GOAL_AT_3 = 0.95

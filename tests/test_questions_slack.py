@@ -22,9 +22,9 @@ from bot.rendering.renderer import Renderer
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.testing.fakeslack import Call, FakeSlack, block_kit_problems
-from bot.testing.slack_requests import action_body, event_body, event_headers
-from bot.testing.waiting import wait_until
+from testkit.fakeslack import Call, FakeSlack, block_kit_problems
+from testkit.slack_requests import action_body, event_body, event_headers
+from testkit.waiting import wait_until
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TWO_MEETINGS, signed_headers
 
 LATER = datetime(2033, 1, 1, tzinfo=UTC)

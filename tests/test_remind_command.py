@@ -21,8 +21,8 @@ from bot.rendering.terminal import to_terminal
 from bot.services import build_services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.app import create_app
-from bot.testing.fakeslack import FakeSlack, block_kit_problems
-from bot.testing.waiting import eventually
+from testkit.fakeslack import FakeSlack, block_kit_problems
+from testkit.waiting import eventually
 from tests.conftest import send
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)

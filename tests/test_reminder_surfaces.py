@@ -19,7 +19,7 @@ from bot.reminders.messages import ReminderMessages
 from bot.reminders.plan import Batch, Reminder
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_TEMPLATES_DIR
-from bot.testing.fakeslack import FakeSlack, block_kit_problems, view_problems
+from testkit.fakeslack import FakeSlack, block_kit_problems, view_problems
 from tests.slack_payloads import (
     CHANNEL,
     USER,

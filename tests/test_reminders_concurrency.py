@@ -11,8 +11,8 @@ from pathlib import Path
 from bot.reminders.ledger import Ledger
 from bot.reminders.plan import Subscription
 from bot.reminders.records import State
-from bot.testing.fakeslack import FakeSlack
-from bot.testing.servers import clean_env
+from testkit.fakeslack import FakeSlack
+from testkit.servers import clean_env
 from tests.conftest import BOT_TOKEN, PROJECT, TEST_DIGEST
 from tests.databases import fresh_postgres, skip_without_postgres
 

@@ -22,7 +22,7 @@ from bot.reminders.slack_scheduler import SlackScheduler
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.client import create_web_client
-from bot.testing.fakeslack import RESET, STALL, FakeSlack
+from testkit.fakeslack import RESET, STALL, FakeSlack
 from tests.conftest import BOT_TOKEN, TEST_DIGEST
 from tests.databases import database
 

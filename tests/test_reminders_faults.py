@@ -22,8 +22,8 @@ from bot.reminders.records import State
 from bot.services import build_services
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.testing.fakeslack import STALL, FakeSlack
-from bot.testing.waiting import wait_until
+from testkit.fakeslack import STALL, FakeSlack
+from testkit.waiting import wait_until
 from tests.conftest import TEST_DIGEST, send
 from tests.databases import database
 from tests.test_reminders_delivery import REHEARSAL, World

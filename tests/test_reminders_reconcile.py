@@ -11,7 +11,7 @@ from bot.reminders.plan import Reminder
 from bot.reminders.reconcile import adoptions, decide, waves
 from bot.reminders.records import LedgerRow, State
 from bot.reminders.scheduler import Held
-from bot.testing.waiting import wait_until
+from testkit.waiting import wait_until
 
 NOW = datetime(2021, 10, 1, 12, tzinfo=UTC)
 AT = NOW + timedelta(days=3)

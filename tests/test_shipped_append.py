@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing import questions
+from testkit import questions
 from tests.conftest import PROJECT
 
 APPEND = PROJECT / "tests" / "digests" / "shipped-append"

@@ -23,9 +23,9 @@ import pytest
 
 from bot.logs import JsonFormatter, TextFormatter
 from bot.settings import SETTINGS
-from bot.testing.fakeslack import FakeSlack
-from bot.testing.servers import clean_env
-from bot.testing.waiting import eventually, wait_until
+from testkit.fakeslack import FakeSlack
+from testkit.servers import clean_env
+from testkit.waiting import eventually, wait_until
 from tests.conftest import (
     BOT_TOKEN,
     PROJECT,

@@ -8,6 +8,7 @@ marked `slow`; `bash .ci/run` runs them."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import re
@@ -26,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.fakeslack import FakeSlack
-from bot.testing.waiting import wait_until
+from testkit.fakeslack import FakeSlack
+from testkit.waiting import wait_until
 from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, signed_headers, slash_body
 
 TIMEOUT = 60.0
@@ -271,6 +272,17 @@ def test_the_wheel_carries_every_template_and_the_shipped_digest(image: Image) -
         installed = {p.relative_to(site / "bot" / "data" / name)
                      for p in (site / "bot" / "data" / name).rglob("*")}  # fmt: skip
         assert installed == shipped, name
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_product_and_no_test_support(image: Image) -> None:
+    [site] = Path(image.env["VIRTUAL_ENV"]).glob("lib/python3*/site-packages")
+    [dist] = importlib.metadata.distributions(name="sco-bot", path=[str(site)])
+    modules = [file for file in dist.files or () if file.suffix == ".py"]
+    assert {file.parts[0] for file in modules} == {"bot"}
+    # The fake Slack, the request signer, the tests and the benchmarks stay in the checkout.
+    assert not [file for file in modules if file.parts[:2] == ("bot", "testing")]
+    assert not [name for name in ("testkit", "tests", "bench") if (site / name).exists()]
 
 
 @pytest.mark.slow

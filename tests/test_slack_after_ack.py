@@ -45,10 +45,10 @@ from bot.slack.client import create_web_client
 from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
 from bot.slack.responses import Once
 from bot.slack.work import ResponseUrl, SlackWork
-from bot.testing.fakeslack import STALL, FakeSlack
-from bot.testing.servers import clean_env, close_on_loop_thread, sco_bot_serve, start_serve
-from bot.testing.slack_requests import HttpReply, action_body, event_body, mention_body
-from bot.testing.waiting import wait_until
+from testkit.fakeslack import STALL, FakeSlack
+from testkit.servers import clean_env, close_on_loop_thread, sco_bot_serve, start_serve
+from testkit.slack_requests import HttpReply, action_body, event_body, mention_body
+from testkit.waiting import wait_until
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST, slash_body
 from tests.slack_payloads import (
     block_actions,

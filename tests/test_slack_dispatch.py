@@ -34,8 +34,8 @@ from bot.rendering.terminal import slack_dates
 from bot.services import Services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.app import create_app
-from bot.testing.fakeslack import FakeSlack, block_kit_problems
-from bot.testing.waiting import wait_until
+from testkit.fakeslack import FakeSlack, block_kit_problems
+from testkit.waiting import wait_until
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, send, signed_headers, slash_body
 from tests.slack_payloads import without_dates
 

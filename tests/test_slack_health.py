@@ -29,9 +29,9 @@ from bot.settings import Settings
 from bot.slack.app import build_slack
 from bot.slack.http import create_http_server, create_wsgi_app
 from bot.slack.middleware import RefusalLog
-from bot.testing.fakeslack import FakeSlack
-from bot.testing.servers import clean_env, close_on_loop_thread, start_serve
-from bot.testing.slack_requests import sign, slash_body
+from testkit.fakeslack import FakeSlack
+from testkit.servers import clean_env, close_on_loop_thread, start_serve
+from testkit.slack_requests import sign, slash_body
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST
 
 TIMEOUT = 20.0

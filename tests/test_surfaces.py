@@ -32,9 +32,9 @@ from bot.services import Services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.app import create_app
 from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
-from bot.testing.fakeslack import Call, FakeSlack, block_kit_problems, view_problems
-from bot.testing.servers import close_on_loop_thread
-from bot.testing.slack_requests import HttpReply
+from testkit.fakeslack import Call, FakeSlack, block_kit_problems, view_problems
+from testkit.servers import close_on_loop_thread
+from testkit.slack_requests import HttpReply
 from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, TEST_DIGEST, TWO_MEETINGS, slash_body
 from tests.slack_payloads import (
     CHANNEL,

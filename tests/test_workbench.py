@@ -19,7 +19,7 @@ from bot.knowledge.loader import load_digest
 from bot.knowledge.sentences import sentences
 from bot.knowledge.statuses import STATUS_WORDS
 from bot.knowledge.versioning import content_version
-from bot.testing import servers
+from testkit import servers
 from tests.conftest import PROJECT, TEST_DIGEST
 
 PAGE = PROJECT / "tests" / "workbench" / "wire-page.html"

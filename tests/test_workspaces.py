@@ -35,10 +35,10 @@ from bot.settings import Settings
 from bot.slack.app import Slack, build_slack
 from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
 from bot.slack.installs import BOT_SCOPES
-from bot.testing.fakeslack import FakeSlack
-from bot.testing.servers import close_on_loop_thread
-from bot.testing.slack_requests import HttpReply, event_body, slash_body
-from bot.testing.waiting import wait_until
+from testkit.fakeslack import FakeSlack
+from testkit.servers import close_on_loop_thread
+from testkit.slack_requests import HttpReply, event_body, slash_body
+from testkit.waiting import wait_until
 from tests.conftest import PROJECT, SIGNING_SECRET, TEST_DIGEST
 from tests.slack_payloads import home_opened, signed
 

@@ -639,7 +639,7 @@ def _actions_problems(i: int, block: dict[str, Any]) -> list[str]:
 
 
 def main() -> None:
-    """Run the fake standalone for rehearsals: `python -m bot.testing.fakeslack --port 8099`."""
+    """Run the fake standalone for rehearsals: `python -m testkit.fakeslack --port 8099`."""
     import argparse
     from datetime import datetime
 

@@ -11,10 +11,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import IO, Any
 
-PROJECT = Path(__file__).resolve().parents[2]
+from testkit import PROJECT
+
 _SERVING = re.compile(r"serving Slack requests at (http://127\.0\.0\.1:(\d+)/slack/events)")
 
 

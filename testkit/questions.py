@@ -24,8 +24,9 @@ from bot.knowledge.digest import Digest
 from bot.knowledge.text import normalise_quote
 from bot.pipeline import Pipeline
 from bot.search.answer import answer
+from testkit import PROJECT
 
-TESTS = Path(__file__).resolve().parents[2] / "tests"
+TESTS = PROJECT / "tests"
 QUESTION_SET = TESTS / "questions.yaml"
 RINNHAVEN_SET = TESTS / "questions_rinnhaven.yaml"
 TWO_MEETINGS = TESTS / "digests" / "two-meetings"

@@ -65,10 +65,15 @@ def settings(fake_slack: FakeSlack, tmp_path: Path) -> Settings:
 
 
 def signed_headers(
-    body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None
+    body: str | bytes,
+    secret: str = SIGNING_SECRET,
+    timestamp: int | str | None = None,
+    *,
+    json_body: bool = False,
 ) -> dict[str, str]:
-    """Slack's headers for `body`, signed with our test signing secret unless told otherwise."""
-    return sign(body, secret, timestamp)
+    """Slack's headers for `body` (testkit's `sign`), with our test signing secret unless told
+    otherwise; JSON for an Events API delivery when `json_body`."""
+    return sign(body, secret, timestamp, json_body=json_body)
 
 
 def send(

@@ -8,8 +8,6 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from testkit.slack_requests import sign
-
 USER = "U123"
 CHANNEL = "C123"
 
@@ -129,14 +127,6 @@ def home_opened(
             },
         }
     )
-
-
-def signed(body: str, secret: str, *, json_body: bool = False) -> dict[str, str]:
-    """Slack's signed headers for `body` (JSON for events, form-encoded otherwise)."""
-    headers = sign(body, secret)
-    if json_body:
-        headers["Content-Type"] = "application/json"
-    return headers
 
 
 # The one live syntax the bot writes itself: an instant as Slack's date token, exactly in the

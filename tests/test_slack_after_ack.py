@@ -49,14 +49,13 @@ from testkit.fakeslack import STALL, FakeSlack
 from testkit.servers import clean_env, close_on_loop_thread, sco_bot_serve, start_serve
 from testkit.slack_requests import HttpReply, action_body, event_body, mention_body
 from testkit.waiting import wait_until
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST, slash_body
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST, signed_headers, slash_body
 from tests.slack_payloads import (
     block_actions,
     button,
     choice,
     home_opened,
     interaction_body,
-    signed,
     view_submission,
 )
 
@@ -73,7 +72,7 @@ class Bot:
     services: Services
 
     def post(self, body: str, *, json_body: bool = False) -> HttpReply:
-        headers = signed(body, SIGNING_SECRET, json_body=json_body)
+        headers = signed_headers(body, json_body=json_body)
         req = urllib.request.Request(self.url + EVENTS_PATH, body.encode(), headers)
         try:
             with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
@@ -263,7 +262,7 @@ def test_sigterm_exits_within_its_bound_while_a_response_url_never_answers(
         body = interaction_body(
             block_actions(button("share", "brief"), response_url=fake_slack.response_url("stuck"))
         )
-        req = urllib.request.Request(url, body.encode(), signed(body, SIGNING_SECRET))
+        req = urllib.request.Request(url, body.encode(), signed_headers(body))
         with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
             assert resp.status == 200
         fake_slack.wait_for(lambda calls: any(c.method == "/respond/stuck" for c in calls))
@@ -318,7 +317,7 @@ def test_a_signed_but_unusable_body_is_400_not_500(
 def test_a_signed_but_unusable_body_is_400_through_dispatch_too(bot: Bot) -> None:
     app = create_app(services=bot.services)
     body = interaction_body({"type": "block_actions", "actions": []})
-    assert app.dispatch(BoltRequest(body=body, headers=signed(body, SIGNING_SECRET))).status == 400
+    assert app.dispatch(BoltRequest(body=body, headers=signed_headers(body))).status == 400
 
 
 # --- item 6: the de-duplication stores --------------------------------------------------------
@@ -431,7 +430,7 @@ def test_served_text_logs_forge_no_line(fake_slack: FakeSlack, tmp_path: Path) -
             action_body("x" * 100_000, "brief", fake_slack.response_url("x")),
             action_body(f"share\n{forged}", "brief", fake_slack.response_url("y")),
         ):
-            request = urllib.request.Request(url, body.encode(), signed(body, SIGNING_SECRET))
+            request = urllib.request.Request(url, body.encode(), signed_headers(body))
             with contextlib.suppress(urllib.error.HTTPError):  # an unknown action is a 404
                 urllib.request.urlopen(request, timeout=TIMEOUT).close()
     finally:

@@ -35,7 +35,15 @@ from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
 from testkit.fakeslack import Call, FakeSlack, block_kit_problems, view_problems
 from testkit.servers import close_on_loop_thread
 from testkit.slack_requests import HttpReply
-from tests.conftest import BOT_TOKEN, PROJECT, SIGNING_SECRET, TEST_DIGEST, TWO_MEETINGS, slash_body
+from tests.conftest import (
+    BOT_TOKEN,
+    PROJECT,
+    SIGNING_SECRET,
+    TEST_DIGEST,
+    TWO_MEETINGS,
+    signed_headers,
+    slash_body,
+)
 from tests.slack_payloads import (
     CHANNEL,
     USER,
@@ -44,7 +52,6 @@ from tests.slack_payloads import (
     choice,
     home_opened,
     interaction_body,
-    signed,
     view_submission,
 )
 
@@ -64,7 +71,7 @@ class Bot:
     def post(
         self, body: str, *, json_body: bool = False, secret: str = SIGNING_SECRET
     ) -> HttpReply:
-        headers = signed(body, secret, json_body=json_body)
+        headers = signed_headers(body, secret, json_body=json_body)
         req = urllib.request.Request(self.url + EVENTS_PATH, body.encode(), headers)
         try:
             with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
@@ -563,7 +570,7 @@ def test_the_home_tab_is_published_when_the_ledger_does_not_answer(
     app = create_app(services=services)
     body = home_opened()
     response = app.dispatch(
-        BoltRequest(body=body, headers=signed(body, SIGNING_SECRET, json_body=True))
+        BoltRequest(body=body, headers=signed_headers(body, json_body=True))
     )
     assert response.status == 200
     calls = fake_slack.wait_for(lambda calls: any(c.method == "views.publish" for c in calls))
@@ -585,7 +592,7 @@ def test_only_admins_may_submit_the_form(
     services = Services(settings, Clock(start=NOW), digest, Renderer(settings.templates_dir))
     app = create_app(services=services)
     body = interaction_body(view_submission({"leads": "1d"}))
-    response = app.dispatch(BoltRequest(body=body, headers=signed(body, SIGNING_SECRET)))
+    response = app.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
     answer = json.loads(response.body)
     assert answer["response_action"] == "errors"
     assert "SCO_ADMINS" in answer["errors"]["leads"]

@@ -39,8 +39,8 @@ from testkit.fakeslack import FakeSlack
 from testkit.servers import close_on_loop_thread
 from testkit.slack_requests import HttpReply, event_body, slash_body
 from testkit.waiting import wait_until
-from tests.conftest import PROJECT, SIGNING_SECRET, TEST_DIGEST
-from tests.slack_payloads import home_opened, signed
+from tests.conftest import PROJECT, SIGNING_SECRET, TEST_DIGEST, signed_headers
+from tests.slack_payloads import home_opened
 
 TIMEOUT = 20.0
 # The 2021 meeting's festival lies ahead: `remind on` schedules reminders for it.
@@ -69,7 +69,7 @@ class OAuthBot:
                 return error.code, dict(error.headers), error.read().decode()
 
     def post(self, body: str, *, json_body: bool = False) -> HttpReply:
-        headers = signed(body, SIGNING_SECRET, json_body=json_body)
+        headers = signed_headers(body, json_body=json_body)
         req = urllib.request.Request(self.url + EVENTS_PATH, body.encode(), headers)
         try:
             with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:

@@ -180,9 +180,7 @@ class Load:
             if kind == "healthz":
                 conn.request("GET", "/healthz")
             else:
-                headers = sign(body, SECRET)
-                if is_json:
-                    headers["Content-Type"] = "application/json"
+                headers = sign(body, SECRET, json_body=is_json)
                 conn.request("POST", "/slack/events", body=body.encode(), headers=headers)
             response = conn.getresponse()
             response.read()

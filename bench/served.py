@@ -65,10 +65,7 @@ class Served:
 
     def post(self, body: str, *, json_body: bool = False) -> Answer:
         """POST a body to /slack/events, signed as Slack signs it."""
-        headers = sign(body, SECRET)
-        if json_body:
-            headers["Content-Type"] = "application/json"
-        return self.request("POST", EVENTS, body, headers)
+        return self.request("POST", EVENTS, body, sign(body, SECRET, json_body=json_body))
 
     def health(self) -> Answer:
         """GET /healthz."""

@@ -1,4 +1,4 @@
-"""Helpers for tests that run the real waitress server, in a thread or as `sco-bot serve`."""
+"""The real waitress server for the tests and benchmarks: in a thread, or as `sco-bot serve`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
+from bot.slack.http import WsgiApp, create_http_server
 from testkit import PROJECT
 
 _SERVING = re.compile(r"serving Slack requests at (http://127\.0\.0\.1:(\d+)/slack/events)")
@@ -66,14 +67,18 @@ def clean_env(**values: str) -> dict[str, str]:
     return env
 
 
-def start_serve(env: dict[str, str], stderr: int = subprocess.PIPE) -> subprocess.Popen[str]:
+def start_serve(
+    env: dict[str, str],
+    stderr: int | IO[Any] = subprocess.PIPE,
+    stdout: int | IO[Any] = subprocess.DEVNULL,
+) -> subprocess.Popen[str]:
     """Start `sco-bot serve` on a free port of 127.0.0.1 (not waiting for it)."""
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--host", "127.0.0.1"],
         cwd=PROJECT,
         env=env,
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=stdout,
         stderr=stderr,
         text=True,
     )
@@ -97,3 +102,23 @@ def close_on_loop_thread(server: Any) -> None:
     with trigger.lock:
         trigger.thunks.append(server.close)
         trigger._physical_pull()
+
+
+@contextmanager
+def serve_wsgi(
+    wsgi: WsgiApp, threads: int = 4, timeout: float = 10.0, **options: Any
+) -> Iterator[str]:
+    """Serve `wsgi` through the production server (bot.slack.http, with `options`) on a free
+    port of 127.0.0.1 in a thread; yield its base URL, and stop it afterwards."""
+    server = create_http_server(wsgi, "127.0.0.1", 0, threads, **options)
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        # Closed on the server's own loop thread (through its trigger pipe): the loop wakes at
+        # once instead of at its next 1 s select timeout, and returns.
+        close_on_loop_thread(server)
+        thread.join(timeout)
+        assert not thread.is_alive()
+        server.task_dispatcher.shutdown()

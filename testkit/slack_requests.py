@@ -1,11 +1,15 @@
-"""Slash-command requests and Events API deliveries as Slack sends them, for the tests and the
-benchmarks alike."""
+"""Slash-command requests and Events API deliveries as Slack sends them, signed, for the tests and
+the benchmarks alike; and what our server answers to a request."""
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.message import Message
 from typing import Any
 from urllib.parse import urlencode
 
@@ -146,11 +150,28 @@ def mention_body(text: str, event_id: str, channel: str = "C123", user: str = "U
 
 @dataclass
 class HttpReply:
-    """What our server answered to a request: its status and body."""
+    """What our server answered to a request: its status, body and headers."""
 
     status: int
     body: bytes
+    headers: Message = field(default_factory=Message)
 
     def json(self) -> Any:
         """The body as JSON."""
         return json.loads(self.body)
+
+
+def fetch(
+    url: str,
+    data: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 10.0,
+) -> HttpReply:
+    """GET `url` (POST `data` when given) on a new connection; its answer, errors included."""
+    request = urllib.request.Request(url, data=data, headers=dict(headers or {}))
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return HttpReply(response.status, response.read(), response.headers)
+    except urllib.error.HTTPError as error:
+        with error:
+            return HttpReply(error.code, error.read(), error.headers)

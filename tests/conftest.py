@@ -1,9 +1,12 @@
-"""Shared fixtures: the project's digest, a pipeline, settings pointing at a fake Slack."""
+"""Shared fixtures and helpers: the test digest and the shipped one, a pipeline, settings pointing
+at a fake Slack, signed requests through the Bolt app or over HTTP, digest files edited."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,14 +14,16 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 
 from bot.knowledge.digest import Digest
+from bot.knowledge.errors import DigestError
 from bot.knowledge.holder import DigestHolder
 from bot.knowledge.loader import load_digest
 from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
-from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
+from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR, Settings
+from bot.slack.http import EVENTS_PATH
 from testkit import questions
 from testkit.fakeslack import FakeSlack
-from testkit.slack_requests import sign
+from testkit.slack_requests import HttpReply, fetch, sign
 from testkit.slack_requests import slash_body as slash_body  # re-exported to the tests
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -34,6 +39,12 @@ BOT_TOKEN = "xoxb-test-token-0123456789"
 @pytest.fixture(scope="session")
 def digest() -> Digest:
     return load_digest(TEST_DIGEST)
+
+
+@pytest.fixture(scope="session")
+def shipped() -> Digest:
+    """The digest the project ships (knowledge/): for the tests marked `shipped_digest`."""
+    return load_digest(DEFAULT_KNOWLEDGE_DIR)
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +99,54 @@ def send(
     `fields` override the slash command's form fields (user_id, channel_id, response_url...)."""
     body = slash_body(text, **fields)
     return app.dispatch(BoltRequest(body=body, headers=signed_headers(body, secret, timestamp)))
+
+
+def post_command(
+    url: str,
+    text: str,
+    response_url: str = "http://127.0.0.1:9/respond",
+    *,
+    secret: str = SIGNING_SECRET,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+) -> HttpReply:
+    """POST a signed `/sco <text>` to a server's events `url`, as Slack would; `headers` are
+    added to Slack's (or replace them)."""
+    body = slash_body(text, response_url)
+    headers = {**signed_headers(body, secret), **(headers or {})}
+    return fetch(url, body.encode(), headers, timeout)
+
+
+@dataclass
+class ServedApp:
+    """An app behind the real HTTP server (testkit.servers.serve_wsgi) at `url`, and the fake
+    Slack it calls."""
+
+    url: str
+    fake: FakeSlack
+    timeout: ClassVar[float] = 10.0
+
+    def post(
+        self, body: str, *, json_body: bool = False, secret: str = SIGNING_SECRET
+    ) -> HttpReply:
+        """POST `body` to the events path, signed as Slack signs it (JSON when `json_body`)."""
+        headers = signed_headers(body, secret, json_body=json_body)
+        return fetch(self.url + EVENTS_PATH, body.encode(), headers, self.timeout)
+
+
+def edit(path: Path, old: str, new: str) -> int:
+    """Replace the first `old` in a file (it must be there) with `new`; the line `old` began on."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def problems(directory: Path) -> list[str]:
+    """The problems loading the digest in `directory` reports (it must refuse it)."""
+    with pytest.raises(DigestError) as caught:
+        load_digest(directory)
+    return [str(p) for p in caught.value.problems]
 
 
 THIRD_MEETING = PROJECT / "tests" / "digests" / "third-meeting"

@@ -22,7 +22,7 @@ import pytest
 from bot.knowledge.errors import DigestError, Problem
 from bot.knowledge.loader import load_digest
 from testkit.servers import clean_env
-from tests.conftest import PROJECT, TEST_DIGEST
+from tests.conftest import PROJECT, TEST_DIGEST, edit
 
 PROBLEM_LINE = re.compile(r"^knowledge/[\w/.-]+\.yaml:\d+: \S.*: .+$")
 MEETINGS = "meetings.yaml"
@@ -58,14 +58,6 @@ def copy_digest(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(TEST_DIGEST, target)
     return target
-
-
-def edit(path: Path, old: str, new: str) -> int:
-    """Replace the first `old` with `new`; return the line `old` started on."""
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return text[: text.index(old)].count("\n") + 1
 
 
 def edit_after(path: Path, anchor: str, old: str, new: str) -> int:

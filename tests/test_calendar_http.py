@@ -7,12 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from email.message import Message
 from typing import Any
 
 import icalendar
@@ -25,12 +21,12 @@ from bot.serve import calendar_feed
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
+from bot.slack.http import EVENTS_PATH, create_wsgi_app
 from testkit.fakeslack import FakeSlack
-from testkit.servers import close_on_loop_thread
-from tests.conftest import signed_headers, slash_body
+from testkit.servers import serve_wsgi
+from testkit.slack_requests import fetch
+from tests.conftest import post_command
 
-TIMEOUT = 10.0
 AUTUMN = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 
 
@@ -38,15 +34,8 @@ def serving(settings: Settings, pipeline: Pipeline, proxy: str | None = None) ->
     services = Services(settings, Clock(start=AUTUMN), pipeline.digest, pipeline.renderer)
     app = create_app(services=services)
     wsgi = create_wsgi_app(app, lambda: pipeline.digest().version, feed=calendar_feed(services))
-    server = create_http_server(wsgi, "127.0.0.1", 0, threads=2, trusted_proxy=proxy)
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        close_on_loop_thread(server)
-        thread.join(TIMEOUT)
-        server.task_dispatcher.shutdown()
+    with serve_wsgi(wsgi, threads=2, trusted_proxy=proxy) as url:
+        yield url
 
 
 @pytest.fixture
@@ -54,24 +43,13 @@ def base_url(settings: Settings, pipeline: Pipeline) -> Iterator[str]:
     yield from serving(settings, pipeline)
 
 
-def get(url: str, **headers: str) -> tuple[int, Message, bytes]:
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, error.headers, error.read()
-
-
 def ask_calendar(base_url: str, fake: FakeSlack, **headers: str) -> str:
     """`/sco calendar` as Slack sends it; the link in the private reply."""
-    body = slash_body("calendar", fake.response_url("calendar"))
-    request = urllib.request.Request(
-        base_url + EVENTS_PATH, body.encode(), {**signed_headers(body), **headers}
+    answer = post_command(
+        base_url + EVENTS_PATH, "calendar", fake.response_url("calendar"), headers=headers
     )
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-        reply: dict[str, Any] = json.loads(response.read())
+    assert answer.status == 200, answer.body
+    reply: dict[str, Any] = answer.json()
     assert reply["response_type"] == "ephemeral"  # the link is the workspace's secret
     text = json.dumps(reply["blocks"])
     start = text.index("/calendar/")
@@ -83,9 +61,9 @@ def ask_calendar(base_url: str, fake: FakeSlack, **headers: str) -> str:
 def test_the_link_serves_the_feed_on_the_same_port(base_url: str, fake_slack: FakeSlack) -> None:
     link = ask_calendar(base_url, fake_slack)
     assert link.startswith(base_url + "/calendar/") and link.endswith(".ics")
-    status, headers, body = get(link)
-    assert status == 200 and headers["Content-Type"].startswith("text/calendar")
-    calendar = icalendar.Calendar.from_ical(body)
+    feed = fetch(link)
+    assert feed.status == 200 and feed.headers["Content-Type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(feed.body)
     festival = [e for e in calendar.walk("VEVENT") if "Fanfares of Peace" in str(e.get("SUMMARY"))]
     assert len(festival) == 1
     assert festival[0].decoded("DTSTART").isoformat() == "2021-10-18"
@@ -96,13 +74,14 @@ def test_the_link_serves_the_feed_on_the_same_port(base_url: str, fake_slack: Fa
 
 def test_a_calendar_app_polling_costs_nothing(base_url: str, fake_slack: FakeSlack) -> None:
     link = ask_calendar(base_url, fake_slack)
-    _, headers, body = get(link)
-    status, again, empty = get(link, **{"If-None-Match": headers["ETag"]})
-    assert (status, empty) == (304, b"") and again["ETag"] == headers["ETag"]
-    status, _, empty = get(link, **{"If-Modified-Since": headers["Last-Modified"]})
-    assert (status, empty) == (304, b"")
-    status, _, same = get(link, **{"If-None-Match": '"not-this-one"'})
-    assert status == 200 and same == body
+    first = fetch(link)
+    again = fetch(link, headers={"If-None-Match": first.headers["ETag"]})
+    assert (again.status, again.body) == (304, b"")
+    assert again.headers["ETag"] == first.headers["ETag"]
+    since = fetch(link, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert (since.status, since.body) == (304, b"")
+    other = fetch(link, headers={"If-None-Match": '"not-this-one"'})
+    assert other.status == 200 and other.body == first.body
 
 
 @pytest.mark.parametrize(
@@ -117,8 +96,8 @@ def test_a_calendar_app_polling_costs_nothing(base_url: str, fake_slack: FakeSla
 def test_a_wrong_token_is_404(
     base_url: str, fake_slack: FakeSlack, damage: Callable[[str], str]
 ) -> None:
-    status, _, body = get(damage(ask_calendar(base_url, fake_slack)))
-    assert status == 404 and b"BEGIN:VCALENDAR" not in body
+    reply = fetch(damage(ask_calendar(base_url, fake_slack)))
+    assert reply.status == 404 and b"BEGIN:VCALENDAR" not in reply.body
 
 
 def test_behind_a_trusted_proxy_the_link_is_the_public_one(
@@ -129,7 +108,7 @@ def test_behind_a_trusted_proxy_the_link_is_the_public_one(
         link = ask_calendar(base_url, fake_slack, **forwarded)
         assert link.startswith("https://sco.example/calendar/")
         # The same token is served here: only the address differs.
-        assert get(base_url + link.removeprefix("https://sco.example"))[0] == 200
+        assert fetch(base_url + link.removeprefix("https://sco.example")).status == 200
 
 
 def test_forwarded_headers_from_anyone_else_are_ignored(

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -20,8 +21,8 @@ from bot.pipeline import Pipeline
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
-from testkit.servers import close_on_loop_thread
+from bot.slack.http import EVENTS_PATH, create_wsgi_app
+from testkit.servers import serve_wsgi
 from tests.conftest import signed_headers, slash_body
 
 SLOW_CLIENTS = 120
@@ -36,15 +37,8 @@ def serving(
     app = create_app(services=Services(settings, clock, pipeline.digest, pipeline.renderer))
     wsgi = create_wsgi_app(app, lambda: pipeline.digest().version)
     bounds = {} if request_seconds is None else {"request_seconds": request_seconds}
-    server = create_http_server(wsgi, "127.0.0.1", 0, threads=4, **bounds)
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    try:
-        yield server.effective_port
-    finally:
-        close_on_loop_thread(server)
-        thread.join(TIMEOUT)
-        server.task_dispatcher.shutdown()
+    with serve_wsgi(wsgi, **bounds) as url:
+        yield urlsplit(url).port or 0
 
 
 class Trickle:

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -19,61 +14,25 @@ from bot.pipeline import Pipeline
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.slack.http import EVENTS_PATH, MAX_BODY_BYTES, create_http_server, create_wsgi_app
+from bot.slack.http import EVENTS_PATH, MAX_BODY_BYTES, create_wsgi_app
 from testkit.fakeslack import FakeSlack, block_kit_problems
-from testkit.servers import close_on_loop_thread
-from tests.conftest import signed_headers, slash_body
+from testkit.servers import serve_wsgi
+from testkit.slack_requests import HttpReply, fetch
+from tests.conftest import post_command, slash_body
 
 TIMEOUT = 10.0
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 @pytest.fixture
 def base_url(settings: Settings, pipeline: Pipeline) -> Iterator[str]:
     clock = Clock(start=datetime(2021, 7, 29, 9, 0, tzinfo=UTC))
     app = create_app(services=Services(settings, clock, pipeline.digest, pipeline.renderer))
-    server = create_http_server(
-        create_wsgi_app(app, lambda: pipeline.digest().version), "127.0.0.1", 0, threads=4
-    )
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        # server.close() run on the server's own loop thread (through its trigger pipe): the
-        # loop wakes at once instead of at its next 1 s select timeout, and returns.
-        close_on_loop_thread(server)
-        thread.join(TIMEOUT)
-        assert not thread.is_alive()
-        server.task_dispatcher.shutdown()
-
-
-def request(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> Reply:
-    req = urllib.request.Request(url, data=data, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-            return Reply(resp.status, dict(resp.headers), resp.read())
-    except urllib.error.HTTPError as error:
-        with error:
-            return Reply(error.code, dict(error.headers), error.read())
-
-
-def post_command(base_url: str, text: str, response_url: str, **header_args: Any) -> Reply:
-    body = slash_body(text, response_url)
-    return request(base_url + EVENTS_PATH, body.encode(), signed_headers(body, **header_args))
+    with serve_wsgi(create_wsgi_app(app, lambda: pipeline.digest().version)) as url:
+        yield url
 
 
 def test_brief_over_http_answers_in_the_response(base_url: str, fake_slack: FakeSlack) -> None:
-    reply = post_command(base_url, "brief", fake_slack.response_url("brief"))
+    reply = post_command(base_url + EVENTS_PATH, "brief", fake_slack.response_url("brief"))
 
     assert reply.status == 200
     assert reply.headers["Content-Type"].startswith("application/json")
@@ -91,7 +50,7 @@ def test_brief_over_http_answers_in_the_response(base_url: str, fake_slack: Fake
 
 def test_every_subcommand_fits_in_the_first_page(base_url: str, fake_slack: FakeSlack) -> None:
     for text in ("positions china public", "upcoming", "sources", "help", "positions"):
-        reply = post_command(base_url, text, fake_slack.response_url(text.split()[0]))
+        reply = post_command(base_url + EVENTS_PATH, text, fake_slack.response_url(text.split()[0]))
         assert reply.status == 200, text
         data = reply.json()
         assert block_kit_problems(data) == [], text
@@ -100,7 +59,9 @@ def test_every_subcommand_fits_in_the_first_page(base_url: str, fake_slack: Fake
 
 
 def test_a_bad_signature_is_401_over_http(base_url: str, fake_slack: FakeSlack) -> None:
-    reply = post_command(base_url, "brief", fake_slack.response_url(), secret="wrong-secret")
+    reply = post_command(
+        base_url + EVENTS_PATH, "brief", fake_slack.response_url(), secret="wrong-secret"
+    )
 
     assert reply.status == 401
     assert reply.json() == {"error": "invalid request"}
@@ -109,14 +70,14 @@ def test_a_bad_signature_is_401_over_http(base_url: str, fake_slack: FakeSlack) 
 
 def test_an_unsigned_request_is_401(base_url: str) -> None:
     body = slash_body("brief").encode()
-    reply = request(
+    reply = fetch(
         base_url + EVENTS_PATH, body, {"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert reply.status == 401
 
 
 def test_healthz_reports_the_digest_version(base_url: str, pipeline: Pipeline) -> None:
-    reply = request(base_url + "/healthz")
+    reply = fetch(base_url + "/healthz")
 
     assert reply.status == 200
     assert reply.headers["Content-Type"] == "application/json"
@@ -125,8 +86,8 @@ def test_healthz_reports_the_digest_version(base_url: str, pipeline: Pipeline) -
 
 @pytest.mark.parametrize("path", ["/", "/nope", "/slack/events/extra", "/healthz/x"])
 def test_an_unknown_path_is_404(base_url: str, path: str) -> None:
-    assert request(base_url + path).status == 404
-    assert request(base_url + path, b"x=1").status == 404
+    assert fetch(base_url + path).status == 404
+    assert fetch(base_url + path, b"x=1").status == 404
 
 
 def test_a_body_over_the_limit_is_refused_without_reaching_bolt(
@@ -151,11 +112,11 @@ def test_a_body_over_the_limit_is_refused_without_reaching_bolt(
 
 
 def test_concurrent_commands_all_answer(base_url: str, fake_slack: FakeSlack) -> None:
-    results: list[Reply] = []
+    results: list[HttpReply] = []
     lock = threading.Lock()
 
     def one(i: int) -> None:
-        reply = post_command(base_url, "brief", fake_slack.response_url(str(i)))
+        reply = post_command(base_url + EVENTS_PATH, "brief", fake_slack.response_url(str(i)))
         with lock:
             results.append(reply)
 

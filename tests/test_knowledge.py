@@ -11,20 +11,13 @@ import pytest
 
 from bot.knowledge.dates import Precision, parse_when
 from bot.knowledge.digest import Digest
-from bot.knowledge.errors import DigestError
 from bot.knowledge.loader import load_digest
 from bot.knowledge.model import Meeting
 from bot.knowledge.text import normalise_quote
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
-from tests.conftest import TEST_DIGEST
+from tests.conftest import TEST_DIGEST, edit, problems
 
 SHARED_SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
-
-
-@pytest.fixture(scope="module")
-def shipped() -> Digest:
-    """The digest the project ships (knowledge/): its content is what these tests check."""
-    return load_digest(DEFAULT_KNOWLEDGE_DIR)
 
 
 def dushanbe(digest: Digest) -> Meeting:
@@ -180,18 +173,6 @@ def copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(TEST_DIGEST, target)
     return target
-
-
-def edit(path: Path, old: str, new: str, count: int = 1) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, count))
-
-
-def problems(directory: Path) -> list[str]:
-    with pytest.raises(DigestError) as caught:
-        load_digest(directory)
-    return [str(p) for p in caught.value.problems]
 
 
 LINE = re.compile(r"^knowledge/[\w/]+\.yaml:\d+: \S+: .+$")

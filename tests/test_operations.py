@@ -32,7 +32,15 @@ from bot.slack.app import create_app
 from testkit.fakeslack import FakeSlack
 from testkit.servers import clean_env, sco_bot_serve
 from testkit.waiting import wait_until
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST, send, signed_headers, slash_body
+from tests.conftest import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEST_DIGEST,
+    edit,
+    send,
+    signed_headers,
+    slash_body,
+)
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 
@@ -42,12 +50,6 @@ def knowledge(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(TEST_DIGEST, target)
     return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
 
 
 # --- reload ------------------------------------------------------------------------------------

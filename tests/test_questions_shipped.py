@@ -12,22 +12,16 @@ import pytest
 
 from bot.knowledge.digest import Digest
 from bot.knowledge.holder import DigestHolder
-from bot.knowledge.loader import load_digest
 from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
 from bot.rendering.terminal import to_terminal
 from bot.search.answer import Answer, answer
-from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR
+from bot.settings import DEFAULT_TEMPLATES_DIR
 from testkit.questions import ask_all, facts_missed, known_ids, load_questions, recall
 
 pytestmark = pytest.mark.shipped_digest
 GOAL_AT_3 = 0.95
 GOAL_FACTS = 0.95
-
-
-@pytest.fixture(scope="module")
-def shipped() -> Digest:
-    return load_digest(DEFAULT_KNOWLEDGE_DIR)
 
 
 def test_the_question_set_is_large_paraphrased_and_names_real_ids(shipped: Digest) -> None:

@@ -6,9 +6,9 @@ posted after the acknowledgement, on the background executor: the tests wait for
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,21 +25,15 @@ from bot.slack.app import create_app
 from testkit.fakeslack import Call, FakeSlack, block_kit_problems
 from testkit.slack_requests import action_body, event_body, event_headers
 from testkit.waiting import wait_until
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TWO_MEETINGS, signed_headers
+from tests.conftest import SIGNING_SECRET, TWO_MEETINGS, signed_headers
 
 LATER = datetime(2033, 1, 1, tzinfo=UTC)
 QUESTION = "what did Ila Varen say about piracy?"
 
 
 @pytest.fixture
-def services(fake_slack: FakeSlack, renderer: Renderer, tmp_path: Path) -> Iterator[Services]:
-    settings = Settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake_slack.api_url,
-        knowledge_dir=TWO_MEETINGS,
-        database_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
-    )
+def services(settings: Settings, renderer: Renderer) -> Iterator[Services]:
+    settings = dataclasses.replace(settings, knowledge_dir=TWO_MEETINGS)
     digest = DigestHolder(load_digest(TWO_MEETINGS))
     made = Services(settings, Clock(start=LATER), digest, renderer)
     yield made

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from freezegun import freeze_time
@@ -32,9 +32,9 @@ from bot.pipeline import Pipeline
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.slack.http import EVENTS_PATH, MAX_BODY_BYTES, create_http_server, create_wsgi_app
+from bot.slack.http import EVENTS_PATH, MAX_BODY_BYTES, create_wsgi_app
 from testkit.fakeslack import FakeSlack, block_kit_problems
-from testkit.servers import close_on_loop_thread
+from testkit.servers import serve_wsgi
 from testkit.slack_requests import HttpReply
 from tests.conftest import signed_headers, slash_body
 
@@ -88,19 +88,9 @@ def bot(settings: Settings, pipeline: Pipeline, fake_slack: FakeSlack) -> Bot:
 @pytest.fixture
 def served(bot: Bot, pipeline: Pipeline) -> Iterator[Bot]:
     """The same bot behind the real waitress server on an ephemeral loopback port."""
-    server = create_http_server(
-        create_wsgi_app(bot.app, lambda: pipeline.digest().version), "127.0.0.1", 0, threads=4
-    )
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    bot.port = server.effective_port
-    try:
+    with serve_wsgi(create_wsgi_app(bot.app, lambda: pipeline.digest().version)) as url:
+        bot.port = urlsplit(url).port
         yield bot
-    finally:
-        close_on_loop_thread(server)
-        thread.join(TIMEOUT)
-        assert not thread.is_alive()
-        server.task_dispatcher.shutdown()
 
 
 @pytest.fixture(params=["dispatch", "http"])

@@ -11,7 +11,6 @@ import pytest
 from bot.knowledge.coverage import coverage
 from bot.knowledge.digest import Digest
 from bot.knowledge.holder import DigestHolder
-from bot.knowledge.loader import load_digest
 from bot.knowledge.model import Meeting, Voice
 from bot.knowledge.text import normalise_quote
 from bot.pipeline import Pipeline
@@ -23,11 +22,6 @@ pytestmark = pytest.mark.shipped_digest
 # Every test names its meeting and its time: a curator appending a meeting changes neither.
 DUSHANBE = "sco-defmin-2021-dushanbe"
 AFTER = datetime(2021, 8, 1, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def shipped() -> Digest:
-    return load_digest(DEFAULT_KNOWLEDGE_DIR)
 
 
 @pytest.fixture(scope="module")

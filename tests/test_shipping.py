@@ -9,7 +9,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import tomllib
 import urllib.error
@@ -17,20 +16,20 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.logs import JsonFormatter, TextFormatter
 from bot.settings import SETTINGS
 from testkit.fakeslack import FakeSlack
-from testkit.servers import clean_env
+from testkit.servers import clean_env, start_serve
 from testkit.waiting import eventually, wait_until
 from tests.conftest import (
     BOT_TOKEN,
     PROJECT,
     SIGNING_SECRET,
     TEST_DIGEST,
+    post_command,
     signed_headers,
     slash_body,
 )
@@ -56,7 +55,7 @@ def serve_env(fake_slack: FakeSlack, tmp_path: Path, **values: str) -> dict[str,
 class Served:
     """`sco-bot serve` running with its stderr in a file."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], log: Path) -> None:
+    def __init__(self, proc: subprocess.Popen[str], log: Path) -> None:
         self.proc = proc
         self.log = log
 
@@ -79,32 +78,13 @@ class Served:
 def serving(env: dict[str, str], tmp_path: Path) -> Iterator[Served]:
     log = tmp_path / "serve.log"
     with log.open("wb") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--host", "127.0.0.1"],
-            cwd=PROJECT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=stderr,
-            stderr=stderr,
-        )
+        proc = start_serve(env, stderr=stderr, stdout=stderr)
     try:
         yield Served(proc, log)
     finally:
         if proc.poll() is None:
             proc.kill()
         proc.wait(TIMEOUT)
-
-
-def post_command(url: str, text: str, **headers: str) -> tuple[int, dict[str, Any]]:
-    body = slash_body(text)
-    request = urllib.request.Request(
-        url, data=body.encode(), headers={**signed_headers(body), **headers}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as refused:
-        return refused.code, {}
 
 
 def refuses_connections(port: int) -> bool:
@@ -201,7 +181,7 @@ def test_socket_mode_serves_health_on_its_own_port_and_stops_on_sigterm(
         with urllib.request.urlopen(health, timeout=TIMEOUT) as response:
             status = json.loads(response.read())
         events = health.replace("/healthz", "/slack/events")
-        refused, _ = post_command(events, "brief")
+        refused = post_command(events, "brief", timeout=TIMEOUT).status
         fake_slack.wait_for(lambda calls: any(c.method == "apps.connections.open" for c in calls))
 
         served.proc.send_signal(signal.SIGTERM)
@@ -218,7 +198,8 @@ def test_json_logs_name_each_request_without_secrets(fake_slack: FakeSlack, tmp_
     env = serve_env(fake_slack, tmp_path, SCO_LOG_FORMAT="json", SCO_LOG_LEVEL="DEBUG")
     with serving(env, tmp_path) as served:
         url = served.wait_for(r'serving Slack requests at (http:[^\s"]+)').group(1)
-        assert post_command(url, "brief", **{"X-Request-Id": "req-42"})[0] == 200
+        tagged = {"X-Request-Id": "req-42"}
+        assert post_command(url, "brief", headers=tagged, timeout=TIMEOUT).status == 200
         body = slash_body("brief")
         forged = urllib.request.Request(url, data=body.encode(), headers=signed_headers(body, "x"))
         with pytest.raises(urllib.error.HTTPError):
@@ -243,7 +224,7 @@ def test_log_level_warning_leaves_out_request_lines(fake_slack: FakeSlack, tmp_p
     env = serve_env(fake_slack, tmp_path, SCO_LOG_FORMAT="json", SCO_LOG_LEVEL="warning")
     with serving(env, tmp_path) as served:
         url = served.wait_for(r'serving Slack requests at (http:[^\s"]+)').group(1)
-        assert post_command(url, "brief")[0] == 200
+        assert post_command(url, "brief", timeout=TIMEOUT).status == 200
         served.proc.send_signal(signal.SIGTERM)
         served.proc.wait(TIMEOUT)
     assert not any("slack request handled" in line for line in served.lines())

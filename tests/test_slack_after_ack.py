@@ -42,14 +42,21 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.client import create_web_client
-from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
+from bot.slack.http import create_wsgi_app
 from bot.slack.responses import Once
 from bot.slack.work import ResponseUrl, SlackWork
 from testkit.fakeslack import STALL, FakeSlack
-from testkit.servers import clean_env, close_on_loop_thread, sco_bot_serve, start_serve
-from testkit.slack_requests import HttpReply, action_body, event_body, mention_body
+from testkit.servers import clean_env, sco_bot_serve, serve_wsgi, start_serve
+from testkit.slack_requests import HttpReply, action_body, event_body, fetch, mention_body
 from testkit.waiting import wait_until
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST, signed_headers, slash_body
+from tests.conftest import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEST_DIGEST,
+    ServedApp,
+    signed_headers,
+    slash_body,
+)
 from tests.slack_payloads import (
     block_actions,
     button,
@@ -64,26 +71,14 @@ NOW = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
 
 
 @dataclass
-class Bot:
+class Bot(ServedApp):
     """The app behind waitress, its services, and the fake Slack it calls."""
 
-    url: str
-    fake: FakeSlack
     services: Services
-
-    def post(self, body: str, *, json_body: bool = False) -> HttpReply:
-        headers = signed_headers(body, json_body=json_body)
-        req = urllib.request.Request(self.url + EVENTS_PATH, body.encode(), headers)
-        try:
-            with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-                return HttpReply(resp.status, resp.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return HttpReply(error.code, error.read())
+    timeout = TIMEOUT
 
     def health(self) -> int:
-        with urllib.request.urlopen(self.url + "/healthz", timeout=TIMEOUT) as resp:
-            return int(resp.status)
+        return fetch(self.url + "/healthz", timeout=TIMEOUT).status
 
     def idle(self) -> None:
         """Wait until every job queued after the acks is done."""
@@ -91,30 +86,18 @@ class Bot:
 
 
 @pytest.fixture
-def bot(fake_slack: FakeSlack, digest: Digest, tmp_path: Path) -> Iterator[Bot]:
-    settings = Settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake_slack.api_url,
-        knowledge_dir=TEST_DIGEST,
-        database_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
-        # Longer than any client here waits: an ack that waits on Slack never comes in time.
-        slack_timeout_seconds=300,
-    )
+def bot(fake_slack: FakeSlack, digest: Digest, settings: Settings) -> Iterator[Bot]:
+    # Longer than any client here waits: an ack that waits on Slack never comes in time.
+    settings = replace(settings, slack_timeout_seconds=300)
     services = Services(settings, Clock(start=NOW), digest, Renderer(settings.templates_dir))
     app = create_app(services=services)
-    server = create_http_server(
-        create_wsgi_app(app, lambda: digest.version), "127.0.0.1", 0, threads=4
-    )
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
     try:
-        yield Bot(f"http://127.0.0.1:{server.effective_port}", fake_slack, services)
+        with serve_wsgi(create_wsgi_app(app, lambda: digest.version), timeout=TIMEOUT) as url:
+            try:
+                yield Bot(url, fake_slack, services)
+            finally:
+                fake_slack.release()
     finally:
-        fake_slack.release()
-        close_on_loop_thread(server)
-        thread.join(TIMEOUT)
-        server.task_dispatcher.shutdown()
         services.close(TIMEOUT)
 
 

@@ -7,6 +7,7 @@ JSON, start-up included (and Bolt's "As you gave `client`" warning is gone)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import queue
@@ -27,10 +28,10 @@ from bot.rendering.renderer import Renderer
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import build_slack
-from bot.slack.http import create_http_server, create_wsgi_app
+from bot.slack.http import create_wsgi_app
 from bot.slack.middleware import RefusalLog
 from testkit.fakeslack import FakeSlack
-from testkit.servers import clean_env, close_on_loop_thread, start_serve
+from testkit.servers import clean_env, serve_wsgi, start_serve
 from testkit.slack_requests import sign, slash_body
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_DIGEST
 
@@ -113,29 +114,20 @@ def test_a_refused_token_is_found_at_start_and_health_answers_503_in_json_lines(
 
 
 @pytest.fixture
-def served(fake_slack: FakeSlack, digest: Digest, tmp_path: Path) -> Iterator[tuple[str, Any]]:
-    settings = Settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake_slack.api_url,
-        knowledge_dir=TEST_DIGEST,
-        database_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
-        slack_timeout_seconds=1,
-    )
+def served(fake_slack: FakeSlack, digest: Digest, settings: Settings) -> Iterator[tuple[str, Any]]:
+    settings = dataclasses.replace(settings, slack_timeout_seconds=1)
     services = Services(settings, Clock(), digest, Renderer(settings.templates_dir))
     slack = build_slack(services)
     wsgi = create_wsgi_app(
         slack.app, lambda: digest.version, services.database_ok, slack=lambda: slack.check.state
     )
-    server = create_http_server(wsgi, "127.0.0.1", 0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}", slack
+        with serve_wsgi(wsgi, threads=2, timeout=TIMEOUT) as url:
+            try:
+                yield url, slack
+            finally:
+                fake_slack.release()
     finally:
-        fake_slack.release()
-        close_on_loop_thread(server)
-        thread.join(TIMEOUT)
         services.close(TIMEOUT)
 
 

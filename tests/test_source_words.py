@@ -13,12 +13,12 @@ import pytest
 
 from bot.knowledge.claims import claims_of
 from bot.knowledge.digest import Digest
-from bot.knowledge.errors import DigestError, Problem
+from bot.knowledge.errors import Problem
 from bot.knowledge.loader import load_digest
 from bot.knowledge.statuses import StatusClass, outcome, says_status, status_class
 from bot.knowledge.stems import StemmedText
 from bot.queries import compare
-from tests.conftest import TEST_DIGEST, TWO_MEETINGS, three_meetings
+from tests.conftest import TEST_DIGEST, TWO_MEETINGS, edit, problems, three_meetings
 
 # --- statuses -------------------------------------------------------------------------------
 
@@ -74,18 +74,6 @@ def test_a_status_the_summary_already_says_is_not_tagged_again(tmp_path: Path) -
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     return three_meetings(tmp_path / "three")
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def problems(directory: Path) -> list[str]:
-    with pytest.raises(DigestError) as caught:
-        load_digest(directory)
-    return [str(p) for p in caught.value.problems]
 
 
 def warnings_of(directory: Path, now: datetime | None = None) -> list[str]:

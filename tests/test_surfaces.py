@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -31,9 +28,9 @@ from bot.rendering.terminal import to_terminal
 from bot.services import Services
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
 from bot.slack.app import create_app
-from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
+from bot.slack.http import create_wsgi_app
 from testkit.fakeslack import Call, FakeSlack, block_kit_problems, view_problems
-from testkit.servers import close_on_loop_thread
+from testkit.servers import serve_wsgi
 from testkit.slack_requests import HttpReply
 from tests.conftest import (
     BOT_TOKEN,
@@ -41,6 +38,7 @@ from tests.conftest import (
     SIGNING_SECRET,
     TEST_DIGEST,
     TWO_MEETINGS,
+    ServedApp,
     signed_headers,
     slash_body,
 )
@@ -61,24 +59,10 @@ FUTURE = datetime(2033, 1, 1, 9, 0, tzinfo=UTC)  # after both fictional meetings
 
 
 @dataclass
-class Bot:
+class Bot(ServedApp):
     """The app served over HTTP, the fake Slack it calls, the digest holder it answers from."""
 
-    url: str
-    fake: FakeSlack
     holder: DigestHolder
-
-    def post(
-        self, body: str, *, json_body: bool = False, secret: str = SIGNING_SECRET
-    ) -> HttpReply:
-        headers = signed_headers(body, secret, json_body=json_body)
-        req = urllib.request.Request(self.url + EVENTS_PATH, body.encode(), headers)
-        try:
-            with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-                return HttpReply(resp.status, resp.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return HttpReply(error.code, error.read())
 
     def command(self, text: str, respond: str = "cmd") -> dict[str, Any]:
         reply = self.post(slash_body(text, self.fake.response_url(respond)))
@@ -114,17 +98,8 @@ def serve_bot(
     holder = DigestHolder(digest)
     services = Services(settings, Clock(start=now), holder, Renderer(settings.templates_dir))
     app = create_app(services=services)
-    server = create_http_server(
-        create_wsgi_app(app, lambda: holder().version), "127.0.0.1", 0, threads=4
-    )
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    try:
-        yield Bot(f"http://127.0.0.1:{server.effective_port}", fake, holder)
-    finally:
-        close_on_loop_thread(server)
-        thread.join(TIMEOUT)
-        server.task_dispatcher.shutdown()
+    with serve_wsgi(create_wsgi_app(app, lambda: holder().version), timeout=TIMEOUT) as url:
+        yield Bot(url, fake, holder)
 
 
 @pytest.fixture
@@ -569,9 +544,7 @@ def test_the_home_tab_is_published_when_the_ledger_does_not_answer(
     services = Services(settings, Clock(start=NOW), digest, Renderer(settings.templates_dir))
     app = create_app(services=services)
     body = home_opened()
-    response = app.dispatch(
-        BoltRequest(body=body, headers=signed_headers(body, json_body=True))
-    )
+    response = app.dispatch(BoltRequest(body=body, headers=signed_headers(body, json_body=True)))
     assert response.status == 200
     calls = fake_slack.wait_for(lambda calls: any(c.method == "views.publish" for c in calls))
     [call] = [c for c in calls if c.method == "views.publish"]

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import Message
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -33,13 +31,13 @@ from bot.rendering.renderer import Renderer
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import Slack, build_slack
-from bot.slack.http import EVENTS_PATH, create_http_server, create_wsgi_app
+from bot.slack.http import create_wsgi_app
 from bot.slack.installs import BOT_SCOPES
 from testkit.fakeslack import FakeSlack
-from testkit.servers import close_on_loop_thread
-from testkit.slack_requests import HttpReply, event_body, slash_body
+from testkit.servers import serve_wsgi
+from testkit.slack_requests import event_body, fetch, slash_body
 from testkit.waiting import wait_until
-from tests.conftest import PROJECT, SIGNING_SECRET, TEST_DIGEST, signed_headers
+from tests.conftest import PROJECT, SIGNING_SECRET, TEST_DIGEST, ServedApp
 from tests.slack_payloads import home_opened
 
 TIMEOUT = 20.0
@@ -50,33 +48,17 @@ CHANNEL = "C1"  # the same channel id in both workspaces
 
 
 @dataclass
-class OAuthBot:
+class OAuthBot(ServedApp):
     """The app behind waitress in OAuth mode, its services and the fake Slack."""
 
-    url: str
-    fake: FakeSlack
     services: Services
     slack: Slack
+    timeout = TIMEOUT
 
-    def get(self, path: str, cookie: str = "") -> tuple[int, dict[str, str], str]:
+    def get(self, path: str, cookie: str = "") -> tuple[int, Message, str]:
         headers = {"Cookie": cookie} if cookie else {}
-        req = urllib.request.Request(self.url + path, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-                return resp.status, dict(resp.headers), resp.read().decode()
-        except urllib.error.HTTPError as error:
-            with error:
-                return error.code, dict(error.headers), error.read().decode()
-
-    def post(self, body: str, *, json_body: bool = False) -> HttpReply:
-        headers = signed_headers(body, json_body=json_body)
-        req = urllib.request.Request(self.url + EVENTS_PATH, body.encode(), headers)
-        try:
-            with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-                return HttpReply(resp.status, resp.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return HttpReply(error.code, error.read())
+        reply = fetch(self.url + path, headers=headers, timeout=TIMEOUT)
+        return reply.status, reply.headers, reply.body.decode()
 
     def install(self, team: str, **kinds: Any) -> str:
         """Install the app as a workspace's admin would: the install page, Slack's consent
@@ -117,16 +99,13 @@ def oauth(fake_slack: FakeSlack, digest: Digest, tmp_path: Path) -> Iterator[OAu
     wsgi = create_wsgi_app(
         slack.app, lambda: digest.version, services.database_ok, slack=lambda: slack.check.state
     )
-    server = create_http_server(wsgi, "127.0.0.1", 0, threads=4)
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
     try:
-        yield OAuthBot(f"http://127.0.0.1:{server.effective_port}", fake_slack, services, slack)
+        with serve_wsgi(wsgi, timeout=TIMEOUT) as url:
+            try:
+                yield OAuthBot(url, fake_slack, services, slack)
+            finally:
+                fake_slack.release()
     finally:
-        fake_slack.release()
-        close_on_loop_thread(server)
-        thread.join(TIMEOUT)
-        server.task_dispatcher.shutdown()
         services.close(TIMEOUT)
 
 

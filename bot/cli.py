@@ -65,11 +65,15 @@ def _build_parser() -> argparse.ArgumentParser:
     ask.add_argument("text", nargs="*", help='the text after /sco, e.g. "positions china"')
     ask.add_argument("--at", metavar="DATETIME", help="treat this ISO date/datetime as now")
     ask.add_argument("--format", choices=("text", "blocks"), default="text")
-    ask.add_argument("--channel", default=CONSOLE_CHANNEL, help="channel id for `remind`")
+    ask.add_argument(
+        "--channel", default=CONSOLE_CHANNEL, help="channel id for `remind` and `follow`"
+    )
 
     console = commands.add_parser("console", help="type /sco commands at a prompt")
     console.add_argument("--at", metavar="DATETIME", help="start the clock at this ISO datetime")
-    console.add_argument("--channel", default=CONSOLE_CHANNEL, help="channel id for `remind`")
+    console.add_argument(
+        "--channel", default=CONSOLE_CHANNEL, help="channel id for `remind` and `follow`"
+    )
 
     reminders = commands.add_parser("reminders", help="plan or sync scheduled reminders")
     reminder_commands = reminders.add_subparsers(

@@ -16,7 +16,16 @@ from testkit import questions
 from tests.conftest import PROJECT
 
 APPEND = PROJECT / "tests" / "digests" / "shipped-append"
-COPIED = ("bot", "bench", "templates", "knowledge", "tests", "pyproject.toml", "README.md")
+COPIED = (
+    "bot",
+    "testkit",
+    "bench",
+    "templates",
+    "knowledge",
+    "tests",
+    "pyproject.toml",
+    "README.md",
+)
 
 
 def append_meeting(knowledge: Path) -> None:

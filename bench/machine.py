@@ -13,6 +13,9 @@ from typing import Any
 
 from bench.config import ROOT
 
+# The code and data a figure depends on (testkit/: the fake Slack the benchmarks call).
+MEASURED = ("bot", "testkit", "templates", "knowledge")
+
 
 def _cpu_model() -> str | None:
     """The CPU's model name (Linux), else what platform says."""
@@ -41,7 +44,7 @@ def code_state() -> dict[str, Any]:
     """Which code was measured: the commit, whether bot/ or templates/ differ from it, and a
     hash of their current contents (bot/ may be edited while benchmarks run)."""
     content = hashlib.sha256()
-    for folder in ("bot", "templates", "knowledge"):
+    for folder in MEASURED:
         for path in sorted((ROOT / folder).rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 content.update(str(path.relative_to(ROOT)).encode())
@@ -53,7 +56,7 @@ def code_state() -> dict[str, Any]:
             [*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
         ).stdout.strip()
         state["uncommitted"] = subprocess.run(
-            [*git, "status", "--porcelain", "--", "bot", "templates", "knowledge", "bench"],
+            [*git, "status", "--porcelain", "--", *MEASURED, "bench"],
             capture_output=True,
             text=True,
             check=True,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar, cast
+
+from cachetools import LRUCache
 
 from bot.knowledge.asof import restrict
 from bot.knowledge.claims import Claim, claims_of
@@ -17,10 +19,12 @@ from bot.knowledge.text import alias_key
 from bot.knowledge.updates import with_updates_applied
 
 # Views of one digest kept at once ("as of" instants before its last publication: rehearsals,
-# `--at`); the whole digest, the usual case, is never one of them.
+# `--at`), the least recently used dropped first; the whole digest, the usual case, is never one.
 VIEWS_KEPT = 8
-_views_lock = threading.Lock()
+_views_lock = threading.Lock()  # LRUCache is not thread-safe: a read reorders it
 BEFORE_EVERYTHING = datetime.min.replace(tzinfo=UTC)
+T = TypeVar("T")
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -42,12 +46,18 @@ class Digest:
     claims: tuple[Claim, ...] = field(repr=False)
     # Each source document's text as read (doc id -> text): what question search indexes.
     texts: Mapping[str, str] = field(repr=False)
-    # Derived views that queries work out once per digest (a digest never changes).
+    # Derived views that queries work out once per digest (`memoized`). Hand-written, not a
+    # library cache: it lives and dies with this immutable digest (a reload brings a new one, and
+    # with it an empty memo), and its entries are bounded by the digest's own size.
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
     # None for the whole digest; for a view "as of" a time, when the latest document it holds
     # counts as published (BEFORE_EVERYTHING when it holds none).
     cutoff: datetime | None = None
     whole: Digest | None = field(default=None, repr=False, compare=False)  # a view's digest
+    # The whole digest's views "as of" earlier instants, by how many documents they hold.
+    _views: LRUCache[int, Digest] = field(
+        default_factory=lambda: LRUCache(VIEWS_KEPT), init=False, repr=False, compare=False
+    )
 
     def as_of(self, now: datetime) -> Digest:
         """The digest as the documents published by `now` tell it: the only view replies,
@@ -60,8 +70,8 @@ class Digest:
         known = bisect.bisect_right(instants, now)
         if known == len(instants):
             return self
-        key = ("as_of", known)
-        view: Digest | None = self.memo.get(key)
+        with _views_lock:
+            view = self._views.get(known)
         if view is None:
             cutoff = instants[known - 1] if known else BEFORE_EVERYTHING
             documents, meetings, texts = restrict(
@@ -69,12 +79,17 @@ class Digest:
             )
             view = build_digest(documents, self.actors, meetings, self.version, texts, cutoff)
             object.__setattr__(view, "whole", self)
-            with _views_lock:
-                kept = [k for k in self.memo if isinstance(k, tuple) and k[0] == "as_of"]
-                for old in kept[: max(0, len(kept) - VIEWS_KEPT + 1)]:
-                    self.memo.pop(old, None)
-                self.memo[key] = view
+            with _views_lock:  # built outside the lock: two threads may build, the first is kept
+                view = self._views.setdefault(known, view)
         return view
+
+    def memoized(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()`, worked out once for this digest under `key` (a digest never changes; two
+        threads asking at once may both build, and both get the first one kept)."""
+        found = self.memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = self.memo.setdefault(key, build())
+        return cast(T, found)
 
     @property
     def view_id(self) -> str:
@@ -83,12 +98,11 @@ class Digest:
 
     def _timeline(self) -> tuple[list[datetime], list[str]]:
         """Publication instants, sorted, with the documents published at each."""
-        cached: tuple[list[datetime], list[str]] | None = self.memo.get("timeline")
-        if cached is None:
-            ordered = sorted(self.documents, key=lambda d: d.published_from)
-            cached = ([d.published_from for d in ordered], [d.id for d in ordered])
-            self.memo["timeline"] = cached
-        return cached
+        return self.memoized("timeline", self._build_timeline)
+
+    def _build_timeline(self) -> tuple[list[datetime], list[str]]:
+        ordered = sorted(self.documents, key=lambda d: d.published_from)
+        return [d.published_from for d in ordered], [d.id for d in ordered]
 
     def document(self, doc_id: str) -> Document:
         """The source document with this id."""

@@ -128,11 +128,7 @@ def event_slots(digest: Digest, default_tz: tzinfo) -> list[_Slot]:
     It depends only on the digest and the zone, so it is worked out once per digest (a digest
     is immutable; a reload brings a new one) instead of on every command."""
     key = ("calendar", zone_name(default_tz))
-    cached: list[_Slot] | None = digest.memo.get(key)
-    if cached is None:
-        cached = _slots(digest, digest.meetings, default_tz)
-        digest.memo[key] = cached
-    return cached
+    return digest.memoized(key, lambda: _slots(digest, digest.meetings, default_tz))
 
 
 def _current(slots: list[_Slot]) -> list[_Slot]:
@@ -216,10 +212,9 @@ def dated_event(digest: Digest, event_id: str, now: datetime, default_tz: tzinfo
     """One event by id, with its timing and what it became, as `timed_events` gives it (None
     when the digest has no such event)."""
     key = ("calendar_by_id", zone_name(default_tz))
-    by_id: dict[str, _Slot] | None = digest.memo.get(key)
-    if by_id is None:
-        by_id = {slot.event.id: slot for slot in event_slots(digest, default_tz)}
-        digest.memo[key] = by_id
+    by_id = digest.memoized(
+        key, lambda: {slot.event.id: slot for slot in event_slots(digest, default_tz)}
+    )
     slot = by_id.get(event_id)
     return None if slot is None else _dated(slot, now)
 
@@ -252,15 +247,14 @@ def upcoming(
 def day_zones(digest: Digest, default_tz: tzinfo) -> tuple[str, ...]:
     """Every zone whose local day can change an answer: the display zone, UTC (the calendar's
     own day), and each event's and meeting's zone; worked out once per digest and zone."""
-    key = ("day_zones", zone_name(default_tz))
-    cached: tuple[str, ...] | None = digest.memo.get(key)
-    if cached is None:
+
+    def build() -> tuple[str, ...]:
         names = {zone_name(default_tz), "UTC"}
         names.update(e.timezone for e in digest.events_by_id.values() if e.timezone)
         names.update(m.timezone for m in digest.meetings if m.timezone)
-        cached = tuple(sorted(names))
-        digest.memo[key] = cached
-    return cached
+        return tuple(sorted(names))
+
+    return digest.memoized(("day_zones", zone_name(default_tz)), build)
 
 
 def local_days(now: datetime, zones: tuple[str, ...]) -> tuple[date, ...]:

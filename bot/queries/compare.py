@@ -126,7 +126,7 @@ def _accounts(digest: Digest, meeting: Meeting, claims: list[Claim]) -> list[Acc
 
 def _account_texts(digest: Digest, accounts: list[Account]) -> dict[str, StemmedText]:
     """Each account's stored text (its copies' too), stemmed once per digest."""
-    stemmed: dict[str, StemmedText] = digest.memo.setdefault("compare_texts", {})
+    stemmed: dict[str, StemmedText] = digest.memoized("compare_texts", dict)
     found: dict[str, StemmedText] = {}
     for account in accounts:
         stems: frozenset[str] = frozenset()
@@ -149,7 +149,7 @@ def _matches(digest: Digest, claim: Claim, query: str) -> bool:
 
 
 def _claim_text(digest: Digest, claim: Claim) -> StemmedText:
-    stemmed: dict[tuple[str, str], StemmedText] = digest.memo.setdefault("compare_claims", {})
+    stemmed: dict[tuple[str, str], StemmedText] = digest.memoized("compare_claims", dict)
     key = (claim.id, claim.document.id)
     if key not in stemmed:
         stemmed[key] = StemmedText.of(" ".join([claim.topic, claim.summary, *claim.keywords]))

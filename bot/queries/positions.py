@@ -49,23 +49,24 @@ class ActorPositions:
 
 def statements(digest: Digest) -> Mapping[str, list[Claim]]:
     """Every actor's claims, most recent meeting first; worked out once per digest."""
-    cached: Mapping[str, list[Claim]] | None = digest.memo.get("statements")
-    if cached is not None:
-        return cached
+    return digest.memoized("statements", lambda: _statements(digest))
+
+
+def _statements(digest: Digest) -> Mapping[str, list[Claim]]:
     order = {m.id: i for i, m in enumerate(sorted(digest.meetings, key=latest_first, reverse=True))}
     found: dict[str, list[Claim]] = {}
     for claim in sorted(digest.claims, key=lambda c: order[c.meeting.id]):
         found.setdefault(claim.actor, []).append(claim)
-    digest.memo["statements"] = found
     return found
 
 
 def mentions(digest: Digest) -> Mapping[str, list[Mention]]:
     """Claims and events concerning each actor other than its own statements: those listing it
     under `mentions`, and those naming it in their words; worked out once per digest."""
-    cached: Mapping[str, list[Mention]] | None = digest.memo.get("mentions")
-    if cached is not None:
-        return cached
+    return digest.memoized("mentions", lambda: _mentions(digest))
+
+
+def _mentions(digest: Digest) -> Mapping[str, list[Mention]]:
     names = {a.id: re.compile(rf"\b{re.escape(a.name)}\b", re.IGNORECASE) for a in digest.actors}
     found: dict[str, list[Mention]] = {}
     for claim in digest.claims:
@@ -79,7 +80,6 @@ def mentions(digest: Digest) -> Mapping[str, list[Mention]]:
         for actor_id, name in names.items():
             if actor_id in event.mentions or name.search(f"{event.title} {event.place or ''}"):
                 found.setdefault(actor_id, []).append(Mention(meeting, event=event))
-    digest.memo["mentions"] = found
     return found
 
 

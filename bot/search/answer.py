@@ -234,12 +234,12 @@ def _claim_in(claim: Claim, scope: frozenset[str], years: set[int]) -> bool:
 
 def _recency(digest: Digest) -> dict[str, int]:
     """Meeting id -> its place from the latest (0) back; per digest."""
-    cached: dict[str, int] | None = digest.memo.get("meeting_recency")
-    if cached is None:
+
+    def build() -> dict[str, int]:
         ordered = sorted(digest.meetings, key=latest_first, reverse=True)
-        cached = {m.id: i for i, m in enumerate(ordered)}
-        digest.memo["meeting_recency"] = cached
-    return cached
+        return {m.id: i for i, m in enumerate(ordered)}
+
+    return digest.memoized("meeting_recency", build)
 
 
 def _silence(digest: Digest, reading: Reading, scope: frozenset[str]) -> Silence:

@@ -130,9 +130,10 @@ class Reading:
 def speaker_aliases(digest: Digest) -> Mapping[str, str]:
     """Every alias of actors.yaml, plus the names of the people claims and talks give as an
     actor's speaker ("Tor Alvik", and "Alvik" alone) where no alias is taken; per digest."""
-    cached: Mapping[str, str] | None = digest.memo.get("speaker_aliases")
-    if cached is not None:
-        return cached
+    return digest.memoized("speaker_aliases", lambda: _speaker_aliases(digest))
+
+
+def _speaker_aliases(digest: Digest) -> Mapping[str, str]:
     found = dict(digest.aliases)
     spoken = [(c.speaker, c.actor) for c in digest.claims if not c.joint]
     spoken += [(t.speaker, t.actor) for m in digest.meetings for t in m.talks]
@@ -144,7 +145,6 @@ def speaker_aliases(digest: Digest) -> Mapping[str, str]:
         surname = alias_key(name.split()[-1])
         if len(surname) >= MIN_SURNAME and surname not in STOPWORDS:
             found.setdefault(surname, actor)
-    digest.memo["speaker_aliases"] = found
     return found
 
 
@@ -293,32 +293,27 @@ def _which(words: list[str], stems: list[str]) -> str | None:
 def meeting_places(digest: Digest) -> tuple[tuple[str, str, str], ...]:
     """Each meeting's id, city and country as question words ("lemuria city", "lemuria");
     per digest."""
-    cached: tuple[tuple[str, str, str], ...] | None = digest.memo.get("meeting_places")
-    if cached is None:
-        found = []
-        for meeting in digest.meetings:
-            parts = [" ".join(words_of(p)) for p in meeting.place.split(",")]
-            found.append((meeting.id, parts[0], parts[-1] if len(parts) > 1 else ""))
-        cached = digest.memo.setdefault("meeting_places", tuple(found))
-    return cached
+    return digest.memoized("meeting_places", lambda: _meeting_places(digest))
+
+
+def _meeting_places(digest: Digest) -> tuple[tuple[str, str, str], ...]:
+    found = []
+    for meeting in digest.meetings:
+        parts = [" ".join(words_of(p)) for p in meeting.place.split(",")]
+        found.append((meeting.id, parts[0], parts[-1] if len(parts) > 1 else ""))
+    return tuple(found)
 
 
 def event_kinds(digest: Digest) -> frozenset[str]:
     """The kinds of the digest's events, lower case ("meeting", "exercise"); per digest."""
-    cached: frozenset[str] | None = digest.memo.get("event_kinds")
-    if cached is None:
-        kinds = frozenset(e.kind.casefold() for e in digest.events_by_id.values())
-        cached = digest.memo.setdefault("event_kinds", kinds)
-    return cached
+    return digest.memoized(
+        "event_kinds", lambda: frozenset(e.kind.casefold() for e in digest.events_by_id.values())
+    )
 
 
 def meeting_bodies(digest: Digest) -> frozenset[str]:
     """The actors that speak for meetings jointly ("the ministers"); per digest."""
-    cached: frozenset[str] | None = digest.memo.get("meeting_bodies")
-    if cached is None:
-        bodies = frozenset(m.body for m in digest.meetings)
-        cached = digest.memo.setdefault("meeting_bodies", bodies)
-    return cached
+    return digest.memoized("meeting_bodies", lambda: frozenset(m.body for m in digest.meetings))
 
 
 def _places_named(digest: Digest, words: list[str]) -> frozenset[str]:

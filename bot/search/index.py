@@ -9,6 +9,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
+from cachetools import LRUCache
+
 from bot.knowledge.claims import Claim
 from bot.knowledge.coverage import sentences
 from bot.knowledge.dates import When
@@ -80,12 +82,15 @@ class Hit:
 class SearchIndex:
     """Full-text search over a digest; thread-safe (one lock around the one connection)."""
 
-    def __init__(self, digest: Digest, common_rows: int = COMMON_ROWS) -> None:
+    def __init__(
+        self, digest: Digest, common_rows: int = COMMON_ROWS, terms: int = REMEMBERED_TERMS
+    ) -> None:
         self._common_rows = common_rows
         self._rows: list[Hit] = []
         self._by_item: dict[int, Hit] = {}  # id() of a claim, event or sentence -> its row
-        self._counts: dict[str, int] = {}
-        self._lock = threading.Lock()
+        # Rows each FTS5 expression matches: the terms asked lately (least recently used go).
+        self._counts: LRUCache[str, int] = LRUCache(terms)
+        self._lock = threading.Lock()  # guards the connection and _counts (a read reorders it)
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         columns = ", ".join(COLUMNS)
         self._db.execute(
@@ -156,13 +161,11 @@ class SearchIndex:
         return self._by_item[id(item)]
 
     def _count(self, expression: str) -> int:
-        """How many rows an expression matches (counted once, then remembered)."""
+        """How many rows an expression matches (counted once, then remembered); under the lock."""
         count = self._counts.get(expression)
         if count is None:
             sql = "SELECT count(*) FROM entries WHERE entries MATCH ?"
             count = int(self._db.execute(sql, (expression,)).fetchone()[0])
-            if len(self._counts) >= REMEMBERED_TERMS:
-                self._counts.clear()
             self._counts[expression] = count
         return count
 
@@ -236,7 +239,4 @@ def _sentence_rows(
 
 def search_index(digest: Digest) -> SearchIndex:
     """The digest's search index, built on first use and kept with the digest."""
-    cached: SearchIndex | None = digest.memo.get("search")
-    if cached is None:
-        cached = digest.memo.setdefault("search", SearchIndex(digest))
-    return cached
+    return digest.memoized("search", lambda: SearchIndex(digest))

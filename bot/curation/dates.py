@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class DateMention:
     precision: str  # day, month, year or range
 
 
-@cache
+@lru_cache(maxsize=64)  # one parser a publication date: a draft's sources share a few
 def _parser(base: date) -> DateDataParser:
     from dateparser.date import DateDataParser
 

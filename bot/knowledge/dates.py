@@ -87,7 +87,8 @@ def zone_name(tz: tzinfo) -> str:
 
 @functools.cache
 def zone(name: str) -> ZoneInfo:
-    """The IANA zone `name`, kept (zoneinfo's own cache holds only a few strongly)."""
+    """The IANA zone `name`, kept (zoneinfo's own cache holds only a few strongly). Unbounded:
+    a name that is not a zone raises and is not kept, so the IANA database bounds it."""
     return ZoneInfo(name)
 
 

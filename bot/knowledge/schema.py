@@ -3,8 +3,9 @@ what validation.py and the drafts' check call. Imports pydantic: only for files 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+import functools
+from collections.abc import Hashable, Mapping
+from typing import Any, TypeVar, cast
 
 from pydantic import TypeAdapter
 
@@ -26,21 +27,18 @@ __all__ = [
 T = TypeVar("T")
 
 
-# One adapter a class, built on first use (building one compiles its whole schema).
-_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
-
-
-def _adapter(kind: type[Any]) -> TypeAdapter[Any]:
-    adapter = _ADAPTERS.get(kind)
-    if adapter is None:
-        adapter = _ADAPTERS.setdefault(kind, TypeAdapter(kind))
-    return adapter
+# One adapter a class, built on first use (building one compiles its whole schema); unbounded:
+# one entry for each of the schema's few classes.
+@functools.cache
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(kind)
 
 
 def validate(kind: type[T], data: Any, context: Mapping[str, Any]) -> T:
     """`data` (parsed YAML) as a `kind` of model.py, or pydantic's ValidationError listing
     every problem with its location."""
-    found: T = _adapter(kind).validate_python(data, context=dict(context))
+    # A class is hashable; typeshed does not say so of type[T].
+    found: T = _adapter(cast(Hashable, kind)).validate_python(data, context=dict(context))
     return found
 
 

@@ -20,6 +20,7 @@ MIN_PREFIX = 4  # a stem shorter than this matches only itself ("war" is not "wa
 # no more ("under" is not "understand").
 MAX_SHORTFALL = 3
 _STEMMER = snowballstemmer.stemmer("english")
+# Stems of the words seen lately: functools.lru_cache (C, thread-safe without a lock of ours).
 _LOCK_FREE_CACHE = 65536
 
 

@@ -7,6 +7,7 @@ pass over the same text."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import yaml
@@ -67,14 +68,15 @@ class LineMap:
 
     def __init__(self, text: str) -> None:
         self._text = text
-        self._lines: dict[Path_, int] | None = None
+
+    @functools.cached_property
+    def _lines(self) -> dict[Path_, int]:
+        lines: dict[Path_, int] = {}
+        _build(self._text, lines)
+        return lines
 
     def line_of(self, path: Path_) -> int:
         """The line of `path`, or of its nearest ancestor that exists in the document."""
-        if self._lines is None:
-            lines: dict[Path_, int] = {}
-            _build(self._text, lines)
-            self._lines = lines
         for cut in range(len(path), -1, -1):
             line = self._lines.get(tuple(path[:cut]))
             if line is not None:

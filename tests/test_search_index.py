@@ -3,8 +3,6 @@ what is counted again, never what a search finds."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.knowledge.digest import Digest

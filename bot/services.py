@@ -95,6 +95,7 @@ class Services:
         self.background = Background("sco-slack", SLACK_WORKERS, SLACK_QUEUE, reserved=1)
         self.answers = Background("sco-answers", ANSWER_WORKERS, ANSWER_QUEUE)
         self._reconciles = Background("sco-reconcile", RECONCILE_WORKERS, RECONCILE_QUEUE)
+        # What commands ask of reminders (`Reminders`), handed to them as a value.
         self.reminders = self._build_desk()
         self.pipeline = Pipeline(
             self.digests,

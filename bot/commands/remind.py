@@ -38,7 +38,7 @@ def handle(request: Request, situation: Situation) -> Reply:
         context.update(problem)
         return Reply("remind.j2", context)
     assert situation.caller is not None
-    desk = situation.reminders
+    reminders = situation.reminders
     caller = situation.caller
     if action == "on":
         try:
@@ -46,11 +46,11 @@ def handle(request: Request, situation: Situation) -> Reply:
         except LeadError as bad:
             context["error"] = str(bad)
             return Reply("remind.j2", context)
-        context["status"] = desk.subscribe(sub, situation.now)
+        context["status"] = reminders.subscribe(sub, situation.now)
     elif action == "off":
-        context["status"] = desk.unsubscribe(caller.channel_id, situation.now)
+        context["status"] = reminders.unsubscribe(caller.channel_id, situation.now)
     else:
-        context["status"] = desk.status(caller.channel_id, situation.now)
+        context["status"] = reminders.status(caller.channel_id, situation.now)
     return Reply("remind.j2", context, request.public)
 
 

@@ -279,7 +279,7 @@ def _reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
 
         subs = [
             s
-            for s in services.desk().ledger.subscriptions()
+            for s in services.reminders.ledger.subscriptions()
             if args.channel in (None, s.channel_id)
         ]
         plans = [(s, plan_channel(digest, s, now)) for s in subs]
@@ -400,7 +400,7 @@ def _check_drafts(directory: Path, digest: Digest) -> int:
 def _workbench(
     parser: argparse.ArgumentParser, settings: Settings, args: argparse.Namespace
 ) -> int:
-    from bot.curation.commands import run
+    from bot.curation.commands import workbench_outcome
     from bot.curation.files import Refusal
     from bot.rendering.renderer import Renderer
     from bot.rendering.terminal import show, to_terminal
@@ -409,7 +409,7 @@ def _workbench(
     args.now = _clock(parser, settings, getattr(args, "at", None)).now()
     args.tz = settings.timezone
     try:
-        template, context, code = run(
+        template, context, code = workbench_outcome(
             args.knowledge_command, directory, args, settings.templates_dir
         )
     except Refusal as exc:

@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import home
-from bot.commands.dispatch import run
+from bot.commands.dispatch import dispatch
 from bot.commands.parsing import Request, parse
 from bot.commands.registry import SUBCOMMANDS
 from bot.commands.situation import Caller, Situation, Surface
@@ -21,13 +21,14 @@ from bot.knowledge.dates import zone_name
 from bot.knowledge.digest import Digest
 from bot.queries.calendar import day_zones, local_days
 from bot.queries.menus import menu_choices
+from bot.reminders.desk import NO_REMINDERS
 from bot.rendering.blocks import Message, option_objects, parse_blocks, parse_view, with_blocks
 from bot.rendering.labels import minute_marks
 from bot.rendering.renderer import Renderer
 from bot.rendering.stamps import Stamped
 
 if TYPE_CHECKING:
-    from bot.reminders.desk import ReminderDesk
+    from bot.reminders.desk import Reminders
     from bot.reminders.feed import FeedLinks
 
 
@@ -128,7 +129,7 @@ class Pipeline:
         digest: Callable[[], Digest],
         renderer: Renderer,
         timezone: tzinfo,
-        reminders: Callable[[], ReminderDesk] | None = None,
+        reminders: Reminders = NO_REMINDERS,
         admins: frozenset[str] = frozenset(),
         *,
         cache_bytes: int = CACHE_BYTES,
@@ -249,7 +250,7 @@ class Pipeline:
         situation = Situation(
             digest, now, self.timezone, caller, self.reminders, self.admins, surface, self.feed
         )
-        reply = run(request, situation)
+        reply = dispatch(request, situation)
         # A private reply offers its menus and a "Share in channel" button; posts and modals
         # none (a menu on a post would replace it for everyone who reads it).
         interactive = surface is Surface.REPLY and not reply.public

@@ -1,9 +1,11 @@
 """The composition root: the running system, built once from settings.
 
 Everything that answers (the Slack app, every CLI subcommand, the tests and the benchmarks)
-gets its parts from here: the digest holder, the renderer, the pipeline, and on first use the
-ledger, Slack's client, delivery and the reminder desk. Slack's libraries and the database are
-imported only when first needed, so a terminal briefing never loads them."""
+gets its parts from here: the digest holder, the renderer, the reminder desk (the commands'
+`Reminders`, handed to the pipeline as a value) and the pipeline; then, when first needed, the
+ledger's database, Slack's clients and each workspace's delivery. Slack's libraries and the
+database are imported only when first needed, so a terminal briefing never loads them, and a
+server starts while its database is down (`/healthz` says so)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from bot.knowledge.loader import load_digest
 from bot.knowledge.reload import DigestReloader
 from bot.pipeline import Pipeline
 from bot.queries.derived import prepare
+from bot.reminders.desk import ReminderDesk, Submit, inline
 from bot.reminders.workspace import Workspace, current_workspace
 from bot.rendering.renderer import Renderer
 from bot.settings import Settings
@@ -32,8 +35,8 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.reminders.delivery import Delivery
-    from bot.reminders.desk import ReminderDesk
     from bot.reminders.feed import FeedLinks
+    from bot.reminders.ledger import Ledger
     from bot.reminders.messages import ReminderMessages
     from bot.reminders.news_desk import NewsDesk
     from bot.slack.installs import Grant, Tokens
@@ -63,7 +66,7 @@ def feed_links(settings: Settings) -> FeedLinks | None:
 
 
 class Services:
-    """The parts of the running system, wired once; the desk and Slack's clients on first use."""
+    """The parts of the running system, wired once; the ledger and Slack's clients on first use."""
 
     def __init__(
         self,
@@ -78,19 +81,9 @@ class Services:
         self.clock = clock
         self.digests = digest if isinstance(digest, DigestHolder) else DigestHolder(digest)
         self.renderer = renderer
-        # Subscription changes reconcile in the background when serving, inline in a terminal.
         self._background = background
-        self.pipeline = Pipeline(
-            self.digests,
-            renderer,
-            settings.timezone,
-            self.desk,
-            settings.admins,
-            cache_bytes=int(settings.answer_cache_mb * 1024 * 1024),
-            feed=feed_links(settings),
-        )
-        self._desk: ReminderDesk | None = None
-        self._desk_guard = threading.RLock()  # tokens() opens the desk under it
+        self._ledger: Ledger | None = None
+        self._guard = threading.RLock()  # tokens() opens the ledger under it
         self._tokens: Tokens | None = None
         # Each workspace's delivery, built with its token (a new token, a new delivery).
         self._deliveries: dict[Workspace, tuple[str, Delivery]] = {}
@@ -102,23 +95,37 @@ class Services:
         self.background = Background("sco-slack", SLACK_WORKERS, SLACK_QUEUE, reserved=1)
         self.answers = Background("sco-answers", ANSWER_WORKERS, ANSWER_QUEUE)
         self._reconciles = Background("sco-reconcile", RECONCILE_WORKERS, RECONCILE_QUEUE)
+        # What commands ask of reminders (`Reminders`), handed to them as a value.
+        self.reminders = self._build_desk()
+        self.pipeline = Pipeline(
+            self.digests,
+            renderer,
+            settings.timezone,
+            self.reminders,
+            settings.admins,
+            cache_bytes=int(settings.answer_cache_mb * 1024 * 1024),
+            feed=feed_links(settings),
+        )
 
     @property
     def serving(self) -> bool:
         """Built to serve (`sco-bot serve`), not for one terminal answer or a test's app."""
         return self._background
 
-    def desk(self) -> ReminderDesk:
-        """The reminder desk (opening the ledger's database on first use)."""
-        # Threads (requests, the periodic reconcile, /healthz) may ask at once: build one desk.
-        with self._desk_guard:
-            if self._desk is None:
-                self._desk = self._build_desk()
-            return self._desk
+    def ledger(self) -> Ledger:
+        """The ledger, its database opened (and migrated) on first use; after a failure, tried
+        again on the next use."""
+        from bot.reminders.ledger import Ledger
+
+        # Threads (requests, the periodic reconcile, /healthz) may ask at once: open one.
+        with self._guard:
+            if self._ledger is None:
+                self._ledger = Ledger(self.settings.database_url)
+            return self._ledger
 
     def tokens(self) -> Tokens:
         """Each workspace's bot token: SLACK_BOT_TOKEN's, or the OAuth installations'."""
-        with self._desk_guard:
+        with self._guard:
             if self._tokens is None:
                 self._tokens = self._build_tokens()
             return self._tokens
@@ -127,12 +134,12 @@ class Services:
         from bot.slack.installs import Installations, OneToken
 
         if self.settings.oauth:
-            return Installations(self.settings, self.desk().ledger.engine)
+            return Installations(self.settings, self.ledger().engine)
         return OneToken(self.settings.slack_bot_token or "")
 
     def revoked(self, workspace: Workspace) -> threading.Event:
         """Set once the workspace left: its clients make no more calls."""
-        with self._desk_guard:
+        with self._guard:
             return self._revoked.setdefault(workspace, threading.Event())
 
     def delivery(self, workspace: Workspace | None = None) -> Delivery | None:
@@ -152,7 +159,7 @@ class Services:
         if not self.settings.slack_bot_token and not self.settings.oauth:
             return []
         found = []
-        for workspace in self.desk().ledger.workspaces():
+        for workspace in self.ledger().workspaces():
             try:
                 delivery = self.delivery(workspace)
             except Exception:  # one workspace's lookup (a refused refresh) never stops others
@@ -169,7 +176,7 @@ class Services:
         from bot.reminders.slack_scheduler import SlackScheduler
         from bot.slack.client import create_web_client
 
-        with self._desk_guard:
+        with self._guard:
             known = self._deliveries.get(grant.workspace)
             if known is not None and known[0] == grant.token:
                 return known[1]
@@ -183,9 +190,9 @@ class Services:
         )
         # Pacing per workspace: Slack's Tier 3 limits are per workspace and method.
         scheduler = SlackScheduler(client, Pacers(self.settings.slack_calls_per_minute))
-        ledger = self.desk().ledger.scoped(grant.workspace)
+        ledger = self.ledger().scoped(grant.workspace)
         delivery = Delivery(ledger, scheduler, self._messages, self.digests)
-        with self._desk_guard:
+        with self._guard:
             self._deliveries[grant.workspace] = (grant.token, delivery)
         return delivery
 
@@ -231,7 +238,7 @@ class Services:
     def database_ok(self) -> bool:
         """True when the ledger's database answers."""
         try:
-            return self.desk().ledger.ping()
+            return self.ledger().ping()
         except Exception:  # the ledger could not even be opened
             return False
 
@@ -266,14 +273,11 @@ class Services:
         )
 
     def _build_desk(self) -> ReminderDesk:
-        from bot.reminders.desk import ReminderDesk, Runner, run_now
-        from bot.reminders.ledger import Ledger
-
-        ledger = Ledger(self.settings.database_url)
-        run: Runner = run_now
-        if self._background:
-            run = self._reconciles.submit
-        return ReminderDesk(ledger, self.delivery, self.digests, self.clock.now, run)
+        """The reminder desk: it opens the ledger and finds a workspace's delivery through this
+        root when a change or a status first needs them (nothing is opened here)."""
+        # Subscription changes reconcile in the background when serving, inline in a terminal.
+        submit: Submit = self._reconciles.submit if self._background else inline
+        return ReminderDesk(self.ledger, self.delivery, self.digests, self.clock.now, submit)
 
     def leave(self, workspace: Workspace, users: tuple[str, ...] = ()) -> None:
         """A workspace removed the app (app_uninstalled, or tokens_revoked naming the bot):
@@ -285,17 +289,17 @@ class Services:
         if users:
             self.tokens().forget(workspace, users)
             return
-        with self._desk_guard:
+        with self._guard:
             known = self._deliveries.pop(workspace, None)
         token = self._token_of(workspace, known)
         self.revoked(workspace).set()  # from now on, no call with its token but these:
-        ledger = self.desk().ledger.scoped(workspace)
+        ledger = self.ledger().scoped(workspace)
         deleted = 0
         if token is not None:
             deleted = delete_scheduled(ledger, self._cleanup_client(token))
         rows = ledger.forget_workspace()
         self.tokens().forget(workspace)
-        with self._desk_guard:
+        with self._guard:
             self._revoked[workspace] = threading.Event()  # a later install starts afresh
         log.warning(
             "%s removed the app: %d scheduled reminders deleted in Slack, %d ledger rows and "

@@ -58,7 +58,7 @@ class Bot:
         return plain(to_terminal(reply.messages))
 
     def book(self) -> FollowBook:
-        return FollowBook(self.services.desk().ledger)
+        return FollowBook(self.services.reminders.ledger)
 
 
 def make_bot(fake: FakeSlack, url: str, digest: Digest, renderer: Renderer, **extra: Any) -> Bot:
@@ -79,7 +79,7 @@ def make_bot(fake: FakeSlack, url: str, digest: Digest, renderer: Renderer, **ex
 def bot(fake_slack: FakeSlack, tmp_path: Path, two: Digest, renderer: Renderer) -> Iterator[Bot]:
     made = make_bot(fake_slack, f"sqlite:///{tmp_path / 'ledger.sqlite3'}", two, renderer)
     yield made
-    made.services.desk().ledger.close()
+    made.services.reminders.ledger.close()
 
 
 def news_posts(fake: FakeSlack) -> Counter[str]:
@@ -254,7 +254,7 @@ def test_two_instances_on_postgres_post_once(
             assert news_posts(fake_slack) == Counter({"C0ALL": 1, "C0HYP": 1})
         finally:
             for each in bots:
-                each.services.desk().ledger.close()
+                each.services.reminders.ledger.close()
 
 
 # --- the Home tab ------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def test_two_workspaces_installed_through_the_flow_each_get_their_own_token(
         assert reply.status == 200
     oauth.idle()
     # One channel id, two workspaces: each subscribed apart, each scheduled with its token.
-    ledger = oauth.services.desk()._ledger
+    ledger = oauth.services.ledger()
     for team in ("T1", "T2"):
         subs = ledger.scoped(Workspace("", team)).subscriptions()
         assert [s.channel_id for s in subs] == [CHANNEL]
@@ -168,7 +168,7 @@ def test_an_uninstalled_workspace_gets_no_further_call_and_leaves_no_trace(
     uninstalled = {"type": "app_uninstalled"}
     assert oauth.post(event_body(uninstalled, "EvGone", team_id="T1"), json_body=True).status == 200
     oauth.idle()
-    ledger = oauth.services.desk()._ledger.scoped(Workspace("", "T1"))
+    ledger = oauth.services.ledger().scoped(Workspace("", "T1"))
     assert ledger.subscriptions() == [] and ledger.ledger(CHANNEL) == []
     assert oauth.services.tokens().grant(Workspace("", "T1")) is None
     assert "T1" not in scheduled_by_team(oauth.fake)  # deleted in Slack: it still allowed it
@@ -198,7 +198,7 @@ def test_tokens_revoked_naming_the_bot_removes_the_whole_installation(oauth: OAu
     gone = Workspace("", "T1")
     assert store.find_installation(enterprise_id=None, team_id="T1") is None
     assert store.find_bot(enterprise_id=None, team_id="T1") is None
-    assert oauth.services.desk()._ledger.scoped(gone).subscriptions() == []
+    assert oauth.services.ledger().scoped(gone).subscriptions() == []
     # One deletion was attempted, refused: the first refusal ended the attempts.
     assert len([c for c in oauth.fake.calls_with(token) if "delete" in c.method]) == 1
 
@@ -211,7 +211,7 @@ def test_a_refused_token_ends_its_workspace_work_and_is_logged_once(
     oauth.idle()
     oauth.fake.refuse(token, "account_inactive")
     # Something to change in Slack: the reconcile has to call it.
-    ledger = oauth.services.desk()._ledger.scoped(Workspace("", "T1"))
+    ledger = oauth.services.ledger().scoped(Workspace("", "T1"))
     ledger.subscribe(Subscription(CHANNEL, leads=(1,)))
     before = len(oauth.fake.calls_with(token))
     loop = PeriodicReconcile(oauth.services.deliveries, lambda: NOW, 3600, retry=0.02)
@@ -249,7 +249,7 @@ def test_an_enterprise_grid_org_wide_install_answers_every_team_of_the_org(
     body = command("remind on", "T3", enterprise_id="E1", is_enterprise_install="true")
     assert oauth.post(body).status == 200
     oauth.idle()
-    org = oauth.services.desk()._ledger.scoped(Workspace("E1", ""))
+    org = oauth.services.ledger().scoped(Workspace("E1", ""))
     assert [s.channel_id for s in org.subscriptions()] == [CHANNEL]
     assert {c.token for c in oauth.fake.calls_to("chat.s")} == {token}
 

@@ -347,7 +347,7 @@ def _with_ledger(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
             reply = services.pipeline.respond(case.text, case.now, CALLER, surface=Surface.DM)
             return Rendered(_pages(reply.pages))
         finally:
-            services.desk().ledger.close()
+            services.ledger().close()
 
 
 def _pages(pages: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Run a parsed request: the registry names the subcommand, its module answers it."""
+"""Dispatch a parsed request: the registry names the subcommand, its module answers it."""
 
 from __future__ import annotations
 
@@ -19,6 +19,6 @@ def handler(name: str) -> Handler:
     return found
 
 
-def run(request: Request, situation: Situation) -> Reply:
+def dispatch(request: Request, situation: Situation) -> Reply:
     """Answer a parsed request against the situation: which template, with what context."""
     return handler(request.name)(request, situation)

@@ -27,8 +27,8 @@ def answer(action: str, request: Request, situation: Situation) -> Reply:
     if problem:
         context.update(problem)
         return Reply("follow.j2", context)
-    assert situation.caller is not None and situation.reminders is not None
-    book = FollowBook(situation.reminders().ledger)
+    assert situation.caller is not None
+    book = FollowBook(situation.reminders.ledger)
     channel = situation.caller.channel_id
     if action in ("follow", "unfollow"):
         kind, value = target(request.args, situation)
@@ -48,10 +48,11 @@ def answer(action: str, request: Request, situation: Situation) -> Reply:
 
 def refusal(action: str, situation: Situation) -> dict[str, Any] | None:
     """Why the request cannot go ahead (as template context), or None."""
-    if situation.caller is None or situation.reminders is None or not situation.caller.channel_id:
+    caller = situation.caller
+    if caller is None or not caller.channel_id or not situation.reminders.available:
         return {"error": "following needs a channel (type the command in Slack)"}
     changes = action in ("follow", "unfollow")
-    if changes and situation.admins and situation.caller.user_id not in situation.admins:
+    if changes and situation.admins and caller.user_id not in situation.admins:
         return {"refused": sorted(situation.admins)}
     return None
 

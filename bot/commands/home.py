@@ -42,7 +42,7 @@ def news_since_last_visit(situation: Situation) -> News | None:
     """What the digest learnt since the caller's last Home visit (recorded now); None on a
     first visit, without a ledger, or when nothing changed."""
     caller = situation.caller
-    if situation.reminders is None or caller is None or not caller.user_id:
+    if not situation.reminders.available or caller is None or not caller.user_id:
         return None
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -52,7 +52,7 @@ def news_since_last_visit(situation: Situation) -> News | None:
     view = situation.digest
     whole = view.whole or view
     try:
-        book = FollowBook(situation.reminders().ledger)
+        book = FollowBook(situation.reminders.ledger)
         book.keep_digest(whole)
         before = book.visited(caller.user_id, view.view_id)
         if before is None or before == view.view_id:
@@ -72,12 +72,12 @@ def first_contact(situation: Situation, surface: str) -> bool:
     """Whether this is the caller's first visit on a surface (recorded now: once per user).
     False when reminders are not set up or the ledger does not answer: no welcome twice."""
     caller = situation.caller
-    if situation.reminders is None or caller is None or not caller.user_id:
+    if not situation.reminders.available or caller is None or not caller.user_id:
         return False
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        return situation.reminders().ledger.first_contact(caller.user_id, surface)
+        return situation.reminders.ledger.first_contact(caller.user_id, surface)
     except (SQLAlchemyError, OSError) as error:
         log.warning("no welcome: the ledger did not answer: %s", error)
         return False
@@ -94,15 +94,15 @@ def _latest(situation: Situation) -> Meeting | None:
 def _subscriptions(situation: Situation) -> list[Subscription] | Unreadable | None:
     """The reminder subscriptions the caller set up (None: reminders not configured)."""
     caller = situation.caller
-    if situation.reminders is None or caller is None or caller.user_id is None:
+    if not situation.reminders.available or caller is None or caller.user_id is None:
         return None
     # Imported here: the ledger (and SQLAlchemy with it) is opened only when a Home tab is
     # published; `sco-bot ask` never pays for it.
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        desk = situation.reminders()
-        return [s for s in desk.ledger.subscriptions() if s.subscriber == caller.user_id]
+        ledger = situation.reminders.ledger
+        return [s for s in ledger.subscriptions() if s.subscriber == caller.user_id]
     except (SQLAlchemyError, OSError) as error:
         # The rest of the Home tab does not need the database: it is published all the same.
         log.warning("Home tab without subscriptions: the ledger did not answer: %s", error)

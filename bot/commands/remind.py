@@ -37,8 +37,8 @@ def handle(request: Request, situation: Situation) -> Reply:
     if problem:
         context.update(problem)
         return Reply("remind.j2", context)
-    assert situation.caller is not None and situation.reminders is not None
-    desk = situation.reminders()
+    assert situation.caller is not None
+    reminders = situation.reminders
     caller = situation.caller
     if action == "on":
         try:
@@ -46,11 +46,11 @@ def handle(request: Request, situation: Situation) -> Reply:
         except LeadError as bad:
             context["error"] = str(bad)
             return Reply("remind.j2", context)
-        context["status"] = desk.subscribe(sub, situation.now)
+        context["status"] = reminders.subscribe(sub, situation.now)
     elif action == "off":
-        context["status"] = desk.unsubscribe(caller.channel_id, situation.now)
+        context["status"] = reminders.unsubscribe(caller.channel_id, situation.now)
     else:
-        context["status"] = desk.status(caller.channel_id, situation.now)
+        context["status"] = reminders.status(caller.channel_id, situation.now)
     return Reply("remind.j2", context, request.public)
 
 
@@ -58,7 +58,7 @@ def _refusal(request: Request, situation: Situation, action: str) -> dict[str, A
     """Why the request cannot go ahead (as template context), or None."""
     if action not in ACTIONS:
         return {"error": f"unknown action {request.args[0]!r}"}
-    if situation.caller is None or situation.reminders is None:
+    if situation.caller is None or not situation.reminders.available:
         return {"error": "reminders need a channel (type the command in Slack)"}
     changes = action in ("on", "off")
     if changes and situation.admins and situation.caller.user_id not in situation.admins:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.knowledge.dates import zone_name
 from bot.knowledge.digest import Digest
+from bot.reminders.desk import NO_REMINDERS, Reminders
 
 if TYPE_CHECKING:
-    from bot.reminders.desk import ReminderDesk
     from bot.reminders.feed import FeedLinks
 
 
@@ -64,7 +64,7 @@ class Situation:
     now: datetime
     timezone: tzinfo
     caller: Caller | None = None
-    reminders: Callable[[], ReminderDesk] | None = None
+    reminders: Reminders = NO_REMINDERS  # built by the composition root, or "not here"
     admins: frozenset[str] = frozenset()
     surface: Surface = Surface.REPLY
     feed: FeedLinks | None = None  # the calendar feed's links (None: not served)

@@ -20,8 +20,11 @@ def _draft_path(directory: Path, given: str) -> Path:
     raise Refusal(f"no draft {given!r} (looked in {directory / 'drafts'})")
 
 
-def run(command: str, directory: Path, args: argparse.Namespace, templates: Path) -> Outcome:
-    """Run one workbench subcommand on the digest in `directory`."""
+def workbench_outcome(
+    command: str, directory: Path, args: argparse.Namespace, templates: Path
+) -> Outcome:
+    """Carry out one workbench subcommand on the digest in `directory`: what to show, and
+    the exit status."""
     if command == "add-source":
         from bot.curation.sources import add_source
 

@@ -1,5 +1,11 @@
 """Reconcile the scheduler's held messages with the plan, channel by channel, applying the pure
-decisions of `reconcile` through the ledger and a `Scheduler`, idempotently."""
+decisions of `reconcile` through the ledger and a `Scheduler`, idempotently.
+
+The words: a *bulk reconcile* (`Delivery.reconcile`) goes over many channels in *waves* by post
+time; a *channel reconcile* (`Delivery.reconcile_channel`) takes one channel's lock and makes up
+to `PASSES` *channel passes* (`_ChannelPass`), each reading the ledger and Slack afresh. A pass
+is given its `Delivery` (the workspace's ledger, scheduler and messages) and its `_ChannelTask`
+(which channel, as of when, under which lock): it reads them there, copying none."""
 
 from __future__ import annotations
 
@@ -97,7 +103,7 @@ class Delivery:
         self.workers = workers
         self._unsettled: set[str] = set()  # channels to reconcile again soon
         self._guard = threading.Lock()
-        self._runs = 0
+        self._orderings = 0  # how many times channels were ordered: salts the ties
         # Slack's answer when it refused the workspace's token: its work ends there (a new
         # token, installed again, gets a new Delivery).
         self.refused: str | None = None
@@ -121,11 +127,13 @@ class Delivery:
                 wave = ordered
             else:
                 wave = [n for n in ordered if _any_between(due.get(n, []), earlier, until)]
-            report.merge(self._wave(wave, now, until))
+            report.merge(self._reconcile_wave(wave, now, until))
             earlier = until
         return report
 
-    def _wave(self, names: list[str], now: datetime, until: datetime | None) -> SyncReport:
+    def _reconcile_wave(
+        self, names: list[str], now: datetime, until: datetime | None
+    ) -> SyncReport:
         report = SyncReport()
         if len(names) <= 1 or self.workers <= 1:
             for name in names:
@@ -155,13 +163,13 @@ class Delivery:
         due: dict[str, list[Reminder]] | None = None,
     ) -> list[str]:
         """Channels with nothing subscribed first (their reminders are to be deleted), then by
-        their earliest reminder; ties in an order that changes every run, so that no channel
+        their earliest reminder; ties in an order that changes every time, so that no channel
         is always last."""
         names = list(names)
         plans = self._due(names, subs, now) if due is None else due
         with self._guard:
-            self._runs += 1
-            salt = self._runs
+            self._orderings += 1
+            salt = self._orderings
 
         def soonest(name: str) -> tuple[float, int]:
             first = -math.inf
@@ -211,7 +219,8 @@ class Delivery:
                 report.busy.append(channel_id)
             else:
                 try:
-                    self._passes(_Run(channel_id, now, lock, urgent, until), report)
+                    task = _ChannelTask(channel_id, now, lock, urgent, until)
+                    self._reconcile_in_passes(task, report)
                 except LockLost as lost:
                     log.warning("lost the lock of %s (%s): stopped", channel_id, lost)
                     report.lost_lock.append(channel_id)
@@ -232,9 +241,9 @@ class Delivery:
             else:
                 self._unsettled.add(channel_id)
 
-    def _passes(self, run: _Run, report: SyncReport) -> None:
+    def _reconcile_in_passes(self, task: _ChannelTask, report: SyncReport) -> None:
         for attempt in range(PASSES):
-            this_pass = _ChannelRun(self, run).run()
+            this_pass = _ChannelPass(self, task).carry_out()
             if attempt == PASSES - 1 or not this_pass.transient:
                 report.merge(this_pass)
                 return
@@ -257,8 +266,8 @@ def _any_between(reminders: list[Reminder], after: datetime | None, until: datet
 
 
 @dataclass(frozen=True)
-class _Run:
-    """What one channel's reconcile works with."""
+class _ChannelTask:
+    """What one channel reconcile works on: the channel, as of when, under which lock, how."""
 
     channel_id: str
     now: datetime
@@ -267,44 +276,46 @@ class _Run:
     until: datetime | None  # schedule new reminders due by then only (a bulk wave)
 
 
-class _ChannelRun:
-    """One pass over one channel, under its lock: adopt, decide, apply."""
+class _ChannelPass:
+    """One pass over one channel, under its lock: adopt, decide, apply. The workspace's parts
+    are the delivery's (`self.delivery`), the channel, time and lock the task's (`self.task`)."""
 
-    def __init__(self, delivery: Delivery, run: _Run) -> None:
-        self.ledger = delivery.ledger
-        self.scheduler = delivery.scheduler
+    def __init__(self, delivery: Delivery, task: _ChannelTask) -> None:
         self.delivery = delivery
-        self.channel_id = run.channel_id
-        self.now = run.now
-        self.lock = run.lock
-        self.urgent = run.urgent
-        self.until = run.until
+        self.task = task
         # What the documents published by now say: the plan and the messages' words alike.
-        self.digest = delivery.digest().as_of(run.now)
+        self.digest = delivery.digest().as_of(task.now)
         self.report = SyncReport()
 
-    def run(self) -> SyncReport:
-        """Do the pass; a channel Slack refuses is marked broken and its subscriber told."""
+    @property
+    def ledger(self) -> Ledger:
+        """The workspace's ledger (the delivery's)."""
+        return self.delivery.ledger
+
+    def carry_out(self) -> SyncReport:
+        """Make the pass; a channel Slack refuses is marked broken and its subscriber told."""
+        channel_id = self.task.channel_id
         # Read under the lock: what another instance just did is visible now.
-        sub = self.ledger.subscription(self.channel_id)
+        sub = self.ledger.subscription(channel_id)
         try:
             self._reconcile(sub)
         except _ChannelBroken as broken:
-            self.report.broken.append((self.channel_id, broken.reason))
+            self.report.broken.append((channel_id, broken.reason))
             if sub is not None and sub.broken is None:
-                self.ledger.mark_broken(self.channel_id, broken.reason)
+                self.ledger.mark_broken(channel_id, broken.reason)
                 self.delivery.tell_subscriber(sub, broken.reason)
         return self.report
 
     def _reconcile(self, sub: Subscription | None) -> None:
+        task = self.task
         desired: dict[tuple[str, str, int, int], Reminder] = {}
         if sub is not None and sub.broken is None:
-            desired = {r.key: r for r in plan_channel(self.digest, sub, self.now).due}
-        rows = self.ledger.ledger(self.channel_id)
+            desired = {r.key: r for r in plan_channel(self.digest, sub, task.now).due}
+        rows = self.ledger.ledger(task.channel_id)
         listed = True
         if any(r.state is State.PENDING for r in rows):
             rows, listed = self._adopt(rows)
-        decisions = decide(desired, rows, self.now, listed, self.until)
+        decisions = decide(desired, rows, task.now, listed, task.until)
         self._apply(decisions)
         # One commit for every new row, before Slack is asked for any.
         reserved = self.ledger.reserve_many(decisions.schedule)
@@ -337,7 +348,7 @@ class _ChannelRun:
         """Match pending rows (the scheduler's answer never recorded) with what it holds;
         False when it cannot say what it holds."""
         try:
-            held = self.scheduler.held(self.channel_id, self.urgent)
+            held = self.delivery.scheduler.held(self.task.channel_id, self.task.urgent)
         except DeliveryError as exc:
             _refused(exc)
             if exc.failure is Failure.CHANNEL:
@@ -347,14 +358,14 @@ class _ChannelRun:
         for adoption in adoptions(rows, held):
             self.ledger.confirm(adoption.row.id, adoption.message_id)
             self.report.adopted.append(adoption.row.reminder)
-        return self.ledger.ledger(self.channel_id), True
+        return self.ledger.ledger(self.task.channel_id), True
 
     def _schedule(self, rows: list[tuple[int, Reminder]], batch: Batch) -> None:
         """Schedule one message for a batch of reminders (its rows reserved already)."""
         message = self.delivery.messages.batch(batch, self.digest)
-        self.lock.check()
+        self.task.lock.check()
         try:
-            message_id = self.scheduler.schedule(batch, message, self.urgent)
+            message_id = self.delivery.scheduler.schedule(batch, message, self.task.urgent)
         except DeliveryError as exc:
             _refused(exc)  # the reserved rows stay pending: adopted or sent with a new token
             if exc.failure is Failure.CHANNEL:
@@ -397,9 +408,10 @@ class _ChannelRun:
         """Delete one held message (the rows of its reminders), or forget unsent rows."""
         ident = rows[0].scheduled_message_id
         if rows[0].state is State.SCHEDULED and ident:
-            self.lock.check()
+            task = self.task
+            task.lock.check()
             try:
-                self.scheduler.delete(self.channel_id, ident, self.urgent)
+                self.delivery.scheduler.delete(task.channel_id, ident, task.urgent)
             except DeliveryError as exc:
                 _refused(exc)
                 # Already posted or deleted, or the channel is gone: nothing left to delete.

@@ -1,4 +1,9 @@
-"""The reminder desk: change a channel's subscription, then reconcile that channel."""
+"""The reminder desk: change a channel's subscription, then reconcile that channel.
+
+`Reminders` is what the commands ask of reminders; the composition root (`bot/services.py`)
+builds one `ReminderDesk` and hands it to every request as a value. Where no reminders are
+configured, `NO_REMINDERS` says so honestly. Neither imports the database or Slack: the desk
+reaches its ledger and its workspace's delivery only when a change or a status needs them."""
 
 from __future__ import annotations
 
@@ -6,17 +11,22 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from bot.knowledge.digest import Digest
-from bot.reminders.delivery import Delivery
-from bot.reminders.ledger import Ledger
 from bot.reminders.plan import Plan, Subscription, plan_channel
 from bot.reminders.records import LedgerRow, State
 from bot.reminders.workspace import Workspace, current_workspace
 
+if TYPE_CHECKING:
+    from bot.reminders.delivery import Delivery
+    from bot.reminders.ledger import Ledger
+
 log = logging.getLogger("sco_bot.remind")
 
-Runner = Callable[[Callable[[], object]], object]
+# How a reconcile after a subscription change is carried out: handed to a background executor
+# when serving (the reply does not wait for Slack), done in the caller's thread in a terminal.
+Submit = Callable[[Callable[[], object]], object]
 # How long a subscription change waits for another instance holding the channel's lock: that
 # instance reconciles one channel (a few calls), and the change must not be skipped.
 CHANGE_WAIT_SECONDS = 60.0
@@ -39,8 +49,64 @@ class ChannelStatus:
         return {r.reminder.key for r in self.ledger if r.state is State.SCHEDULED}
 
 
-def run_now(job: Callable[[], object]) -> object:
-    """Run a job in the caller's thread (the terminal)."""
+class Reminders(Protocol):
+    """What a command asks of reminders, for the workspace being served."""
+
+    @property
+    def available(self) -> bool:
+        """Whether reminders are set up here (False: say so, touch nothing)."""
+        ...
+
+    @property
+    def ledger(self) -> Ledger:
+        """The workspace's ledger (follows and first visits live there too)."""
+        ...
+
+    def subscribe(self, sub: Subscription, now: datetime) -> ChannelStatus:
+        """Subscribe (or re-subscribe with new settings) and schedule its reminders."""
+        ...
+
+    def unsubscribe(self, channel_id: str, now: datetime) -> ChannelStatus:
+        """Unsubscribe and delete every pending reminder of the channel."""
+        ...
+
+    def status(self, channel_id: str, now: datetime) -> ChannelStatus:
+        """What the channel is subscribed to and what is scheduled for it."""
+        ...
+
+
+class RemindersUnavailable(RuntimeError):
+    """Asked for reminders where none are set up (a command must check `available` first)."""
+
+
+class NoReminders:
+    """Reminders not available here (a pipeline built without them): every ask refused."""
+
+    available = False
+
+    @property
+    def ledger(self) -> Ledger:
+        """None to give: reminders are not set up here."""
+        raise RemindersUnavailable("no reminder ledger here")
+
+    def subscribe(self, sub: Subscription, now: datetime) -> ChannelStatus:
+        """Refused: reminders are not set up here."""
+        raise RemindersUnavailable("no reminders here")
+
+    def unsubscribe(self, channel_id: str, now: datetime) -> ChannelStatus:
+        """Refused: reminders are not set up here."""
+        raise RemindersUnavailable("no reminders here")
+
+    def status(self, channel_id: str, now: datetime) -> ChannelStatus:
+        """Refused: reminders are not set up here."""
+        raise RemindersUnavailable("no reminders here")
+
+
+NO_REMINDERS = NoReminders()
+
+
+def inline(job: Callable[[], object]) -> object:
+    """Carry out a job in the caller's thread (the terminal)."""
     return job()
 
 
@@ -48,29 +114,32 @@ class ReminderDesk:
     """Subscriptions for channels; each change is followed by a reconcile of that channel.
 
     Of the workspace the current request serves (`current_workspace()`): its ledger rows and
-    its delivery, with its own token. `delivery` is one (or None), or how to find a
-    workspace's."""
+    its delivery, with its own token. `ledger` is the ledger, or how to open it (the
+    composition root opens the database when it is first needed, so that a server starts while
+    it is down); `delivery` is one (or None), or how to find a workspace's."""
+
+    available = True
 
     def __init__(
         self,
-        ledger: Ledger,
+        ledger: Ledger | Callable[[], Ledger],
         delivery: Delivery | Callable[[Workspace], Delivery | None] | None,
         digest: Callable[[], Digest],
         clock: Callable[[], datetime],
-        run: Runner = run_now,
+        submit: Submit = inline,
     ) -> None:
-        self._ledger = ledger
+        self._ledger: Callable[[], Ledger] = ledger if callable(ledger) else lambda: ledger
         self._deliveries: Callable[[Workspace], Delivery | None] = (
             delivery if callable(delivery) else lambda _workspace: delivery
         )
         self.digest = digest
         self.clock = clock
-        self.run = run
+        self.submit = submit
 
     @property
     def ledger(self) -> Ledger:
         """The ledger of the workspace being served."""
-        return self._ledger.scoped(current_workspace())
+        return self._ledger().scoped(current_workspace())
 
     @property
     def delivery(self) -> Delivery | None:
@@ -120,4 +189,4 @@ class ReminderDesk:
                 )
                 return None
 
-        self.run(job)
+        self.submit(job)

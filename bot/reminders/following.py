@@ -156,7 +156,7 @@ class FollowBook:
 
     def reserve(self, channel_id: str, view_id: str, state: Told, post_at: int, tag: str) -> bool:
         """Record a view as told (or being told) to a channel; False when another instance, or
-        an earlier run, already did: the primary key makes the view one channel's once."""
+        an earlier `tell`, already did: the primary key makes the view one channel's once."""
         row = {
             **self._keys(),
             "channel_id": channel_id,

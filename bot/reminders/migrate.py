@@ -53,10 +53,10 @@ def migrate(engine: Engine) -> None:
             return
         if current is None and not _has_ledger(conn):
             every_table().create_all(conn)
-            _run(conn, "stamp")
+            _alembic(conn, "stamp")
             return
         log.info("upgrading the ledger's database from %s to %s", current or "before 0001", head())
-        _run(conn, "upgrade")
+        _alembic(conn, "upgrade")
 
 
 def _has_ledger(conn: Connection) -> bool:
@@ -64,7 +64,8 @@ def _has_ledger(conn: Connection) -> bool:
     return bool(names & {"sco_subscriptions", "sco_reminders", "sco_greetings"})
 
 
-def _run(conn: Connection, what: str) -> None:
+def _alembic(conn: Connection, what: str) -> None:
+    """Alembic's `stamp` or `upgrade` to head, on this connection."""
     config = alembic_config()
     config.attributes["connection"] = conn
     try:

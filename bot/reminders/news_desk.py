@@ -4,7 +4,7 @@
 For a channel and the current view: a view already recorded for it is done; otherwise what is
 new since the view it was last told (whats_new) is worked out. Nothing it follows changed: the
 view is recorded quiet. Something did: the view is reserved (the ledger's key makes it one
-instance's and one run's), the post is held by Slack a little ahead (chat.scheduleMessage,
+instance's and one `tell`'s), the post is held by Slack a little ahead (chat.scheduleMessage,
 carrying a tag), then confirmed with Slack's id. A reservation left pending (the process died,
 the answer was lost) is settled by the tag against what Slack holds: held, it is confirmed;
 not held while its time is still ahead, it is held now; its time gone, it is never sent
@@ -126,7 +126,7 @@ class NewsDesk:
         return whats_new(view_of(old_whole, last.view_id), view, follow, now, self.tz)
 
     def _settle(self, row: NewsRow, now: datetime, report: NewsReport) -> None:
-        """A reservation a run left pending: confirm it, hold it, or give it up (never twice)."""
+        """A reservation an earlier `tell` left: confirm it, hold it or give it up (never twice)."""
         held = [h for h in self.scheduler.held(row.channel_id) if row.tag in h.tags]
         if held:
             self.book.settle(row.channel_id, row.view_id, Told.POSTED, held[0].id)

@@ -16,7 +16,7 @@ config = context.config
 target = every_table()
 
 
-def _run(connection: Connection) -> None:
+def _migrate_on(connection: Connection) -> None:
     # render_as_batch: SQLite alters a table by copying it; Alembic's batch mode does that.
     context.configure(connection=connection, target_metadata=target, render_as_batch=True)
     with context.begin_transaction():
@@ -25,11 +25,11 @@ def _run(connection: Connection) -> None:
 
 given = config.attributes.get("connection")
 if given is not None:
-    _run(given)
+    _migrate_on(given)
 else:
     url = os.environ.get("SCO_DATABASE_URL") or config.get_main_option("sqlalchemy.url")
     if not url:
         raise SystemExit("set SCO_DATABASE_URL (or sqlalchemy.url) to the ledger's database")
     with create_engine(url).connect() as connection:
-        _run(connection)
+        _migrate_on(connection)
         connection.commit()

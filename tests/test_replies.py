@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.commands.parsing import parse
 from bot.commands.situation import Caller
@@ -14,7 +16,15 @@ from bot.pipeline import Pipeline
 from bot.rendering.blocks import Message
 from bot.rendering.rendered import Rendered
 from bot.rendering.renderer import Renderer
-from bot.slack.replies import ShareButton, SlackViews, ack_body, share_command, shareable
+from bot.slack.replies import (
+    ACK_FIELDS,
+    ShareButton,
+    SlackViews,
+    ack_body,
+    join_objects,
+    share_command,
+    shareable,
+)
 
 NOW = datetime(2021, 7, 29, 9, 0, tzinfo=UTC)
 PAGE = {"text": "Brief & <more>", "blocks": [{"type": "section", "text": {"type": "mrkdwn"}}]}
@@ -34,9 +44,25 @@ def test_the_ack_is_the_first_page_with_its_response_type_byte_for_byte(public: 
     pages = (json.dumps(PAGE), json.dumps({"text": "2", "blocks": []}))
     body = ack_body(Rendered(pages, public))
     assert body == spliced(pages[0], public)
-    sent = json.loads(body)
-    assert sent["response_type"] == ("in_channel" if public else "ephemeral")
-    assert {k: sent[k] for k in PAGE} == PAGE
+    assert body == json.dumps({**PAGE, **ACK_FIELDS[public]})  # as if written from data
+    assert json.loads(body)["response_type"] == ("in_channel" if public else "ephemeral")
+
+
+@given(
+    st.dictionaries(st.text(), st.integers() | st.text() | st.booleans(), max_size=4),
+    st.dictionaries(st.text(), st.integers() | st.text() | st.none(), max_size=4),
+)
+def test_two_json_objects_are_joined_as_json_dumps_writes_the_merged_object(
+    first: dict[str, object], second: dict[str, object]
+) -> None:
+    second = {k: v for k, v in second.items() if k not in first}
+    joined = join_objects(json.dumps(first), json.dumps(second))
+    assert joined == json.dumps({**first, **second})
+
+
+def test_only_objects_are_joined() -> None:
+    with pytest.raises(ValueError):
+        join_objects("[1]", "{}")
 
 
 def test_a_reply_may_be_shared_unless_not_found_private_or_mistyped() -> None:

@@ -115,9 +115,10 @@ def _answer_sizes(settings: Any) -> dict[str, int]:
     """The length of our acknowledgement of each command of the mix (as of REHEARSAL_NOW)."""
     from bench.config import MIX
     from bot.services import build_services
+    from bot.slack.replies import ack_body
 
     pipeline = build_services(settings, serving=True).pipeline
-    return {text: len(pipeline.respond(text, REHEARSAL_NOW).ack_body) for text in MIX}
+    return {text: len(ack_body(pipeline.respond(text, REHEARSAL_NOW))) for text in MIX}
 
 
 def _bare_app(settings: Any, sizes: dict[str, int] | None = None) -> Any:

@@ -11,8 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from bot.answer_cache import AnswerCache, answer_key
+from bot.answer_files import AnswerFiles, answer_key
 from bot.clock import Clock, parse_instant
+from bot.commands.parsing import Request, parse
 from bot.knowledge.errors import DigestError, Problem
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -219,11 +220,11 @@ def _complain(lines: list[str]) -> None:
         logging.getLogger("sco_bot").error("%s", line)
 
 
-def _ask(services: Services, text: str, now: datetime, fmt: str, channel: str) -> str:
+def _ask(services: Services, request: Request, now: datetime, fmt: str, channel: str) -> str:
     from bot.commands.situation import Caller
     from bot.rendering.terminal import to_terminal
 
-    reply = services.pipeline.respond(text, now, Caller(channel, CONSOLE_USER))
+    reply = services.pipeline.answer(request, now, Caller(channel, CONSOLE_USER))
     if fmt == "blocks":
         pages = [m.payload() for m in reply.messages]
         return json.dumps(pages[0] if len(pages) == 1 else pages, indent=2, ensure_ascii=False)
@@ -249,7 +250,7 @@ def _console_loop(services: Services, channel: str, show: Callable[[str], None])
         text = line.strip().removeprefix("/sco").strip()
         if text.casefold() in ("quit", "exit", ":q"):
             return
-        show(_ask(services, text, services.clock.now(), "text", channel))
+        show(_ask(services, parse(text), services.clock.now(), "text", channel))
         print()
 
 
@@ -325,13 +326,14 @@ def _calendar_export(settings: Settings, clock: Clock, output: str | None) -> in
 
 def _cached_ask(settings: Settings, clock: Clock, text: str, fmt: str, channel: str) -> str:
     now = clock.now()
-    key = answer_key(settings, text, now, fmt)
-    # SCO_ANSWER_CACHE_MB=0 turns off the answer cache on disk too (SCO_CACHE_DIR=off, all).
+    request = parse(text)  # once: the key and the answer both come from it
+    key = answer_key(settings, request, now, fmt)
+    # SCO_ANSWER_CACHE_MB=0 turns off the answers on disk too (SCO_CACHE_DIR=off, all).
     wanted = settings.answer_cache_mb and key
-    cache = AnswerCache(settings.cache_dir) if settings.cache_dir and wanted else None
+    cache = AnswerFiles(settings.cache_dir) if settings.cache_dir and wanted else None
     if cache and key and (stored := cache.get(key)) is not None:
         return stored
-    answer = _ask(_services(settings, clock), text, now, fmt, channel)
+    answer = _ask(_services(settings, clock), request, now, fmt, channel)
     if cache and key:
         cache.put(key, answer)
     return answer

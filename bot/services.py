@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.background import Background
+from bot.background import OTHER, URGENT, Background, Lane
 from bot.clock import Clock
 from bot.knowledge.digest import Digest
 from bot.knowledge.errors import DigestError
@@ -30,6 +29,7 @@ from bot.reminders.desk import ReminderDesk, Submit, inline
 from bot.reminders.workspace import Workspace, current_workspace
 from bot.rendering.renderer import Renderer
 from bot.settings import Settings
+from bot.slack.replies import ShareButton
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -54,6 +54,15 @@ ANSWER_WORKERS = 4
 ANSWER_QUEUE = 200
 RECONCILE_WORKERS = 2
 RECONCILE_QUEUE = 10_000
+ANSWERS = "answers"
+RECONCILES = "reconcile"
+# The one executor's lanes: each its own bound and threads, so no backlog stops another lane.
+LANES = (
+    Lane(OTHER, SLACK_WORKERS, SLACK_QUEUE, first=(URGENT,)),
+    Lane(URGENT, 1, SLACK_QUEUE),
+    Lane(ANSWERS, ANSWER_WORKERS, ANSWER_QUEUE),
+    Lane(RECONCILES, RECONCILE_WORKERS, RECONCILE_QUEUE),
+)
 
 
 def feed_links(settings: Settings) -> FeedLinks | None:
@@ -90,11 +99,12 @@ class Services:
         # Set when a workspace leaves: every client of its token stops calling Slack.
         self._revoked: dict[Workspace, threading.Event] = {}
         self._messages: ReminderMessages | None = None
-        # Threads start only when work comes (a terminal never starts one); all are daemons
-        # that close(timeout) waits for within the bound, so none holds the exit.
-        self.background = Background("sco-slack", SLACK_WORKERS, SLACK_QUEUE, reserved=1)
-        self.answers = Background("sco-answers", ANSWER_WORKERS, ANSWER_QUEUE)
-        self._reconciles = Background("sco-reconcile", RECONCILE_WORKERS, RECONCILE_QUEUE)
+        # The one executor of background work. Threads start only when work comes (a terminal
+        # never starts one); all are daemons that close(timeout) waits for within the bound,
+        # so none holds the exit.
+        self.background = Background("sco-work", lanes=LANES)
+        self.answers = self.background.lane(ANSWERS)
+        self._reconciles = self.background.lane(RECONCILES)
         # What commands ask of reminders (`Reminders`), handed to them as a value.
         self.reminders = self._build_desk()
         self.pipeline = Pipeline(
@@ -105,6 +115,7 @@ class Services:
             settings.admins,
             cache_bytes=int(settings.answer_cache_mb * 1024 * 1024),
             feed=feed_links(settings),
+            finish=ShareButton(renderer),  # every private reply, in Slack or printed as its blocks
         )
 
     @property
@@ -245,11 +256,7 @@ class Services:
     def close(self, timeout: float) -> bool:
         """Take no more background work; finish what is queued within `timeout` s in all.
         False when some was cut short (a reconcile resumes at the next start)."""
-        deadline = time.monotonic() + timeout
-        done = True
-        for pool in (self.answers, self.background, self._reconciles):
-            done = pool.close(max(0.0, deadline - time.monotonic())) and done
-        return done
+        return self.background.close(timeout)
 
     def prepare(self, digest: Digest) -> None:
         """Work out a digest's derived views before it serves (at start and before a swap)."""

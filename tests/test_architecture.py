@@ -24,7 +24,7 @@ LAYERS = [
     ("bot.reminders", "bot.slack.client", "bot.slack.installs"),
     # The curator's workbench: files and HTML from the digest, beside the commands.
     ("bot.commands", "bot.curation"),
-    ("bot.pipeline", "bot.answer_cache"),
+    ("bot.pipeline", "bot.answer_files", "bot.slack.replies"),
     ("bot.services",),
     ("bot.slack",),
     ("bot.serve", "bot.cli"),

@@ -24,6 +24,7 @@ from bot.reminders.plan import Subscription, plan_channel
 from bot.rendering.renderer import Renderer
 from bot.rendering.terminal import to_terminal
 from bot.settings import DEFAULT_TEMPLATES_DIR
+from bot.slack.replies import SlackViews
 from tests.conftest import TEST_DIGEST, three_meetings
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -240,7 +241,7 @@ def test_no_reply_cites_a_document_published_after_its_now(
             assert f"DOC:{doc.id}" not in out, (text, doc.id, now)
         for title in meetings_unknown:
             assert title not in out, (text, title, now)
-    home = str(pipeline.home(now, _caller()))
+    home = str(SlackViews(pipeline).home(now, _caller()))
     assert not [d.id for d in unpublished if f"DOC:{d.id}" in home]
     sub = Subscription("C1", leads=(0, 7), at=time(9))
     for reminder in plan_channel(digest, sub, now).due:

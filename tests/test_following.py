@@ -26,6 +26,7 @@ from bot.rendering.renderer import Renderer
 from bot.rendering.terminal import plain, to_terminal
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack.replies import SlackViews
 from testkit.fakeslack import FakeSlack, view_problems
 from testkit.questions import three_meetings
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TWO_MEETINGS
@@ -261,7 +262,8 @@ def test_two_instances_on_postgres_post_once(
 
 
 def home_text(bot: Bot, user: str) -> str:
-    return json.dumps(bot.services.pipeline.home(NOW, Caller("", user)), ensure_ascii=False)
+    home = SlackViews(bot.services.pipeline).home(NOW, Caller("", user))
+    return json.dumps(home, ensure_ascii=False)
 
 
 def test_home_shows_what_is_new_since_the_users_last_visit(bot: Bot, three: Digest) -> None:

@@ -46,7 +46,7 @@ def test_one_render_a_day_serves_every_minute_of_it(digest: Digest, renderer: Re
     later = pipeline.respond("upcoming", START + timedelta(minutes=30))
     assert later is not first and later.pages != first.pages  # the stamp moved on
     assert pipeline.cache_usage()[0] == 1  # ... from the one entry rendered at START
-    assert "16 October 2021 14:30 CEST" in later.ack_body
+    assert "16 October 2021 14:30 CEST" in later.pages[0]
 
 
 @pytest.mark.parametrize("text", ["brief", "upcoming", "compare"])

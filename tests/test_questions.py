@@ -20,6 +20,7 @@ from bot.rendering.renderer import Renderer
 from bot.rendering.terminal import to_terminal
 from bot.search.answer import MAX_HITS, answer
 from bot.search.index import Sentence
+from bot.slack.replies import ShareButton
 from testkit.fakeslack import block_kit_problems
 from tests.conftest import TEST_DIGEST, TWO_MEETINGS
 from tests.slack_payloads import OUR_DATE
@@ -35,7 +36,7 @@ def two() -> Digest:
 
 @pytest.fixture(scope="module")
 def asking(two: Digest, renderer: Renderer) -> Pipeline:
-    return Pipeline(DigestHolder(two), renderer, ZoneInfo("UTC"))
+    return Pipeline(DigestHolder(two), renderer, ZoneInfo("UTC"), finish=ShareButton(renderer))
 
 
 def ids(digest: Digest, question: str, now: datetime = LATER) -> list[str]:

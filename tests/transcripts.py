@@ -23,6 +23,7 @@ from bot.reminders.plan import Batch, Reminder, Subscription
 from bot.rendering.renderer import Renderer
 from bot.rendering.terminal import plain, to_terminal
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
+from bot.slack.replies import ShareButton, SlackViews
 from tests.conftest import three_meetings
 from tests.reader_lint import Finding, lint_message, visible_characters
 
@@ -285,7 +286,9 @@ def cases() -> list[Case]:
 
 def render(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
     """The payloads a case's surface sends, as Slack receives them."""
-    pipeline = Pipeline(DigestHolder(digest), renderer, UTC_ZONE, cache_bytes=0)
+    finish = ShareButton(renderer)
+    pipeline = Pipeline(DigestHolder(digest), renderer, UTC_ZONE, cache_bytes=0, finish=finish)
+    views = SlackViews(pipeline)
     if case.surface == "reply":
         return Rendered(_pages(pipeline.respond(case.text, case.now, CALLER).pages))
     if case.surface == "public":
@@ -298,9 +301,9 @@ def render(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
         reply = pipeline.respond(case.text, case.now, CALLER, surface=Surface.VIEW)
         blocks = [b for m in reply.messages for b in m.blocks]
         kind = case.text.split()[0]
-        return Rendered([pipeline.view("reply_modal.j2", blocks, kind=kind)], view=True)
+        return Rendered([views.view("reply_modal.j2", blocks, kind=kind)], view=True)
     if case.surface == "home":
-        return Rendered([pipeline.home(case.now, CALLER)], view=True)
+        return Rendered([views.home(case.now, CALLER)], view=True)
     if case.surface in ("home-first", "home-again", "dm-first", "remind", "follow"):
         return _with_ledger(case, digest, renderer)
     if case.surface == "reminder":
@@ -308,9 +311,9 @@ def render(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
     if case.surface == "news":
         return Rendered([_news(case, digest, renderer)])
     if case.surface == "follow-form":
-        return Rendered([pipeline.view("follow_form.j2", channel=case.text)], view=True)
+        return Rendered([views.view("follow_form.j2", channel=case.text)], view=True)
     if case.surface == "form":
-        view = pipeline.view(
+        view = views.view(
             "remind_form.j2", channel=case.text, tz="Europe/Berlin", leads="7d 1d", at="09:00"
         )
         return Rendered([view], view=True)
@@ -333,12 +336,13 @@ def _with_ledger(case: Case, digest: Digest, renderer: Renderer) -> Rendered:
             public_url="https://sco-bot.example.org",
         )
         services = Services(settings, Clock(start=case.now), digest, renderer)
+        views = SlackViews(services.pipeline)
         try:
             if case.surface == "home-first":
-                return Rendered([services.pipeline.home(case.now, CALLER)], view=True)
+                return Rendered([views.home(case.now, CALLER)], view=True)
             if case.surface == "home-again":
-                services.pipeline.home(_at(case.text), CALLER)  # the visit before
-                return Rendered([services.pipeline.home(case.now, CALLER)], view=True)
+                views.home(_at(case.text), CALLER)  # the visit before
+                return Rendered([views.home(case.now, CALLER)], view=True)
             if case.surface in ("remind", "follow"):
                 for earlier in case.text.split(" / ")[:-1]:  # what was typed before
                     services.pipeline.respond(earlier, case.now, CALLER)

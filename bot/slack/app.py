@@ -14,11 +14,13 @@ from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from bot.slack import errors
 from bot.slack.client import create_web_client
+from bot.slack.deps import Deps
 from bot.slack.identity import BotIdentity, InstalledIdentity, SlackCheck
 from bot.slack.installs import BOT_SCOPES, Installations
-from bot.slack.listeners import lifecycle, register_listeners
+from bot.slack.listeners import register_listeners
 from bot.slack.logging_middleware import NoteRequest
 from bot.slack.middleware import ServeWorkspace, SlackGate
+from bot.slack.replies import SlackViews
 from bot.slack.work import SlackWork
 
 
@@ -46,6 +48,7 @@ class Slack:
     app: App
     work: SlackWork
     check: SlackCheck
+    deps: Deps  # what the listeners are given
 
 
 class _BoltTokenWarning(logging.Filter):
@@ -104,7 +107,8 @@ def build_slack(services: Services) -> Slack:
     )
     app.use(ServeWorkspace(work))
     app.use(NoteRequest())
-    register_listeners(app, services.pipeline, services.clock, work)
-    lifecycle.register(app, services, work, check)
-    errors.register(app, services.pipeline)
-    return Slack(app, work, check)
+    # One dependency object for every listener, built here once: each listener is given it.
+    deps = Deps(services, work, check, SlackViews(services.pipeline))
+    register_listeners(app, deps)
+    errors.register(app, deps)
+    return Slack(app, work, check, deps)

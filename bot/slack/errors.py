@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.pipeline import Pipeline
+from bot.slack.deps import Deps, bind
 from bot.slack.responses import JSON_TYPE
 
 log = logging.getLogger("sco_bot")
@@ -23,11 +24,12 @@ def apology(pipeline: Pipeline, error: BaseException, command: object) -> dict[s
     return {**page.payload(), "response_type": "ephemeral"}
 
 
-def register(app: App, pipeline: Pipeline) -> None:
+def register(app: App, deps: Deps) -> None:
     """Answer any listener's failure with an ephemeral apology (HTTP 200) and log it once."""
+    app.error(bind(on_error, deps))
 
-    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
-        reply = apology(pipeline, error, body.get("command"))
-        return BoltResponse(status=200, body=json.dumps(reply), headers={"content-type": JSON_TYPE})
 
-    app.error(on_error)
+def on_error(deps: Deps, error: Exception, body: dict[str, Any]) -> BoltResponse:
+    """The apology, as the HTTP response."""
+    reply = apology(deps.pipeline, error, body.get("command"))
+    return BoltResponse(status=200, body=json.dumps(reply), headers={"content-type": JSON_TYPE})

@@ -11,7 +11,7 @@ from cachetools import TTLCache
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.commands.parsing import parse
+from bot.commands.parsing import Request
 
 log = logging.getLogger("sco_bot")
 ZONE_TTL_SECONDS = 6 * 3600  # people travel; a day-old zone is still a good default
@@ -63,10 +63,9 @@ class UserZones:
             self._zones[user_id] = zone
         return zone
 
-    def for_command(self, text: str, user_id: str | None) -> str | None:
+    def for_command(self, request: Request, user_id: str | None) -> str | None:
         """The zone a `/sco` command needs: only `remind on` without `tz` uses it (the others,
         `remind status` included, ask Slack nothing, so Slack's silence never delays them)."""
-        request = parse(text)
         words = [a.casefold() for a in request.args]
         if request.name != "remind" or words[:1] != ["on"] or "tz" in words:
             return None

@@ -12,10 +12,10 @@ from typing import Any
 
 from cachetools import TTLCache
 
-from bot.commands.parsing import parse
-from bot.pipeline import Pipeline
+from bot.commands.parsing import Request
 from bot.reminders.plan import DEFAULT_LEADS, DEFAULT_TIME
 from bot.rendering.blocks import Message
+from bot.slack.replies import SlackViews
 from bot.slack.work import Post, SlackWork
 
 log = logging.getLogger("sco_bot")
@@ -133,7 +133,7 @@ FORM_AT = DEFAULT_TIME.strftime("%H:%M")
 
 
 def open_reminder_form(
-    work: SlackWork, pipeline: Pipeline, trigger_id: str, channel: str, user: str | None
+    work: SlackWork, views: SlackViews, trigger_id: str, channel: str, user: str | None
 ) -> None:
     """Open the reminder form for a channel, in the user's own timezone when Slack knows it.
 
@@ -141,14 +141,14 @@ def open_reminder_form(
     once and the form replaces it (views.update) once users.info has answered."""
 
     def form(zone: str | None) -> Any:
-        tz = zone or pipeline.timezone_name
-        return pipeline.view(FORM_TEMPLATE, channel=channel, tz=tz, leads=FORM_LEADS, at=FORM_AT)
+        tz = zone or views.pipeline.timezone_name
+        return views.view(FORM_TEMPLATE, channel=channel, tz=tz, leads=FORM_LEADS, at=FORM_AT)
 
     cached, zone = work.zones.known(user)
     if cached:
         work.trigger_client.views_open(trigger_id=trigger_id, view=form(zone))
         return
-    loading = pipeline.view(FORM_LOADING_TEMPLATE, channel=channel)
+    loading = views.view(FORM_LOADING_TEMPLATE, channel=channel)
     opened = work.trigger_client.views_open(trigger_id=trigger_id, view=loading)
     view_id = (opened.get("view") or {}).get("id")
     filled = form(work.zones.zone(user))
@@ -156,7 +156,6 @@ def open_reminder_form(
         work.client.views_update(view_id=view_id, view=filled)
 
 
-def opens_form(text: str) -> bool:
+def opens_form(request: Request) -> bool:
     """A bare `/sco remind`: the status, and the form to change it."""
-    request = parse(text)
     return request.name == "remind" and not request.args and not request.public

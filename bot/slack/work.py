@@ -23,7 +23,7 @@ from cachetools import LRUCache
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookResponse
 
-from bot.background import Background, Expired
+from bot.background import Background, Expired, LaneSubmit
 from bot.reminders.workspace import TOKEN_WORKSPACE, Workspace, serve_request
 from bot.settings import Settings
 from bot.slack.client import create_web_client, create_webhook_client
@@ -74,13 +74,13 @@ MAX_TEAMS = 1000  # tokens whose clients are kept (the least recently used go fi
 class SlackWork:
     """The background executor every listener hands Slack work to, Slack's clients of the
     workspace being served (`client`, `trigger_client`, `zones`: the token of the request
-    that queued the work), and the threads of answers the ack waits for (`answers`)."""
+    that queued the work), and the executor's lane of answers the ack waits for (`answers`)."""
 
     def __init__(
         self,
         settings: Settings,
         background: Background,
-        answers: Background,
+        answers: Background | LaneSubmit,
         revoked: Callable[[Workspace], threading.Event] | None = None,
     ) -> None:
         self.settings = settings

@@ -13,10 +13,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 
-from bot.clock import Clock
 from bot.commands.parsing import parse
 from bot.commands.situation import Caller, Surface
-from bot.pipeline import Pipeline
+from bot.slack.deps import Deps, bind
 from bot.slack.payloads import (
     button_value,
     caller_of,
@@ -26,7 +25,7 @@ from bot.slack.payloads import (
     response_url,
     safe_command,
 )
-from bot.slack.responses import Once, open_reminder_form, replace_reply, share_in_channel
+from bot.slack.responses import open_reminder_form, replace_reply, share_in_channel
 from bot.slack.work import SlackWork
 
 NOTICE_TEMPLATE = "not_delivered.j2"
@@ -37,59 +36,86 @@ MENUS = {"brief_meeting": "brief", "positions_actor": "positions", "positions_ea
 _OPTION = re.compile(r"^[\w.\-]{1,100}( [\w.\-]{1,100})?$")
 
 
-def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> None:
+def register(app: App, deps: Deps) -> None:
     """Attach the block-action listeners."""
-    shared = Once()
-    opened = Once()  # a trigger_id opens one view: a retried press is not an error
-
-    def share(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        text, key, url = safe_command(button_value(body)), message_key(body), response_url(body)
-        if text is None or not url or not shared.first(key):
-            return  # pressed twice (or retried): shared once
-
-        press = Press(caller_of(body), url, text)
-        if not work.later(_share, work, pipeline, clock, press, lambda: shared.forget(key)):
-            shared.forget(key)
-
-    def choose(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        text, url = menu_command(body), response_url(body)
-        if text is None or not url:
-            return
-        # On a message others see too (an answer in a thread), the choice answers privately.
-        replace = on_private_message(body)
-        press = Press(caller_of(body), url, text)
-        work.later(_choose, work, pipeline, clock, press, replace)
-
-    def open_reply(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        text, trigger = safe_command(button_value(body)), str(body.get("trigger_id") or "")
-        if text is None or not trigger or not opened.first(trigger):
-            return
-        press = Press(caller_of(body), response_url(body), text)
-        work.later(_open_reply, work, pipeline, clock, trigger, press, urgent=True)
-
-    app.action("share")(share)
+    app.action("share")(bind(share, deps))
     app.options(re.compile(r"^(brief_meeting|positions_actor|positions_earlier)$"))(
-        _options_loader(pipeline, clock)
+        bind(load_options, deps)
     )
     for action_id in MENUS:
-        app.action(action_id)(choose)
-    app.action(re.compile(r"^open_(brief|positions|compare)$"))(open_reply)
-    _register_forms(app, pipeline, work, opened)
+        app.action(action_id)(bind(choose, deps))
+    app.action(re.compile(r"^open_(brief|positions|compare)$"))(bind(open_reply, deps))
+    app.action("remind_form")(bind(open_form, deps))
+    app.action("follow_form")(bind(open_follow_form, deps))
 
 
-def _options_loader(pipeline: Pipeline, clock: Clock) -> Callable[[Ack, dict[str, Any]], None]:
-    """The listener that answers a menu past Slack's 100 options as the user types (the
-    options go in the ack itself)."""
+def share(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
+    """ "Share in channel": the reply posted publicly, once (after the ack)."""
+    ack()
+    text, key, url = safe_command(button_value(body)), message_key(body), response_url(body)
+    if text is None or not url or not deps.shared.first(key):
+        return  # pressed twice (or retried): shared once
+    press = Press(caller_of(body), url, text)
+    if not deps.work.later(_share, deps, press, lambda: deps.shared.forget(key)):
+        deps.shared.forget(key)
 
-    def load_options(ack: Ack, body: dict[str, Any]) -> None:
-        menu, block = str(body.get("action_id") or ""), str(body.get("block_id") or "")
-        typed = str(body.get("value") or "")[:100]
-        ack(options=pipeline.menu_options(menu, typed, block, clock.now()))
 
-    return load_options
+def choose(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
+    """A menu's choice: the reply it asks for, in place of the private one (after the ack)."""
+    ack()
+    text, url = menu_command(body), response_url(body)
+    if text is None or not url:
+        return
+    # On a message others see too (an answer in a thread), the choice answers privately.
+    replace = on_private_message(body)
+    deps.work.later(_choose, deps, Press(caller_of(body), url, text), replace)
+
+
+def open_reply(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
+    """A button that opens a whole reply in a modal (after the ack, urgently)."""
+    ack()
+    text, trigger = safe_command(button_value(body)), str(body.get("trigger_id") or "")
+    if text is None or not trigger or not deps.opened.first(trigger):
+        return
+    press = Press(caller_of(body), response_url(body), text)
+    deps.work.later(_open_reply, deps, trigger, press, urgent=True)
+
+
+def load_options(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
+    """A menu past Slack's 100 options, as the user types: the options go in the ack."""
+    menu, block = str(body.get("action_id") or ""), str(body.get("block_id") or "")
+    typed = str(body.get("value") or "")[:100]
+    ack(options=deps.views.menu_options(menu, typed, block, deps.clock.now()))
+
+
+def open_form(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
+    """The reminder form's opener (each trigger opens one view)."""
+    ack()
+    caller, trigger = caller_of(body), str(body.get("trigger_id") or "")
+    if not trigger or not deps.opened.first(trigger):
+        return
+    if not deps.pipeline.may_remind(caller.user_id):
+        return  # from the Home tab too: the form's picker chooses the channel
+    work = deps.work
+    work.later(
+        open_reminder_form,
+        work,
+        deps.views,
+        trigger,
+        caller.channel_id,
+        caller.user_id,
+        urgent=True,
+    )
+
+
+def open_follow_form(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
+    """The follow form's opener (each trigger opens one view)."""
+    ack()
+    caller, trigger = caller_of(body), str(body.get("trigger_id") or "")
+    if not trigger or not deps.opened.first(trigger):
+        return
+    view = deps.views.view(FOLLOW_FORM_TEMPLATE, channel=caller.channel_id)
+    deps.work.later(_open_view, deps.work, trigger, view, urgent=True)
 
 
 @dataclass(frozen=True)
@@ -101,71 +127,37 @@ class Press:
     command: str
 
 
-def _share(
-    work: SlackWork, pipeline: Pipeline, clock: Clock, press: Press, forget: Callable[[], None]
-) -> None:
-    reply = pipeline.respond(
-        f"{press.command} public", clock.now(), press.caller, surface=Surface.SHARE
-    )
+def _share(deps: Deps, press: Press, forget: Callable[[], None]) -> None:
+    request = parse(f"{press.command} public")
+    reply = deps.pipeline.answer(request, deps.clock.now(), press.caller, surface=Surface.SHARE)
     if not reply.public:
         forget()  # a reply that stays private (a name not found) is never shared
-    elif not share_in_channel(work.response_url(press.response_url), reply.messages):
+    elif not share_in_channel(deps.work.response_url(press.response_url), reply.messages):
         forget()
-        tell_not_delivered(work, pipeline, clock, replace_url(press, ""), "post", None)
+        tell_not_delivered(deps, replace_url(press, ""), "post", None)
 
 
-def _choose(work: SlackWork, pipeline: Pipeline, clock: Clock, press: Press, replace: bool) -> None:
-    reply = pipeline.respond(press.command, clock.now(), press.caller)
-    if not replace_reply(work.response_url(press.response_url), reply.messages, replace):
-        tell_not_delivered(work, pipeline, clock, replace_url(press, ""), "post", None)
-
-
-def _register_forms(app: App, pipeline: Pipeline, work: SlackWork, opened: Once) -> None:
-    """The reminder and follow forms' openers (each trigger opens one view)."""
-
-    def open_form(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        caller, trigger = caller_of(body), str(body.get("trigger_id") or "")
-        if not trigger or not opened.first(trigger) or not pipeline.may_remind(caller.user_id):
-            return  # from the Home tab too: the form's picker chooses the channel
-        work.later(
-            open_reminder_form,
-            work,
-            pipeline,
-            trigger,
-            caller.channel_id,
-            caller.user_id,
-            urgent=True,
-        )
-
-    def open_follow_form(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        caller, trigger = caller_of(body), str(body.get("trigger_id") or "")
-        if not trigger or not opened.first(trigger):
-            return
-        view = pipeline.view(FOLLOW_FORM_TEMPLATE, channel=caller.channel_id)
-        work.later(_open_view, work, trigger, view, urgent=True)
-
-    app.action("remind_form")(open_form)
-    app.action("follow_form")(open_follow_form)
+def _choose(deps: Deps, press: Press, replace: bool) -> None:
+    reply = deps.pipeline.respond(press.command, deps.clock.now(), press.caller)
+    if not replace_reply(deps.work.response_url(press.response_url), reply.messages, replace):
+        tell_not_delivered(deps, replace_url(press, ""), "post", None)
 
 
 def _open_view(work: SlackWork, trigger: str, view: dict[str, Any]) -> None:
     work.trigger_client.views_open(trigger_id=trigger, view=view)
 
 
-def _open_reply(
-    work: SlackWork, pipeline: Pipeline, clock: Clock, trigger: str, press: Press
-) -> None:
+def _open_reply(deps: Deps, trigger: str, press: Press) -> None:
     # The whole reply, with nothing to press: a modal has no channel to share to.
-    reply = pipeline.respond(press.command, clock.now(), press.caller, surface=Surface.VIEW)
+    request = parse(press.command)
+    reply = deps.pipeline.answer(request, deps.clock.now(), press.caller, surface=Surface.VIEW)
     blocks = [b for m in reply.messages for b in m.blocks]
-    view = pipeline.view("reply_modal.j2", blocks, kind=parse(press.command).name)
+    view = deps.views.view("reply_modal.j2", blocks, kind=request.name)
     try:
-        work.trigger_client.views_open(trigger_id=trigger, view=view)
+        deps.work.trigger_client.views_open(trigger_id=trigger, view=view)
     except SlackApiError as refused:
         error = str(refused.response.get("error", ""))
-        tell_not_delivered(work, pipeline, clock, press, "open", error)
+        tell_not_delivered(deps, press, "open", error)
         raise
 
 
@@ -174,24 +166,23 @@ def replace_url(press: Press, url: str) -> Press:
     return Press(press.caller, url, press.command)
 
 
-def tell_not_delivered(
-    work: SlackWork, pipeline: Pipeline, clock: Clock, press: Press, kind: str, error: str | None
-) -> None:
+def tell_not_delivered(deps: Deps, press: Press, kind: str, error: str | None) -> None:
     """Tell the presser, once, that what they pressed could not be shown: in place on the
     message through its response_url, else privately in its channel, else (the Home tab) as a
     notice on their Home tab."""
-    notice = pipeline.render(NOTICE_TEMPLATE, kind=kind, error=error, command=press.command)[0]
-    caller = press.caller
+    work = deps.work
+    notice = deps.pipeline.render(NOTICE_TEMPLATE, kind=kind, error=error, command=press.command)
+    page, caller = notice[0], press.caller
     try:
         if press.response_url:
             post = work.response_url(press.response_url)
-            post(**notice.payload(), response_type="ephemeral", replace_original=False)
+            post(**page.payload(), response_type="ephemeral", replace_original=False)
         elif caller.channel_id and caller.user_id:
             work.client.chat_postEphemeral(
-                channel=caller.channel_id, user=caller.user_id, **notice.payload()
+                channel=caller.channel_id, user=caller.user_id, **page.payload()
             )
         elif caller.user_id:
-            view = pipeline.home(clock.now(), caller, notice=notice.text)
+            view = deps.views.home(deps.clock.now(), caller, notice=page.text)
             work.client.views_publish(user_id=caller.user_id, view=view)
     except Exception:
         log.exception("could not tell %s that a %s failed", caller.user_id, kind)

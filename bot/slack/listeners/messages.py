@@ -13,17 +13,13 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_bolt.request import BoltRequest
 
-from bot.clock import Clock
+from bot.commands.parsing import Request, parse
 from bot.commands.registry import BY_WORD
 from bot.commands.situation import Caller, Surface
-from bot.pipeline import Pipeline
+from bot.slack.deps import Deps, bind
 from bot.slack.payloads import button_value, caller_of, response_url, safe_command
-from bot.slack.responses import Once
-from bot.slack.work import Post, SlackWork
+from bot.slack.work import Post
 
-# Events remembered to answer a retry once; Slack retries within minutes, three times at most.
-REMEMBERED_EVENTS = 10_000
-REMEMBERED_SECONDS = 3600.0
 MAX_BUTTON_PAGES = 5  # response_url takes five posts
 _LEADING_MENTIONS = re.compile(r"^(?:\s*<@[A-Z0-9]+(?:\|[^>]*)?>)+")
 
@@ -50,64 +46,65 @@ def answered_elsewhere(request: BoltRequest) -> bool:
     return bool(request.headers.get("x-slack-retry-num")) and reason[0] == "http_timeout"
 
 
-def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> None:
+def register(app: App, deps: Deps) -> None:
     """Attach the @mention and direct-message listeners."""
-    seen = Once(seconds=REMEMBERED_SECONDS, limit=REMEMBERED_EVENTS)
+    app.event("app_mention")(bind(answer_mention, deps))
+    app.event("message")(bind(answer_direct_message, deps))
+    app.action(re.compile(r"^ask_(?:brief|positions)$"))(bind(run_button, deps))
 
-    def reply(body: dict[str, Any], event: dict[str, Any], thread: bool, direct: bool) -> None:
-        if not from_a_person(event) or not seen.first(str(body.get("event_id") or "")):
-            return
-        channel = str(event.get("channel") or "")
-        caller = Caller(channel, event.get("user"))
-        text = command_text(str(event.get("text") or ""))
-        # Posted in the thread or the DM for all there to read: summary first, and no private
-        # copy to share from.
-        surface = Surface.DM if direct else Surface.POST
-        thread_ts = (event.get("thread_ts") or event.get("ts")) if thread else None
-        work.later(_post_answer, pipeline, clock, work, text, caller, surface, thread_ts)
 
-    def answer_mention(body: dict[str, Any], event: dict[str, Any], request: BoltRequest) -> None:
-        if not answered_elsewhere(request):
-            reply(body, event, thread=True, direct=False)
+def answer_mention(
+    deps: Deps, body: dict[str, Any], event: dict[str, Any], request: BoltRequest
+) -> None:
+    """Answer an @mention in its thread (after the ack)."""
+    if not answered_elsewhere(request):
+        _reply(deps, body, event, thread=True, direct=False)
 
-    def answer_direct_message(
-        body: dict[str, Any], event: dict[str, Any], request: BoltRequest
-    ) -> None:
-        if event.get("channel_type") == "im" and not answered_elsewhere(request):
-            reply(body, event, thread=bool(event.get("thread_ts")), direct=True)
 
-    def run_button(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        # Only known read-only commands, in the channel Slack says the button was pressed in.
-        text, url = safe_command(button_value(body)), response_url(body)
-        if text is not None and url:
-            respond = work.response_url(url)
-            work.later(_answer_button, pipeline, clock, respond, text, caller_of(body))
+def answer_direct_message(
+    deps: Deps, body: dict[str, Any], event: dict[str, Any], request: BoltRequest
+) -> None:
+    """Answer a direct message to the bot in its DM (after the ack)."""
+    if event.get("channel_type") == "im" and not answered_elsewhere(request):
+        _reply(deps, body, event, thread=bool(event.get("thread_ts")), direct=True)
 
-    app.event("app_mention")(answer_mention)
-    app.event("message")(answer_direct_message)
-    app.action(re.compile(r"^ask_(?:brief|positions)$"))(run_button)
+
+def run_button(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
+    """An answer's button (full brief, positions): answered privately to whoever pressed."""
+    ack()
+    # Only known read-only commands, in the channel Slack says the button was pressed in.
+    text, url = safe_command(button_value(body)), response_url(body)
+    if text is not None and url:
+        respond = deps.work.response_url(url)
+        deps.work.later(_answer_button, deps, respond, parse(text), caller_of(body))
+
+
+def _reply(
+    deps: Deps, body: dict[str, Any], event: dict[str, Any], thread: bool, direct: bool
+) -> None:
+    if not from_a_person(event) or not deps.seen.first(str(body.get("event_id") or "")):
+        return
+    channel = str(event.get("channel") or "")
+    caller = Caller(channel, event.get("user"))
+    request = parse(command_text(str(event.get("text") or "")))
+    # Posted in the thread or the DM for all there to read: summary first, and no private
+    # copy to share from.
+    surface = Surface.DM if direct else Surface.POST
+    thread_ts = (event.get("thread_ts") or event.get("ts")) if thread else None
+    deps.work.later(_post_answer, deps, request, caller, surface, thread_ts)
 
 
 def _post_answer(
-    pipeline: Pipeline,
-    clock: Clock,
-    work: SlackWork,
-    text: str,
-    caller: Caller,
-    surface: Surface,
-    thread_ts: str | None,
+    deps: Deps, request: Request, caller: Caller, surface: Surface, thread_ts: str | None
 ) -> None:
-    rendered = pipeline.respond(text, clock.now(), caller, surface=surface)
+    rendered = deps.pipeline.answer(request, deps.clock.now(), caller, surface=surface)
     for message in rendered.messages:
-        work.client.chat_postMessage(
+        deps.work.client.chat_postMessage(
             channel=caller.channel_id, thread_ts=thread_ts, **message.payload()
         )
 
 
-def _answer_button(
-    pipeline: Pipeline, clock: Clock, respond: Post, text: str, caller: Caller
-) -> None:
-    rendered = pipeline.respond(text, clock.now(), caller)
+def _answer_button(deps: Deps, respond: Post, request: Request, caller: Caller) -> None:
+    rendered = deps.pipeline.answer(request, deps.clock.now(), caller)
     for message in rendered.messages[:MAX_BUTTON_PAGES]:
         respond(**message.payload(), response_type="ephemeral", replace_original=False)

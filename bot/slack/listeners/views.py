@@ -9,10 +9,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 
-from bot.clock import Clock
 from bot.commands.remind import ReminderForm, form_command, form_problems
 from bot.commands.situation import Caller
-from bot.pipeline import Pipeline
+from bot.slack.deps import Deps, bind
 from bot.slack.payloads import CHANNEL, USER, obj
 from bot.slack.work import SlackWork
 
@@ -24,63 +23,62 @@ NO_CHANNEL = "choose the channel the reminders go to"
 NO_FOLLOW_CHANNEL = "choose the channel the messages go to"
 
 
-def register(app: App, pipeline: Pipeline, clock: Clock, work: SlackWork) -> None:
+def register(app: App, deps: Deps) -> None:
     """Attach the view-submission listeners."""
-
-    def submit(ack: Ack, body: dict[str, Any]) -> None:
-        view = obj(body, "view")
-        form, caller = read_form(view), form_caller(body, view)
-        if caller is None:
-            ack()  # not a person's submission: nothing to do
-            return
-        if not caller.channel_id:
-            error = pipeline.renderer.text(ERROR_TEMPLATE, {"error": NO_CHANNEL, "refused": None})
-            ack(response_action="errors", errors={"channel": error})
-            return
-        now = clock.now()
-        problems = form_problems(form, pipeline.situation(now, caller))
-        if problems:
-            errors = {f: pipeline.renderer.text(ERROR_TEMPLATE, p) for f, p in problems.items()}
-            ack(response_action="errors", errors=errors)
-            return
-        ack()  # closes the form; subscribing (and scheduling) happens after the answer
-        work.later(_subscribe, pipeline, clock, work, form, caller.channel_id, caller.user_id or "")
-
-    def submit_follow(ack: Ack, body: dict[str, Any]) -> None:
-        view = obj(body, "view")
-        caller = form_caller(body, view)
-        if caller is None:
-            ack()
-            return
-        if not caller.channel_id:
-            error = pipeline.renderer.text(
-                ERROR_TEMPLATE, {"error": NO_FOLLOW_CHANNEL, "refused": None}
-            )
-            ack(response_action="errors", errors={"channel": error})
-            return
-        ack()  # the follow command answers (privately) whether it was allowed
-        what = " ".join(_field(obj(obj(view, "state"), "values"), "what", "value").split())
-        command = f"follow {what}".strip()
-        work.later(_run, pipeline, clock, work, command, caller.channel_id, caller.user_id or "")
-
-    app.view(FORM)(submit)
-    app.view(FOLLOW_FORM)(submit_follow)
+    app.view(FORM)(bind(submit, deps))
+    app.view(FOLLOW_FORM)(bind(submit_follow, deps))
 
 
-def _subscribe(
-    pipeline: Pipeline, clock: Clock, work: SlackWork, form: ReminderForm, channel: str, user: str
-) -> None:
+def submit(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
+    """The reminder form: its problems shown in it, else `remind on` run (after the ack)."""
+    pipeline = deps.pipeline
+    view = obj(body, "view")
+    form, caller = read_form(view), form_caller(body, view)
+    if caller is None:
+        ack()  # not a person's submission: nothing to do
+        return
+    if not caller.channel_id:
+        error = pipeline.renderer.text(ERROR_TEMPLATE, {"error": NO_CHANNEL, "refused": None})
+        ack(response_action="errors", errors={"channel": error})
+        return
+    problems = form_problems(form, pipeline.situation(deps.clock.now(), caller))
+    if problems:
+        errors = {f: pipeline.renderer.text(ERROR_TEMPLATE, p) for f, p in problems.items()}
+        ack(response_action="errors", errors=errors)
+        return
+    ack()  # closes the form; subscribing (and scheduling) happens after the answer
+    deps.work.later(_subscribe, deps, form, caller.channel_id, caller.user_id or "")
+
+
+def submit_follow(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
+    """The follow form: `follow <what>` run in the chosen channel (after the ack)."""
+    view = obj(body, "view")
+    caller = form_caller(body, view)
+    if caller is None:
+        ack()
+        return
+    if not caller.channel_id:
+        error = deps.pipeline.renderer.text(
+            ERROR_TEMPLATE, {"error": NO_FOLLOW_CHANNEL, "refused": None}
+        )
+        ack(response_action="errors", errors={"channel": error})
+        return
+    ack()  # the follow command answers (privately) whether it was allowed
+    what = " ".join(_field(obj(obj(view, "state"), "values"), "what", "value").split())
+    command = f"follow {what}".strip()
+    deps.work.later(_run, deps, command, caller.channel_id, caller.user_id or "")
+
+
+def _subscribe(deps: Deps, form: ReminderForm, channel: str, user: str) -> None:
     # An empty timezone field means the user's own, as `remind on` without `tz`.
-    zone = None if form.timezone.strip() else work.zones.zone(user)
-    reply = pipeline.respond(form_command(form), clock.now(), Caller(channel, user, zone))
-    _tell(work, channel, user, reply.messages[0].payload())
+    zone = None if form.timezone.strip() else deps.work.zones.zone(user)
+    reply = deps.pipeline.respond(form_command(form), deps.clock.now(), Caller(channel, user, zone))
+    _tell(deps.work, channel, user, reply.messages[0].payload())
 
 
-def _run(
-    pipeline: Pipeline, clock: Clock, work: SlackWork, command: str, channel: str, user: str
-) -> None:
-    reply = pipeline.respond(command, clock.now(), Caller(channel, user))
-    _tell(work, channel, user, reply.messages[0].payload())
+def _run(deps: Deps, command: str, channel: str, user: str) -> None:
+    reply = deps.pipeline.respond(command, deps.clock.now(), Caller(channel, user))
+    _tell(deps.work, channel, user, reply.messages[0].payload())
 
 
 def _tell(work: SlackWork, channel: str, user: str, page: dict[str, Any]) -> None:

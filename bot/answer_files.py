@@ -1,4 +1,7 @@
-"""Rendered terminal answers on disk, keyed by everything they depend on.
+"""Rendered terminal answers on disk (files, one per answer), keyed by everything they depend on.
+
+Not the pipeline's RestampingCache (bot/rendering/restamping.py), which keeps answers in a
+serving process's memory: these are files that outlive the `sco-bot ask` that wrote them.
 
 `sco-bot ask brief` run again within the minute, with the same digest and templates, prints
 the stored answer without importing the schema, the template engine or the digest."""
@@ -11,7 +14,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from bot.commands.parsing import parse
+from bot.commands.parsing import Request
 from bot.commands.registry import SUBCOMMANDS
 from bot.knowledge.versioning import content_version
 from bot.settings import Settings
@@ -19,11 +22,10 @@ from bot.settings import Settings
 KEEP = 200  # answers kept; older ones are removed when a new one is stored
 
 
-def answer_key(settings: Settings, text: str, now: datetime, fmt: str) -> str | None:
-    """The cache key of an answer, or None when it must not be cached (reminder commands)."""
+def answer_key(settings: Settings, request: Request, now: datetime, fmt: str) -> str | None:
+    """The file name of an answer, or None when it must not be kept (reminder commands)."""
     if settings.cache_dir is None:
         return None
-    request = parse(text)
     if SUBCOMMANDS[request.name].personal:
         return None
     parts = [
@@ -37,8 +39,8 @@ def answer_key(settings: Settings, text: str, now: datetime, fmt: str) -> str | 
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
-class AnswerCache:
-    """A directory of rendered answers, one file each."""
+class AnswerFiles:
+    """A directory of rendered terminal answers, one file each."""
 
     def __init__(self, cache_dir: Path) -> None:
         self.directory = cache_dir / "answers"

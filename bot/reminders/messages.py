@@ -3,7 +3,10 @@ notice that a channel cannot receive them."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, tzinfo
+
+from cachetools import LRUCache
 
 from bot.knowledge.dates import zone, zone_name
 from bot.knowledge.digest import Digest
@@ -13,7 +16,7 @@ from bot.reminders.plan import Batch, Reminder, Subscription
 from bot.rendering.blocks import Message
 from bot.rendering.renderer import Renderer
 
-CACHE_SIZE = 1024
+CACHE_SIZE = 1024  # rendered messages kept, the least recently used dropped first
 
 
 class ReminderMessages:
@@ -25,7 +28,10 @@ class ReminderMessages:
         self.renderer = renderer
         self.default_tz = default_tz
         self.admins = admins  # when set, only they may stop reminders (the button says so)
-        self._rendered: dict[tuple[str, tuple[tuple[str, int], ...], datetime], Message] = {}
+        self._rendered: LRUCache[tuple[str, tuple[tuple[str, int], ...], datetime], Message] = (
+            LRUCache(CACHE_SIZE)
+        )
+        self._lock = threading.Lock()  # deliveries render on several threads; LRUCache is not safe
 
     def reminder(self, reminder: Reminder, digest: Digest) -> Message:
         """One reminder's message, as it will be posted (the same for every channel)."""
@@ -35,12 +41,13 @@ class ReminderMessages:
         """The message of a channel's reminders falling at one time, as it will be posted."""
         items = tuple((r.event_id, r.lead_days) for r in batch.reminders)
         key = (digest.view_id, items, batch.post_at)
-        message = self._rendered.get(key)
+        with self._lock:
+            message = self._rendered.get(key)
         if message is None:
+            # Rendered outside the lock: two threads may render the same message, both equal.
             message = self._render(batch, digest)
-            if len(self._rendered) >= CACHE_SIZE:
-                self._rendered.clear()
-            self._rendered[key] = message
+            with self._lock:
+                self._rendered[key] = message
         return message
 
     def _render(self, batch: Batch, digest: Digest) -> Message:

@@ -28,7 +28,7 @@ from tests.slack_payloads import (
     home_opened,
     view_submission,
 )
-from tests.test_surfaces import NOW, Bot, actions_of, opened_form, serve_bot, texts
+from tests.slack.slack.test_listeners import NOW, Bot, actions_of, opened_form, serve_bot, texts
 
 ADMIN = "UADMIN1"
 FESTIVAL = "fanfares-of-peace-2021"

@@ -1,6 +1,6 @@
 """Approved transcripts: every reply, as a reader sees it, on the shipped digest and on digests
 written for the tests, at fixed times. A change of wording fails here until its transcript is
-approved (`pytest tests/unit/test_transcripts.py -n 0 --snapshot-update`, then read the diff of
+approved (`pytest tests/unit/test_transcripts.py --snapshot-update`, then read the diff of
 tests/unit/__snapshots__/ as an analyst would). Every transcript also passes the reader's lint."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 # sco-bot as a container: the wheel is built in one stage and installed, with its dependencies,
 # into a virtual environment of a slim image that runs as a non-root user.
 #   docker build -t sco-bot . && docker run --env-file .env -p 3000:3000 sco-bot
-# tests/test_shipping_docker.py replays these steps without Docker (keep them plain shell).
+# tests/system/test_shipping_install.py replays these steps without Docker (keep them plain shell).
 
 FROM python:3.11-slim AS build
 WORKDIR /src

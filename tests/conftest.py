@@ -1,5 +1,6 @@
 """Shared fixtures and helpers: the test digest and the shipped one, a pipeline, settings pointing
-at a fake Slack, signed requests through the Bolt app or over HTTP, digest files edited."""
+at a fake Slack, signed requests through the Bolt app or over HTTP, digest files edited; the
+tiers (tests/unit, tests/slack, tests/system), and the `system` marker on the last."""
 
 from __future__ import annotations
 
@@ -34,6 +35,30 @@ TEST_DIGEST = PROJECT / "tests" / "digests" / "sco-2021-v1"
 TWO_MEETINGS = PROJECT / "tests" / "digests" / "two-meetings"
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token-0123456789"
+# The tiers, each a folder of tests/ that mirrors bot/ (tests/unit/test_layout.py checks it).
+TIERS = ("unit", "slack", "system")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/system `system`, so that `-m 'not system'` leaves them out;
+    and run them first: their files take up to a minute each, and handed out first (xdist gives
+    a worker a whole file at a time) they run beside the short tests instead of after them."""
+    system = Path(__file__).resolve().parent / "system"
+    for item in items:
+        if item.path.is_relative_to(system):
+            item.add_marker(pytest.mark.system)
+    items.sort(key=lambda item: not item.path.is_relative_to(system))  # stable: else as found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test session (each xdist worker) its own XDG_CACHE_HOME, which the `sco-bot`
+    processes the tests start inherit: digest and answer caches are neither shared between
+    workers nor read from, or left in, the developer's ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -39,10 +39,12 @@ def skip_without_postgres() -> None:
 
 @contextmanager
 def fresh_postgres() -> Iterator[str]:
-    """A new, empty PostgreSQL database for one test; dropped afterwards."""
+    """A new, empty PostgreSQL database for one test, named after its xdist worker (one left
+    behind by a killed run says whose it was); dropped afterwards."""
     import psycopg
 
-    name = f"sco_test_{uuid.uuid4().hex[:12]}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"sco_test_{worker}_{uuid.uuid4().hex[:12]}"
     admin = POSTGRES_ADMIN.replace("+psycopg", "")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -2,7 +2,7 @@
 
 Each entry tries to make the bot say something live to Slack (a mention, a broadcast, a
 disguised link), break the block markup, or break the pipeline (size, control characters,
-odd Unicode). Used by tests/test_hostile_input.py.
+odd Unicode). Used by tests/slack/test_hostile_input.py.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ HOSTILE_TEXTS: list[str] = [
     *_SUBCOMMANDS_WITH_JUNK,
 ]
 
-# Pieces that hypothesis mixes with arbitrary text (see tests/test_hostile_input.py).
+# Pieces that hypothesis mixes with arbitrary text (see tests/slack/test_hostile_input.py).
 HOSTILE_FRAGMENTS: list[str] = [
     "<",
     ">",
@@ -211,8 +211,8 @@ def describe(text: str) -> str:
     return shown if len(shown) <= 40 else f"{shown[:32]}…({len(text)} chars)"
 
 
-# The interactive surfaces (tests/test_hostile_input.py, "surfaces"): every hostile text goes in
-# as each of these, as Slack would carry it in a signed payload.
+# The interactive surfaces (tests/slack/test_hostile_input.py, "surfaces"): every hostile text goes
+# in as each of these, as Slack would carry it in a signed payload.
 #   (kind, action_id or form field): a button's value, a menu's chosen option, a form field.
 SURFACE_INPUTS: tuple[tuple[str, str], ...] = (
     ("button", "share"),

@@ -1,5 +1,5 @@
 """Interactive payloads and Events API envelopes as Slack sends them (block_actions,
-view_submission, app_home_opened), for tests/test_surfaces*.py and the hostile-input suite."""
+view_submission, app_home_opened), for tests/slack/ and the hostile-input suite."""
 
 from __future__ import annotations
 

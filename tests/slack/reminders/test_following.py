@@ -283,9 +283,9 @@ def test_home_shows_what_is_new_since_the_users_last_visit(bot: Bot, three: Dige
 def test_the_home_tab_follows_in_the_channel_chosen(
     fake_slack: FakeSlack, digest: Digest, tmp_path: Path
 ) -> None:
+    from tests.slack.slack.test_listeners import NOW as AUTUMN
+    from tests.slack.slack.test_listeners import actions_of, serve_bot
     from tests.slack_payloads import block_actions, button, home_opened, view_submission
-    from tests.test_surfaces import NOW as AUTUMN
-    from tests.test_surfaces import actions_of, serve_bot
 
     fake_slack.now = AUTUMN.timestamp()
     for bot in serve_bot(fake_slack, digest, AUTUMN, tmp_path):

@@ -23,7 +23,7 @@ from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_TEMPLATES_DIR
 from tests.conftest import PROJECT, TEST_DIGEST, TWO_MEETINGS
-from tests.test_cli import TIMEOUT, clean_env
+from tests.system.test_cli import TIMEOUT, clean_env
 
 HEAVY = ("pydantic", "pydantic_core", "bot.knowledge.schema", "bot.knowledge.validation", "yaml")
 TEXTS = ["brief", "positions china", "upcoming", "compare", "sources", "ask terrorism", "help"]

@@ -20,7 +20,7 @@ from bot.rendering.ical import calendar_feed
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR
 from tests.conftest import PROJECT, three_meetings
-from tests.test_shipped_append import append_meeting
+from tests.system.test_shipped_append import append_meeting
 
 UTC_ZONE = ZoneInfo("UTC")
 

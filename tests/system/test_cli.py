@@ -311,7 +311,8 @@ def test_ask_keeps_answers_on_disk_unless_the_answer_cache_is_off(tmp_path: Path
     assert sco_bot("ask", "brief", env=clean_env(SCO_CACHE_DIR=str(cached))).returncode == 0
     assert len(list((cached / "answers").iterdir())) == 1
     off = tmp_path / "off"
-    env = clean_env(SCO_CACHE_DIR=str(off), SCO_ANSWER_CACHE_MB="0")
+    # A fixed clock: the two answers must not straddle a minute (their stamps would differ).
+    env = clean_env(SCO_CACHE_DIR=str(off), SCO_ANSWER_CACHE_MB="0", SCO_CLOCK="2021-07-29T09:00")
     first, again = sco_bot("ask", "brief", env=env), sco_bot("ask", "brief", env=env)
     assert first.returncode == again.returncode == 0 and first.stdout == again.stdout
     assert TITLE in first.stdout

@@ -62,9 +62,11 @@ def test_the_shipped_digests_tests_pass_after_a_curator_appends_a_meeting(tmp_pa
             "-x",
             "-p",
             "no:cacheprovider",
+            "-n",
+            "0",  # in this worker: the few shipped-digest tests are not worth starting workers
             "-m",
             "shipped_digest",
-            "--ignore=tests/test_shipped_append.py",
+            "--ignore=tests/system/test_shipped_append.py",
         ],
         cwd=project,
         env=env,

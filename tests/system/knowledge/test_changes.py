@@ -13,7 +13,7 @@ import pytest
 from bot.knowledge.changes import Change, diff_digests
 from bot.knowledge.loader import load_digest
 from tests.conftest import TEST_DIGEST
-from tests.test_workbench import refused, sco_bot
+from tests.system.test_curation import refused, sco_bot
 
 PLAN = "They approved a new Plan for Cooperation between the SCO Defence Ministries for 2022-2023."
 

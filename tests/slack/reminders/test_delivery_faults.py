@@ -26,7 +26,7 @@ from testkit.fakeslack import STALL, FakeSlack
 from testkit.waiting import wait_until
 from tests.conftest import TEST_DIGEST, send
 from tests.databases import database
-from tests.test_reminders_delivery import REHEARSAL, World
+from tests.unit.reminders.test_delivery import REHEARSAL, World
 
 # Same day, one title inside the other; and a title that mrkdwn escaping changes.
 HOSTILE_EVENTS = """\

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PROJECT, TEST_DIGEST
-from tests.test_workbench import sco_bot
+from tests.system.test_curation import sco_bot
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

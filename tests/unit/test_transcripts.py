@@ -1,7 +1,7 @@
 """Approved transcripts: every reply, as a reader sees it, on the shipped digest and on digests
 written for the tests, at fixed times. A change of wording fails here until its transcript is
-approved (`pytest tests/test_transcripts.py --snapshot-update`, then read the diff of
-tests/__snapshots__/ as an analyst would). Every transcript also passes the reader's lint."""
+approved (`pytest tests/unit/test_transcripts.py --snapshot-update`, then read the diff of
+tests/unit/__snapshots__/ as an analyst would). Every transcript also passes the reader's lint."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from testkit.servers import clean_env, start_serve
 from testkit.waiting import wait_until
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.databases import fresh_postgres, skip_without_postgres
-from tests.test_reminders_faults import hostile_knowledge
+from tests.slack.reminders.test_delivery_faults import hostile_knowledge
 
 REHEARSAL = datetime(2021, 10, 1, 12, 0, tzinfo=UTC)
 CHANNELS = 60

@@ -1,5 +1,5 @@
 """Meta-tests of the code's shape: one-way layers, no import cycle, small functions, every
-subcommand complete (test_shipping.py checks the README's settings table against the code)."""
+subcommand complete (system/test_shipping.py checks the README's settings table against code)."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from bot.reminders.plan import Batch, Reminder
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_TEMPLATES_DIR
 from testkit.fakeslack import FakeSlack, block_kit_problems, view_problems
+from tests.slack.slack.test_listeners import NOW, Bot, actions_of, opened_form, serve_bot, texts
 from tests.slack_payloads import (
     CHANNEL,
     USER,
@@ -28,7 +29,6 @@ from tests.slack_payloads import (
     home_opened,
     view_submission,
 )
-from tests.test_surfaces import NOW, Bot, actions_of, opened_form, serve_bot, texts
 
 ADMIN = "UADMIN1"
 FESTIVAL = "fanfares-of-peace-2021"

@@ -17,7 +17,7 @@ from bot.knowledge.text import normalise_quote
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
 from tests.conftest import TEST_DIGEST, edit, problems
 
-SHARED_SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
+SHARED_SOURCES = Path(__file__).resolve().parents[3] / "shared" / "sources"
 
 
 def dushanbe(digest: Digest) -> Meeting:

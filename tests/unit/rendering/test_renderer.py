@@ -112,7 +112,8 @@ def test_every_template_file_is_used() -> None:
         "cli_plan.j2",
         "cli_sync.j2",
         "cli_coverage.j2",
-        # The curator's workbench (tests/test_workbench.py, test_diff.py, test_review_browser.py).
+        # The curator's workbench (tests/system: test_curation.py, knowledge/test_changes.py,
+        # curation/test_review.py).
         "cli_add_source.j2",
         "cli_draft.j2",
         "cli_promote.j2",
@@ -122,7 +123,7 @@ def test_every_template_file_is_used() -> None:
         "digest_invalid.j2",
         "truncated.j2",
         "answer.j2",  # the hits of `ask.j2`, included
-        # The Slack surfaces (tests/test_surfaces.py): buttons, the Home tab, modals.
+        # The Slack surfaces (tests/slack/slack/test_listeners.py): buttons, the Home tab, modals.
         "share.j2",
         "home.j2",
         "reply_modal.j2",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.reminders_timeliness import simulate
-from tests.test_reminders_faults import hostile_knowledge
+from tests.slack.reminders.test_delivery_faults import hostile_knowledge
 
 
 def test_a_subscription_during_a_bulk_run_goes_first_and_the_earliest_reminders_lead(

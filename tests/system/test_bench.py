@@ -31,6 +31,13 @@ def test_the_mixed_load_runs_and_every_request_is_answered() -> None:
     from bench import mixed_load
 
     figures = mixed_load.run(3.0, clients=2, every=10, retry_after=1, latency=0.01, drain=1.0)
-    assert figures["requests"] > 0 and figures["not_200"] == 0
+    assert figures["requests"] > 0
+    # Every Slack request acknowledged 200. /healthz must answer, but may say 503: it promises
+    # an answer within 1 s of real time (test_http_health checks that), and on a starved machine
+    # (three test workers on two cores) the ledger's ping can take longer; that 503 is honest.
+    slack = {k: f for k, f in figures["by_kind"].items() if k != "healthz" and f["n"]}
+    assert slack and all(f["statuses"] == {"200": f["n"]} for f in slack.values()), slack
+    health = figures["by_kind"]["healthz"]["statuses"]
+    assert set(health) <= {"200", "503"} and health.get("200", 0) > 0, health
     assert figures["acks"]["n"] > 0 and figures["healthz_prober"]["n"] > 0
     assert figures["slack_after_drain"]["answered_429"] >= 1

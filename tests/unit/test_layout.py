@@ -7,6 +7,7 @@ one module (the code's shape, every reply, the shipped digest, packaging) are li
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.conftest import PROJECT, TIERS
@@ -91,3 +92,15 @@ def test_a_modules_tests_are_found_by_its_path() -> None:
         module = subject(f) if f not in ACROSS_MODULES else None
         if module is not None and module.name != "__init__.py":
             assert f in tests_of(module), f
+
+
+def test_no_faster_tier_imports_the_system_tier() -> None:
+    """A unit or Slack test never needs a system test file: shared helpers live in testkit/ or
+    tests/conftest.py, so `pytest tests/unit` runs without the system tier's modules."""
+    importers = [
+        f
+        for f in files()
+        if f.split("/")[0] in ("unit", "slack")
+        and re.search(r"^\s*(from|import) tests\.system\b", (TESTS / f).read_text(), re.M)
+    ]
+    assert importers == []

@@ -22,8 +22,15 @@ from bot.knowledge.versioning import content_version
 from bot.pipeline import Pipeline
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_TEMPLATES_DIR
+from testkit import servers
 from tests.conftest import PROJECT, TEST_DIGEST, TWO_MEETINGS
-from tests.system.test_cli import TIMEOUT, clean_env
+
+TIMEOUT = 20.0  # seconds for one `sco-bot ask` process
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    """A clean environment (no Slack or SCO setting) on the test digest, plus `values`."""
+    return servers.clean_env(**{"SCO_KNOWLEDGE_DIR": str(TEST_DIGEST), **values})
 
 HEAVY = ("pydantic", "pydantic_core", "bot.knowledge.schema", "bot.knowledge.validation", "yaml")
 TEXTS = ["brief", "positions china", "upcoming", "compare", "sources", "ask terrorism", "help"]

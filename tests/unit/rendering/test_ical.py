@@ -19,8 +19,8 @@ from bot.knowledge.loader import load_digest
 from bot.rendering.ical import calendar_feed
 from bot.rendering.renderer import Renderer
 from bot.settings import DEFAULT_KNOWLEDGE_DIR, DEFAULT_TEMPLATES_DIR
+from testkit import questions
 from tests.conftest import PROJECT, three_meetings
-from tests.system.test_shipped_append import append_meeting
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -104,7 +104,7 @@ def test_the_2022_meeting_is_in_the_feed_once_after_a_curator_appends_it(
     tmp_path: Path, renderer: Renderer
 ) -> None:
     knowledge = shutil.copytree(DEFAULT_KNOWLEDGE_DIR, tmp_path / "knowledge")
-    append_meeting(knowledge)
+    questions.append_meeting(knowledge, PROJECT / "tests" / "digests" / "shipped-append")
     calendar = feed(load_digest(knowledge), datetime(2022, 9, 1, tzinfo=UTC), renderer)
     meetings = [p for p in calendar.walk("VEVENT") if "Tashkent" in str(p.get("location", ""))]
     assert len(meetings) == 1 and meetings[0]["dtstart"].dt == date(2022, 8, 24)
